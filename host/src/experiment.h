@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "dictlab/options.h"
+#include "source_position.h"
+
+namespace dictlab::host {
+
+// One [[stage]] table before validation: plugin options are kept as TOML
+// gave them, with positions, until the plugin's schema is known.
+struct StageSpec {
+  Located<std::string> name;
+  Located<std::string> plugin;
+  Located<std::vector<std::string>> inputs;
+  std::map<std::string, Located<OptionValue>> options;
+  SourcePosition position;
+};
+
+struct Experiment {
+  std::filesystem::path file;
+  Located<std::string> name;
+  Located<std::string> run_dir;
+  std::uint64_t seed = 0;
+  std::string device = "cpu";
+  Located<std::vector<std::string>> plugin_paths;
+  std::string metrics_address = "127.0.0.1";
+  Located<std::int64_t> metrics_port;
+  std::vector<StageSpec> stages;
+};
+
+// Parses an experiment file and checks everything that does not need the
+// plugins: TOML syntax, the [experiment] and [metrics] tables, stage names and
+// inputs. Errors carry file:line:column; all of them are reported at once.
+absl::StatusOr<Experiment> read_experiment(const std::filesystem::path& file);
+
+}  // namespace dictlab::host

@@ -1,0 +1,94 @@
+// dictlab: runs TOML experiments made of plugin stages.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "experiment.h"
+#include "option_validation.h"
+#include "plugin_registry.h"
+#include "runner.h"
+#include "stop_signal.h"
+
+namespace {
+
+using namespace dictlab;
+using namespace dictlab::host;
+
+int exit_code(const absl::Status& status) {
+  if (status.ok()) return 0;
+  std::cerr << "error: " << status.message() << "\n";
+  switch (status.code()) {
+    case absl::StatusCode::kCancelled: return 130;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kPermissionDenied: return 2;
+    default: return 1;
+  }
+}
+
+void print_plugins(const PluginRegistry& registry) {
+  for (const auto& plugin : registry.plugins()) {
+    const auto& d = plugin.descriptor;
+    std::cout << d.name << " (" << to_string(d.kind) << ", version " << d.version << ")\n"
+              << "  " << d.summary << "\n  from " << plugin.path.string() << "\n";
+    for (const auto& option : d.options) {
+      std::cout << "    " << option.name << " (" << to_string(option.type) << ", ";
+      if (option.default_value) std::cout << "default " << format_option_value(*option.default_value);
+      else std::cout << "required";
+      std::cout << "): " << option.doc << "\n";
+    }
+  }
+  for (const auto& failure : registry.failures()) std::cout << "not loaded: " << failure.reason << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dictlab: decompose language models into features with dictionary learning"};
+  app.require_subcommand(1);
+
+  std::string experiment_file;
+  RunFlags flags;
+  int metrics_port = -1;
+  std::string run_dir;
+  auto* run = app.add_subcommand("run", "Run an experiment; finished stages are skipped, interrupted ones resumed");
+  run->add_option("experiment", experiment_file, "Experiment TOML file")->required()->check(CLI::ExistingFile);
+  run->add_option("--force", flags.force, "Redo this stage even if it finished (repeatable)");
+  run->add_option("--metrics-port", metrics_port, "Serve /metrics on this port (0: off); overrides [metrics] port")
+      ->check(CLI::Range(0, 65535));
+  run->add_option("--run-dir", run_dir, "Write artifacts here instead of [experiment] run_dir");
+
+  auto* validate = app.add_subcommand("validate", "Check an experiment file against the plugins' schemas");
+  validate->add_option("experiment", experiment_file, "Experiment TOML file")->required()->check(CLI::ExistingFile);
+
+  std::vector<std::string> plugin_paths;
+  auto* plugins = app.add_subcommand("plugins", "List the plugins found, with their options");
+  plugins->add_option("--plugin-path", plugin_paths, "Also search this folder (repeatable)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (plugins->parsed()) {
+    print_plugins(PluginRegistry::discover(default_plugin_search_path(plugin_paths)));
+    return 0;
+  }
+
+  auto experiment = read_experiment(experiment_file);
+  if (!experiment.ok()) return exit_code(experiment.status());
+  const PluginRegistry registry =
+      PluginRegistry::discover(default_plugin_search_path(experiment->plugin_paths.value));
+
+  if (validate->parsed()) {
+    auto stages = validate_stages(*experiment, registry);
+    if (!stages.ok()) return exit_code(stages.status());
+    std::cout << experiment_file << ": ok, " << stages->size() << " stage(s)\n";
+    return 0;
+  }
+
+  if (metrics_port >= 0) flags.metrics_port = metrics_port;
+  if (!run_dir.empty()) flags.run_dir = run_dir;
+  install_stop_handlers();
+  try {
+    return exit_code(run_experiment(*experiment, registry, flags, std::cout));
+  } catch (const std::exception& error) {
+    return exit_code(absl::InternalError(error.what()));
+  }
+}

@@ -1,0 +1,265 @@
+#include "runner.h"
+
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_format.h"
+#include "dictlab/atomic_file.h"
+#include "dictlab/errors.h"
+#include "manifest.h"
+#include "metrics_registry.h"
+#include "metrics_server.h"
+#include "nearest_word.h"
+#include "option_validation.h"
+#include "run_directory.h"
+#include "sha256.h"
+#include "stage_context.h"
+#include "stage_driver.h"
+#include "stop_signal.h"
+
+namespace dictlab::host {
+namespace {
+
+constexpr const char* kStates[] = {"pending", "running", "skipped", "done", "failed", "stopped"};
+
+// dictlab_stage_state{state="..."} is 1 for the stage's current state and 0
+// for the others, so a dashboard can show it as a state timeline.
+class StageStateGauge {
+ public:
+  StageStateGauge(MetricsRegistry& registry, const MetricLabels& labels) {
+    for (const char* state : kStates) {
+      MetricLabels with_state = labels;
+      with_state["state"] = state;
+      gauges_[state] = &registry.gauge("stage_state", "1 for the stage's current state.", with_state);
+    }
+    set("pending");
+  }
+  void set(const std::string& state) {
+    for (auto& [name, gauge] : gauges_) gauge->set(name == state ? 1.0 : 0.0);
+  }
+
+ private:
+  std::map<std::string, Gauge*> gauges_;
+};
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return buffer;
+}
+
+std::string config_digest(const ValidatedStage& stage, const Experiment& experiment,
+                          const std::vector<std::string>& input_digests) {
+  std::ostringstream text;
+  text << "plugin=" << stage.plugin->descriptor.name << "\nversion=" << stage.plugin->descriptor.version
+       << "\nseed=" << experiment.seed << "\ndevice=" << experiment.device << "\n";
+  for (const auto& [key, value] : stage.options.values()) text << "option " << key << "=" << format_option_value(value) << "\n";
+  for (std::size_t i = 0; i < input_digests.size(); ++i)
+    text << "input " << stage.spec->inputs.value[i] << "=" << input_digests[i] << "\n";
+  return Sha256::of(text.str());
+}
+
+// Starts a stage's folder afresh, or keeps what an interrupted run of the
+// same configuration left (its checkpoints), dropping half-written files.
+void prepare_stage_dir(const std::filesystem::path& dir, const std::string& digest) {
+  if (std::filesystem::exists(dir)) {
+    if (read_pending_digest(dir) != digest) {
+      std::filesystem::remove_all(dir);
+    } else {
+      std::filesystem::remove(dir / kManifestFile);
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
+        if (entry.path().filename().string().find(".tmp-") != std::string::npos)
+          std::filesystem::remove(entry.path());
+    }
+  }
+  std::filesystem::create_directories(dir);
+  write_pending_digest(dir, digest);
+}
+
+// A few lines for the terminal from a stage's manifest summary.
+std::string describe_summary(const std::string& summary_json) {
+  const auto summary = nlohmann::json::parse(summary_json);
+  std::ostringstream text;
+  if (summary.contains("documents")) {
+    text << "  " << summary["documents"].get<std::int64_t>() << " documents, " << summary["bytes"].get<std::int64_t>()
+         << " bytes, from " << summary["sources"].size() << " source(s)\n";
+  }
+  if (summary.contains("figures")) {
+    for (const auto& figure : summary["figures"]) {
+      text << "  " << figure["name"].get<std::string>();
+      if (!figure["labels"].empty()) {
+        std::string labels;
+        for (const auto& [key, value] : figure["labels"].items())
+          labels += (labels.empty() ? "" : ",") + key + "=" + value.get<std::string>();
+        text << "{" << labels << "}";
+      }
+      text << " = " << figure["value"].get<double>() << "\n";
+    }
+  }
+  return text.str();
+}
+
+// Where an OptionError's key was written, for file:line:col messages.
+SourcePosition position_of_key(const StageSpec& spec, const std::string& key) {
+  auto it = spec.options.find(key);
+  return it == spec.options.end() ? spec.position : it->second.position;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ValidatedStage>> validate_stages(const Experiment& experiment,
+                                                            const PluginRegistry& registry) {
+  Diagnostics diagnostics;
+  std::vector<ValidatedStage> stages;
+  std::vector<std::string> known;
+  for (const auto& plugin : registry.plugins()) known.push_back(plugin.descriptor.name);
+  for (const auto& spec : experiment.stages) {
+    const LoadedPlugin* plugin = registry.find(spec.plugin.value);
+    if (!plugin) {
+      std::string message = "unknown plugin '" + spec.plugin.value + "' in stage '" + spec.name.value + "'";
+      if (auto suggestion = nearest_word(spec.plugin.value, known)) message += "; did you mean '" + *suggestion + "'?";
+      diagnostics.error(spec.plugin.position, message + "\n  " + registry.describe_known());
+      continue;
+    }
+    if (const char* why = unsupported_stage_kind(plugin->descriptor.kind)) {
+      diagnostics.error(spec.plugin.position, "stage '" + spec.name.value + "' uses " + plugin->descriptor.name +
+                                                  ", a " + to_string(plugin->descriptor.kind) + ": " + why);
+      continue;
+    }
+    const std::string table = "[[stage]] '" + spec.name.value + "' (plugin " + plugin->descriptor.name + ")";
+    Options options = validate_options(spec.options, plugin->descriptor.options, spec.position, table, diagnostics);
+    stages.push_back({&spec, plugin, std::move(options)});
+  }
+  if (!diagnostics.ok()) return diagnostics.status();
+  return stages;
+}
+
+absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& registry, const RunFlags& flags,
+                            std::ostream& out) {
+  auto stages = validate_stages(experiment, registry);
+  if (!stages.ok()) return stages.status();
+  for (const auto& name : flags.force) {
+    bool found = false;
+    for (const auto& stage : *stages) found = found || stage.spec->name.value == name;
+    if (!found) return absl::InvalidArgumentError("--force " + name + ": no such stage in " + experiment.file.string());
+  }
+
+  const std::string run_dir_path = flags.run_dir.value_or(experiment.run_dir.value);
+  auto run_dir = RunDirectory::open(run_dir_path);
+  if (!run_dir.ok()) {
+    const SourcePosition where = flags.run_dir ? SourcePosition{"--run-dir"} : experiment.run_dir.position;
+    return absl::Status(run_dir.status().code(), where.prefix() + std::string(run_dir.status().message()));
+  }
+  std::filesystem::copy_file(experiment.file, run_dir->root() / "experiment.toml.tmp-copy",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::rename(run_dir->root() / "experiment.toml.tmp-copy", run_dir->root() / "experiment.toml");
+
+  MetricsRegistry metrics;
+  const std::string& name = experiment.name.value;
+  std::vector<std::unique_ptr<StageStateGauge>> states;
+  for (const auto& stage : *stages)
+    states.push_back(std::make_unique<StageStateGauge>(
+        metrics, MetricLabels{{"experiment", name}, {"stage", stage.spec->name.value}, {"plugin", stage.plugin->descriptor.name}}));
+
+  std::unique_ptr<MetricsServer> server;
+  const int port = flags.metrics_port.value_or(static_cast<int>(experiment.metrics_port.value));
+  if (port > 0) {
+    auto started = MetricsServer::start(metrics, experiment.metrics_address, port);
+    if (!started.ok()) return started.status();
+    server = std::move(*started);
+    out << "metrics: http://" << experiment.metrics_address << ":" << server->port() << "/metrics\n";
+  }
+
+  // Whatever happens below, leave the final figures for Prometheus backfill.
+  struct WriteFinalMetrics {
+    MetricsRegistry& metrics;
+    std::filesystem::path file;
+    ~WriteFinalMetrics() {
+      try { AtomicFile::write_all(file, metrics.serialize()); } catch (...) {}
+    }
+  } write_final_metrics{metrics, run_dir->root() / "metrics.prom"};
+
+  std::map<std::string, std::string> output_digests;  // stage -> digest of its artifacts
+  absl::Status status = absl::OkStatus();
+  for (std::size_t i = 0; i < stages->size(); ++i) {
+    const ValidatedStage& stage = (*stages)[i];
+    const std::string& stage_name = stage.spec->name.value;
+    const PluginDescriptor& descriptor = stage.plugin->descriptor;
+    const std::filesystem::path dir = run_dir->stage_dir(stage_name);
+    const MetricLabels labels{{"experiment", name}, {"stage", stage_name}, {"plugin", descriptor.name}};
+
+    std::vector<std::string> input_digests;
+    std::vector<StageInput> inputs;
+    for (const auto& input : stage.spec->inputs.value) {
+      input_digests.push_back(output_digests.at(input));
+      const auto* input_stage = [&]() -> const ValidatedStage* {
+        for (const auto& s : *stages) if (s.spec->name.value == input) return &s;
+        return nullptr;
+      }();
+      inputs.push_back({input, input_stage->plugin->descriptor.name, input_stage->plugin->descriptor.kind,
+                        run_dir->stage_dir(input)});
+    }
+    const std::string digest = config_digest(stage, experiment, input_digests);
+    const bool forced = std::find(flags.force.begin(), flags.force.end(), stage_name) != flags.force.end();
+
+    if (forced) std::filesystem::remove_all(dir);
+    if (auto manifest = read_manifest(dir); manifest && manifest->config_digest == digest) {
+      output_digests[stage_name] = manifest->output_digest;
+      states[i]->set("skipped");
+      out << "stage " << stage_name << " (" << descriptor.name << "): up to date, skipped\n";
+      continue;
+    }
+
+    prepare_stage_dir(dir, digest);
+    StageContext context({name, stage_name, dir, inputs, stage.options, experiment.device, experiment.seed},
+                         metrics, descriptor.name);
+    Gauge& duration = metrics.gauge("stage_duration_seconds", "Wall time of the stage's last run.", labels);
+    states[i]->set("running");
+    out << "stage " << stage_name << " (" << descriptor.name << "): running\n" << std::flush;
+    const auto started = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+
+    std::string failure;
+    std::string summary;
+    try {
+      auto instance = stage.plugin->instantiate();
+      if (!instance.ok()) throw PluginError(std::string(instance.status().message()));
+      summary = drive_stage(instance->get(), descriptor.kind, context);
+    } catch (const StageStopped&) {
+      duration.set(elapsed());
+      states[i]->set("stopped");
+      status = absl::CancelledError("stopped during stage '" + stage_name + "'; run again to resume it");
+      break;
+    } catch (const OptionError& error) {
+      failure = position_of_key(*stage.spec, error.key()).prefix() + "key '" + error.key() + "': " + error.what();
+    } catch (const std::exception& error) {
+      failure = error.what();
+    }
+    duration.set(elapsed());
+    if (!failure.empty()) {
+      states[i]->set("failed");
+      status = absl::AbortedError("stage '" + stage_name + "' (plugin " + descriptor.name + ") failed: " + failure +
+                                  "\nearlier stages' artifacts are kept; fix the cause and run again");
+      break;
+    }
+
+    StageManifest manifest{stage_name, descriptor.name, descriptor.version, digest, digest_outputs(dir),
+                           elapsed(), utc_now(), summary};
+    write_manifest(dir, manifest);
+    std::filesystem::remove(dir / kPendingFile);
+    output_digests[stage_name] = manifest.output_digest;
+    states[i]->set("done");
+    out << "stage " << stage_name << " (" << descriptor.name << "): done in "
+        << absl::StrFormat("%.2f", manifest.duration_seconds) << " s\n"
+        << describe_summary(summary);
+  }
+  return status;
+}
+
+}  // namespace dictlab::host

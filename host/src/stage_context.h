@@ -1,0 +1,76 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "dictlab/run_context.h"
+#include "metrics_registry.h"
+
+namespace dictlab::host {
+
+// Writes progress to the stage's gauges and, at most every few seconds, a
+// line to stderr.
+class StageProgress : public Progress {
+ public:
+  StageProgress(std::string stage, Gauge& done, Gauge& total, Gauge& ratio)
+      : stage_(std::move(stage)), done_(done), total_(total), ratio_(ratio) {}
+  void set_total(double items) override;
+  void set_done(double items) override;
+
+ private:
+  std::string stage_;
+  Gauge& done_;
+  Gauge& total_;
+  Gauge& ratio_;
+  double total_items_ = 0;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_print_ = started_;  // first line after 5 s
+};
+
+class StageLogger : public Logger {
+ public:
+  explicit StageLogger(std::string stage) : stage_(std::move(stage)) {}
+  void info(std::string_view message) override;
+  void warn(std::string_view message) override;
+
+ private:
+  std::string stage_;
+};
+
+struct StageContextParts {
+  std::string experiment;
+  std::string stage;
+  std::filesystem::path stage_dir;
+  std::vector<StageInput> inputs;
+  Options options;
+  std::string device;
+  std::uint64_t seed = 0;
+};
+
+class StageContext : public RunContext {
+ public:
+  StageContext(StageContextParts parts, MetricsRegistry& registry, const std::string& plugin);
+
+  const std::string& experiment() const override { return parts_.experiment; }
+  const std::string& stage() const override { return parts_.stage; }
+  const std::filesystem::path& stage_dir() const override { return parts_.stage_dir; }
+  const std::filesystem::path& checkpoint_dir() const override { return checkpoint_dir_; }
+  const std::vector<StageInput>& inputs() const override { return parts_.inputs; }
+  const Options& options() const override { return parts_.options; }
+  Metrics& metrics() override { return metrics_; }
+  Progress& progress() override { return progress_; }
+  Logger& log() override { return logger_; }
+  const std::string& device() const override { return parts_.device; }
+  std::uint64_t seed() const override { return parts_.seed; }
+  bool stop_requested() const override;
+
+ private:
+  StageContextParts parts_;
+  std::filesystem::path checkpoint_dir_;
+  StageMetrics metrics_;
+  StageProgress progress_;
+  StageLogger logger_;
+};
+
+}  // namespace dictlab::host

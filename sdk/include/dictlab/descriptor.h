@@ -1,0 +1,33 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dictlab/options.h"
+
+namespace dictlab {
+
+enum class PluginKind { kDataset, kModel, kDictionary, kLabeler, kEvaluator };
+
+inline const char* to_string(PluginKind kind) {
+  switch (kind) {
+    case PluginKind::kDataset: return "dataset";
+    case PluginKind::kModel: return "model";
+    case PluginKind::kDictionary: return "dictionary";
+    case PluginKind::kLabeler: return "labeler";
+    case PluginKind::kEvaluator: return "evaluator";
+  }
+  return "?";
+}
+
+// What `dictlab plugins` prints and what the host validates a stage table
+// against. The kind is filled in by DICTLAB_PLUGIN from the plugin's class.
+struct PluginDescriptor {
+  std::string name;
+  std::string version;
+  std::string summary;
+  std::vector<OptionSpec> options;
+  PluginKind kind = PluginKind::kDataset;
+};
+
+}  // namespace dictlab

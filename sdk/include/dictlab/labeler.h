@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dictlab/descriptor.h"
+#include "dictlab/plugin.h"
+#include "dictlab/run_context.h"
+
+namespace dictlab {
+
+// A short window of text around one activation of a feature.
+struct ActivationExample {
+  std::vector<std::string> tokens;
+  std::vector<float> activations;  // one per token
+};
+
+// What a labeler sees of one feature.
+struct FeatureEvidence {
+  std::int64_t feature = 0;
+  std::vector<ActivationExample> top_examples;
+  std::vector<ActivationExample> quantile_examples;
+  std::vector<std::pair<std::string, float>> top_positive_logits;
+  std::vector<std::pair<std::string, float>> top_negative_logits;
+};
+
+struct Label {
+  std::string text;
+  std::optional<double> rubric_score;  // the paper's 0-14 rubric, where one was given
+  std::string author;                  // "human:ada", "llm:smollm2-135m", "baseline"
+};
+
+// Names a feature in words. Human and LLM labelers are both of this kind.
+class Labeler : public Plugin {
+ public:
+  static constexpr PluginKind kKind = PluginKind::kLabeler;
+  virtual Label label(RunContext& context, const FeatureEvidence& evidence) = 0;
+};
+
+}  // namespace dictlab
