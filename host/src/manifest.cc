@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "dictlab/atomic_file.h"
-#include "sha256.h"
+#include "dictlab/sha256.h"
 
 namespace dictlab::host {
 namespace {

@@ -17,7 +17,7 @@
 #include "nearest_word.h"
 #include "option_validation.h"
 #include "run_directory.h"
-#include "sha256.h"
+#include "dictlab/sha256.h"
 #include "stage_context.h"
 #include "stage_driver.h"
 #include "stop_signal.h"
@@ -80,6 +80,17 @@ void prepare_stage_dir(const std::filesystem::path& dir, const std::string& dige
   }
   std::filesystem::create_directories(dir);
   write_pending_digest(dir, digest);
+}
+
+// The plugin instance shares ownership of its library, so the library stays
+// loaded for as long as the consumer holds the pointer.
+std::shared_ptr<Plugin> open_plugin(const PluginRegistry& registry, const StageInput& input) {
+  const LoadedPlugin* plugin = registry.find(input.plugin);
+  if (!plugin) throw PluginError("plugin " + input.plugin + " of stage " + input.stage + " is not loaded");
+  auto instance = plugin->instantiate();
+  if (!instance.ok()) throw PluginError(std::string(instance.status().message()));
+  auto holder = std::make_shared<PluginInstance>(std::move(*instance));
+  return std::shared_ptr<Plugin>(holder, &holder->get());
 }
 
 // A few lines for the terminal from a stage's manifest summary.
@@ -217,7 +228,8 @@ absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& 
     }
 
     prepare_stage_dir(dir, digest);
-    StageContext context({name, stage_name, dir, inputs, stage.options, experiment.device, experiment.seed},
+    StageContext context({name, stage_name, dir, inputs, stage.options, experiment.device, experiment.seed,
+                          [&registry](const StageInput& input) { return open_plugin(registry, input); }},
                          metrics, descriptor.name);
     Gauge& duration = metrics.gauge("stage_duration_seconds", "Wall time of the stage's last run.", labels);
     states[i]->set("running");

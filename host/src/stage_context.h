@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,9 @@ class StageLogger : public Logger {
   std::string stage_;
 };
 
+// Makes a fresh instance of the plugin that ran an input stage.
+using PluginOpener = std::function<std::shared_ptr<Plugin>(const StageInput&)>;
+
 struct StageContextParts {
   std::string experiment;
   std::string stage;
@@ -46,6 +51,7 @@ struct StageContextParts {
   Options options;
   std::string device;
   std::uint64_t seed = 0;
+  PluginOpener open_plugin;
 };
 
 class StageContext : public RunContext {
@@ -64,6 +70,7 @@ class StageContext : public RunContext {
   const std::string& device() const override { return parts_.device; }
   std::uint64_t seed() const override { return parts_.seed; }
   bool stop_requested() const override;
+  std::shared_ptr<Plugin> open_plugin(const StageInput& input) override { return parts_.open_plugin(input); }
 
  private:
   StageContextParts parts_;

@@ -9,6 +9,7 @@
 #include "dictlab/documents_jsonl.h"
 #include "dictlab/evaluator.h"
 #include "dictlab/model.h"
+#include "dictlab/tokenizer.h"
 
 namespace dictlab::host {
 namespace {
@@ -83,6 +84,7 @@ std::string drive_stage(Plugin& plugin, PluginKind kind, RunContext& context) {
   switch (kind) {
     case PluginKind::kDataset: return drive_dataset(static_cast<Dataset&>(plugin), context);
     case PluginKind::kEvaluator: return drive_evaluator(static_cast<Evaluator&>(plugin), context);
+    case PluginKind::kTokenizer: return drive_training(static_cast<Tokenizer&>(plugin), context);
     case PluginKind::kModel: return drive_training(static_cast<Model&>(plugin), context);
     case PluginKind::kDictionary: return drive_training(static_cast<DictionaryLearner&>(plugin), context);
     case PluginKind::kLabeler: break;

@@ -39,10 +39,15 @@ TEST(Cli, PluginsListsEveryPluginWithItsOptions) {
   expect_contains(result, "test_counter (evaluator, version 1.0.0)");
 }
 
-TEST(Cli, ValidateAcceptsTheQuickstart) {
-  const auto result = dictlab({"validate", std::string(DICTLAB_SOURCE_DIR) + "/experiments/quickstart.toml"});
-  EXPECT_EQ(result.exit_code, 0) << result.output;
-  expect_contains(result, "quickstart.toml: ok, 2 stage(s)");
+TEST(Cli, EveryShippedExperimentValidates) {
+  int experiments = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::string(DICTLAB_SOURCE_DIR) + "/experiments")) {
+    const auto result = dictlab({"validate", entry.path().string()});
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    expect_contains(result, entry.path().filename().string() + ": ok,");
+    ++experiments;
+  }
+  EXPECT_GE(experiments, 3);
 }
 
 TEST(Cli, BadExperimentsGiveFileLineColumnAndKeyWithExitCode2) {

@@ -1,4 +1,4 @@
-#include "sha256.h"
+#include "dictlab/sha256.h"
 
 #include <gtest/gtest.h>
 

@@ -7,11 +7,12 @@
 
 namespace dictlab {
 
-enum class PluginKind { kDataset, kModel, kDictionary, kLabeler, kEvaluator };
+enum class PluginKind { kDataset, kTokenizer, kModel, kDictionary, kLabeler, kEvaluator };
 
 inline const char* to_string(PluginKind kind) {
   switch (kind) {
     case PluginKind::kDataset: return "dataset";
+    case PluginKind::kTokenizer: return "tokenizer";
     case PluginKind::kModel: return "model";
     case PluginKind::kDictionary: return "dictionary";
     case PluginKind::kLabeler: return "labeler";

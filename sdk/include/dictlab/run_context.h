@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,8 @@
 #include "dictlab/options.h"
 
 namespace dictlab {
+
+class Plugin;
 
 // An earlier stage this stage reads, as listed in its `inputs`.
 struct StageInput {
@@ -59,6 +62,10 @@ class RunContext {
   // True after Ctrl-C or SIGTERM: save a checkpoint and return; the host
   // then leaves the stage unfinished so the next run resumes it.
   virtual bool stop_requested() const = 0;
+
+  // A new instance of the plugin that ran an input stage (its library stays
+  // loaded while the pointer lives), e.g. to load a trained model from it.
+  virtual std::shared_ptr<Plugin> open_plugin(const StageInput& input) = 0;
 
   // The input of the given kind; throws PluginError naming what is missing.
   const StageInput& input(PluginKind kind) const {

@@ -14,3 +14,4 @@
 #include "dictlab/model.h"
 #include "dictlab/options.h"
 #include "dictlab/run_context.h"
+#include "dictlab/tokenizer.h"

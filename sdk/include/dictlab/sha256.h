@@ -1,11 +1,37 @@
-#include "sha256.h"
+#pragma once
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <stdexcept>
+#include <string>
+#include <string_view>
 
-namespace dictlab::host {
-namespace {
+#include "dictlab/errors.h"
+
+namespace dictlab {
+
+// SHA-256: run manifests, checkpoint checksums, prompt caches.
+class Sha256 {
+ public:
+  Sha256();
+  void update(std::string_view bytes);
+  std::string hex_digest();  // finishes the hash
+
+  static std::string of(std::string_view bytes);
+  static std::string of_file(const std::filesystem::path& file);  // throws PluginError on read errors
+
+ private:
+  void compress(const std::uint8_t* block);
+  std::array<std::uint32_t, 8> state_;
+  std::array<std::uint8_t, 64> buffer_{};
+  std::size_t buffered_ = 0;
+  std::uint64_t total_bytes_ = 0;
+};
+
+namespace sha256_detail {
 
 constexpr std::array<std::uint32_t, 64> kRound = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -19,12 +45,14 @@ constexpr std::array<std::uint32_t, 64> kRound = {
 
 constexpr std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-}  // namespace
+}  // namespace sha256_detail
 
-Sha256::Sha256()
+inline Sha256::Sha256()
     : state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19} {}
 
-void Sha256::compress(const std::uint8_t* block) {
+inline void Sha256::compress(const std::uint8_t* block) {
+  using sha256_detail::kRound;
+  using sha256_detail::rotr;
   std::uint32_t w[64];
   for (int i = 0; i < 16; ++i)
     w[i] = std::uint32_t(block[4 * i]) << 24 | std::uint32_t(block[4 * i + 1]) << 16 |
@@ -44,7 +72,7 @@ void Sha256::compress(const std::uint8_t* block) {
   for (int i = 0; i < 8; ++i) state_[i] += add[i];
 }
 
-void Sha256::update(std::string_view bytes) {
+inline void Sha256::update(std::string_view bytes) {
   total_bytes_ += bytes.size();
   const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
   std::size_t size = bytes.size();
@@ -61,7 +89,7 @@ void Sha256::update(std::string_view bytes) {
   }
 }
 
-std::string Sha256::hex_digest() {
+inline std::string Sha256::hex_digest() {
   const std::uint64_t bits = total_bytes_ * 8;
   const std::uint8_t pad = 0x80;
   update(std::string_view(reinterpret_cast<const char*>(&pad), 1));
@@ -77,15 +105,15 @@ std::string Sha256::hex_digest() {
   return hex;
 }
 
-std::string Sha256::of(std::string_view bytes) {
+inline std::string Sha256::of(std::string_view bytes) {
   Sha256 hash;
   hash.update(bytes);
   return hash.hex_digest();
 }
 
-std::string Sha256::of_file(const std::filesystem::path& file) {
+inline std::string Sha256::of_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + file.string());
+  if (!in) throw PluginError("cannot read " + file.string());
   Sha256 hash;
   std::string chunk(1 << 16, '\0');
   while (in) {
@@ -95,4 +123,4 @@ std::string Sha256::of_file(const std::filesystem::path& file) {
   return hash.hex_digest();
 }
 
-}  // namespace dictlab::host
+}  // namespace dictlab

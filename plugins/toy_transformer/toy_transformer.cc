@@ -1,0 +1,244 @@
+// Model plugin: the paper's one-layer transformer (attention + a ReLU MLP of
+// 512 neurons on a residual stream of 128), trained with LibTorch.
+#include <fstream>
+#include <random>
+
+#include "dictlab/bpe_tokenizer.h"
+#include "dictlab/safetensors.h"
+#include "dictlab/sdk.h"
+#include "dictlab/token_shards.h"
+#include "ngram_baselines.h"
+#include "trainer.h"
+#include "transformer.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using dictlab::OptionError;
+using dictlab::OptionType;
+using dictlab::PluginError;
+using toy_transformer::Transformer;
+using toy_transformer::TransformerConfig;
+
+dictlab::PluginDescriptor describe() {
+  using V = std::vector<std::string>;
+  return {.name = "toy_transformer",
+          .version = "1.0.0",
+          .summary = "One-layer transformer (attention + MLP) trained on a tokenizer stage's shards.",
+          .options = {
+              {"d_model", OptionType::kInt, "Residual stream width.", std::int64_t{128}},
+              {"d_mlp", OptionType::kInt, "MLP neurons (what dictionaries decompose).", std::int64_t{512}},
+              {"n_heads", OptionType::kInt, "Attention heads; must divide d_model.", std::int64_t{4}},
+              {"context_length", OptionType::kInt, "Tokens of context.", std::int64_t{128}},
+              {"activation", OptionType::kString, "MLP nonlinearity: relu or gelu.", std::string("relu")},
+              {"batch_size", OptionType::kInt, "Contexts per step.", std::int64_t{32}},
+              {"steps", OptionType::kInt, "Optimizer steps.", std::int64_t{2000}},
+              {"learning_rate", OptionType::kFloat, "Peak AdamW learning rate.", 1e-3},
+              {"min_learning_rate_ratio", OptionType::kFloat, "Final learning rate as a share of the peak.", 0.1},
+              {"warmup_steps", OptionType::kInt, "Linear warmup steps.", std::int64_t{100}},
+              {"weight_decay", OptionType::kFloat, "AdamW decay of weight matrices.", 0.05},
+              {"grad_clip", OptionType::kFloat, "Global gradient norm clip; 0 for none.", 1.0},
+              {"eval_interval", OptionType::kInt, "Steps between held-out evaluations.", std::int64_t{200}},
+              {"eval_batches", OptionType::kInt, "Batches per held-out evaluation.", std::int64_t{16}},
+              {"checkpoint_interval", OptionType::kInt, "Steps between checkpoints.", std::int64_t{200}},
+              {"sample_prompts", OptionType::kStringList, "Prompts continued after training, into samples.txt.",
+               V{"The ", "def ", "<div class=\"", "Der ", "Le ", "В ", "الله ", "ACGT", "\\begin{"}},
+              {"sample_tokens", OptionType::kInt, "Tokens generated per prompt.", std::int64_t{48}},
+          }};
+}
+
+void check_positive(const dictlab::Options& options, const char* key) {
+  if (options.get_int(key) <= 0) throw OptionError(key, "must be positive");
+}
+
+torch::Device device_for(const std::string& name) {
+  const torch::Device device(name);
+  if (device.is_cuda() && !torch::cuda::is_available())
+    throw PluginError("device '" + name + "' asked for, but this LibTorch sees no CUDA device");
+  return device;
+}
+
+class ToyTransformer : public dictlab::Model {
+ public:
+  void train(dictlab::RunContext& context) override {
+    const auto& options = context.options();
+    for (const char* key : {"d_model", "d_mlp", "n_heads", "context_length", "batch_size", "steps", "eval_interval",
+                            "eval_batches", "checkpoint_interval"})
+      check_positive(options, key);
+    if (options.get_int("d_model") % options.get_int("n_heads") != 0)
+      throw OptionError("n_heads", "must divide d_model (" + std::to_string(options.get_int("d_model")) + ")");
+    if (options.get_string("activation") != "relu" && options.get_string("activation") != "gelu")
+      throw OptionError("activation", "must be relu or gelu");
+    if (options.get_float("learning_rate") <= 0) throw OptionError("learning_rate", "must be positive");
+
+    const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
+    const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);
+    const dictlab::TokenShard train_tokens(tokens_stage.dir / "tokens.train.bin", info.dtype);
+    const dictlab::TokenShard heldout_tokens(tokens_stage.dir / "tokens.heldout.bin", info.dtype);
+
+    config_ = {info.vocab_size, options.get_int("context_length"), options.get_int("d_model"),
+               options.get_int("d_mlp"), options.get_int("n_heads"), options.get_string("activation")};
+    device_ = device_for(context.device());
+    torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    model_ = std::make_unique<Transformer>(config_);
+    model_->initialize(context.seed());
+    model_->to(*device_);
+    tokenizer_.emplace(dictlab::BpeTokenizer::from_file(tokens_stage.dir / "tokenizer.json"));
+
+    const auto training = toy_transformer::TrainingOptions::from(options);
+    const auto result = toy_transformer::train_transformer(*model_, training, context, train_tokens, heldout_tokens);
+    if (context.stop_requested()) return;
+
+    write_artifacts(context, tokens_stage.dir);
+    const auto baselines = toy_transformer::ngram_baselines(train_tokens, heldout_tokens, info.vocab_size);
+    const nlohmann::json report = {{"steps", result.steps},
+                                   {"resumed_from_step", result.resumed_from_step},
+                                   {"train_loss", result.train_loss},
+                                   {"heldout_loss", result.eval_loss},
+                                   {"unigram_heldout_loss", baselines.unigram_loss},
+                                   {"bigram_heldout_loss", baselines.bigram_loss},
+                                   {"tokens_per_second", result.tokens_per_second},
+                                   {"train_tokens", train_tokens.size()},
+                                   {"heldout_tokens", heldout_tokens.size()}};
+    dictlab::AtomicFile::write_all(context.stage_dir() / "training.json", report.dump(2) + "\n");
+    context.metrics().gauge("model_baseline_loss", "Held-out loss of n-gram baselines.", {{"baseline", "unigram"}})
+        .set(baselines.unigram_loss);
+    context.metrics().gauge("model_baseline_loss", "Held-out loss of n-gram baselines.", {{"baseline", "bigram"}})
+        .set(baselines.bigram_loss);
+    char line[200];
+    std::snprintf(line, sizeof line, "held-out loss %.4f nats/token (unigram %.4f, bigram %.4f)", result.eval_loss,
+                  baselines.unigram_loss, baselines.bigram_loss);
+    context.log().info(line);
+    write_samples(context);
+  }
+
+  void load(const fs::path& stage_dir, const std::string& device) override {
+    std::ifstream in(stage_dir / "config.json");
+    if (!in) throw PluginError("no config.json in " + stage_dir.string() + " (is it a finished toy_transformer stage?)");
+    config_ = TransformerConfig::from_json(nlohmann::json::parse(in));
+    device_ = device_for(device);
+    model_ = std::make_unique<Transformer>(config_);
+    const dictlab::SafetensorsFile file(stage_dir / "model.safetensors");
+    std::map<std::string, torch::Tensor> state;
+    for (const auto& [name, tensor] : model_->transformer_lens_state()) {
+      const auto& stored = file.get(name, tensor.sizes().vec());
+      state[name] = torch::from_blob(const_cast<char*>(stored.bytes.data()), tensor.sizes(), torch::kFloat).clone();
+    }
+    model_->load_transformer_lens_state(state);
+    for (auto& [name, tensor] : model_->parameters()) tensor.set_requires_grad(false);
+    model_->to(*device_);
+    tokenizer_.emplace(dictlab::BpeTokenizer::from_file(stage_dir / "tokenizer.json"));
+  }
+
+  dictlab::ModelShape shape() const override { return {config_.d_vocab, config_.n_ctx, config_.d_model, config_.d_mlp}; }
+
+  std::vector<float> mlp_activations(const dictlab::TokenBatch& tokens) override {
+    torch::NoGradGuard no_grad;
+    torch::Tensor activations;
+    model_->forward(to_tensor(tokens), {}, &activations);
+    activations = activations.to(torch::kCPU).contiguous();
+    return {activations.data_ptr<float>(), activations.data_ptr<float>() + activations.numel()};
+  }
+
+  double loss(const dictlab::TokenBatch& tokens, const dictlab::MlpEdit& edit) override {
+    torch::NoGradGuard no_grad;
+    return model_->loss(to_tensor(tokens), as_hook(edit)).item<double>();
+  }
+
+  std::vector<std::int32_t> encode(std::string_view text) const override { return tokenizer_->encode(text); }
+  std::string decode(const std::vector<std::int32_t>& ids) const override { return tokenizer_->decode(ids); }
+
+  std::string generate(std::string_view prompt, const dictlab::SamplingOptions& options,
+                       const dictlab::MlpEdit& edit) override {
+    torch::NoGradGuard no_grad;
+    std::vector<std::int32_t> ids = encode(prompt);
+    if (ids.empty()) ids.push_back(tokenizer_->eos_id());  // an empty prompt starts a new document
+    const std::size_t prompt_length = ids.size();
+    std::mt19937_64 rng(options.seed);
+    for (std::int64_t i = 0; i < options.max_new_tokens; ++i) {
+      const std::int64_t start = std::max<std::int64_t>(0, static_cast<std::int64_t>(ids.size()) - config_.n_ctx);
+      torch::Tensor window = torch::tensor(std::vector<std::int64_t>(ids.begin() + start, ids.end())).view({1, -1});
+      torch::Tensor logits = model_->forward(window.to(*device_), as_hook(edit))[0][-1].to(torch::kCPU).to(torch::kDouble);
+      const std::int32_t next = sample(logits, options, rng);
+      if (next == tokenizer_->eos_id()) break;
+      ids.push_back(next);
+    }
+    return decode(std::vector<std::int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(prompt_length), ids.end()));
+  }
+
+ private:
+  static std::int32_t sample(torch::Tensor logits, const dictlab::SamplingOptions& options, std::mt19937_64& rng) {
+    if (options.temperature <= 0) return static_cast<std::int32_t>(logits.argmax().item<std::int64_t>());
+    logits = logits / options.temperature;
+    if (options.top_k > 0 && options.top_k < logits.size(0)) {
+      const double threshold = std::get<0>(logits.topk(options.top_k))[-1].item<double>();
+      logits = logits.masked_fill(logits < threshold, -std::numeric_limits<double>::infinity());
+    }
+    const torch::Tensor probabilities = torch::softmax(logits, 0).contiguous();
+    const double* p = probabilities.data_ptr<double>();
+    std::discrete_distribution<std::int32_t> pick(p, p + probabilities.numel());
+    return pick(rng);
+  }
+
+  torch::Tensor to_tensor(const dictlab::TokenBatch& tokens) const {
+    if (tokens.length > config_.n_ctx)
+      throw PluginError("batch length " + std::to_string(tokens.length) + " exceeds the context length " +
+                        std::to_string(config_.n_ctx));
+    return torch::from_blob(const_cast<std::int32_t*>(tokens.ids), {tokens.batch, tokens.length}, torch::kInt)
+        .to(torch::kLong)
+        .to(*device_);
+  }
+
+  static toy_transformer::ActivationHook as_hook(const dictlab::MlpEdit& edit) {
+    if (!edit) return {};
+    return [edit](torch::Tensor& activations) {
+      torch::Tensor cpu = activations.to(torch::kCPU).contiguous();
+      edit(cpu.data_ptr<float>(), cpu.size(0), cpu.size(1));
+      if (cpu.data_ptr() != activations.data_ptr()) activations.copy_(cpu);
+    };
+  }
+
+  void write_artifacts(dictlab::RunContext& context, const fs::path& tokens_dir) {
+    const fs::path dir = context.stage_dir();
+    dictlab::AtomicFile::write_all(dir / "config.json", config_.to_json().dump(2) + "\n");
+    for (const char* file : {"tokenizer.json", "tokenizer.model"})
+      fs::copy_file(tokens_dir / file, dir / file, fs::copy_options::overwrite_existing);
+    // One file for Python tools and the browser: TransformerLens names, the
+    // config and the vocabulary in the metadata.
+    dictlab::SafetensorsWriter writer;
+    for (const auto& [name, tensor] : model_->transformer_lens_state()) {
+      const torch::Tensor cpu = tensor.to(torch::kCPU).contiguous();
+      writer.add_f32(name, cpu.sizes().vec(), cpu.data_ptr<float>());
+    }
+    writer.set_metadata("format", "dictlab.toy_transformer");
+    writer.set_metadata("config", config_.to_json().dump());
+    std::ifstream vocabulary(dir / "tokenizer.json");
+    writer.set_metadata("tokenizer", std::string(std::istreambuf_iterator<char>(vocabulary), {}));
+    writer.write(dir / "model.safetensors");
+  }
+
+  void write_samples(dictlab::RunContext& context) {
+    std::string text;
+    const auto& options = context.options();
+    for (const auto& prompt : options.get_strings("sample_prompts")) {
+      dictlab::SamplingOptions sampling;
+      sampling.max_new_tokens = options.get_int("sample_tokens");
+      sampling.temperature = 0.8;
+      sampling.top_k = 40;
+      sampling.seed = context.seed();
+      const std::string continuation = generate(prompt, sampling, {});
+      text += "--- " + prompt + "\n" + prompt + continuation + "\n";
+    }
+    dictlab::AtomicFile::write_all(context.stage_dir() / "samples.txt", text);
+    context.log().info("samples (also in samples.txt):\n" + text);
+  }
+
+  TransformerConfig config_;
+  std::optional<torch::Device> device_;
+  std::unique_ptr<Transformer> model_;
+  std::optional<dictlab::BpeTokenizer> tokenizer_;
+};
+
+}  // namespace
+
+DICTLAB_PLUGIN(ToyTransformer, describe)

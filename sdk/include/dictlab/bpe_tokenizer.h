@@ -1,0 +1,161 @@
+#pragma once
+
+// SentencePiece's BPE encoding, re-implemented over the vocabulary a
+// sentencepiece_bpe stage exports as tokenizer.json, so that model plugins
+// need not link libsentencepiece (whose bundled protobuf clashes with
+// LibTorch's in one process) and the browser can mirror it line by line.
+// The tokenizer stage checks that this encoder agrees with SentencePiece on
+// held-out text before it finishes.
+//
+// tokenizer.json: {"type": "sentencepiece_bpe", "eos_id": 1,
+//                  "pieces": [[piece, score, type], ...]}  type: n, b(yte), c(ontrol), u(nknown)
+
+#include <cstdint>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "dictlab/errors.h"
+
+namespace dictlab {
+
+class BpeTokenizer {
+ public:
+  static BpeTokenizer from_json(const nlohmann::json& json) {
+    BpeTokenizer t;
+    t.eos_id_ = json.value("eos_id", 1);
+    const auto& pieces = json.at("pieces");
+    t.pieces_.reserve(pieces.size());
+    for (std::size_t id = 0; id < pieces.size(); ++id) {
+      const std::string piece = pieces[id].at(0);
+      const float score = pieces[id].at(1);
+      const std::string type = pieces[id].at(2);
+      t.pieces_.push_back({piece, type[0]});
+      if (type == "n") t.normal_.emplace(piece, std::make_pair(static_cast<std::int32_t>(id), score));
+      else if (type == "b") t.byte_ids_[std::stoi(piece.substr(3, 2), nullptr, 16)] = static_cast<std::int32_t>(id);
+      else if (type == "u") t.unk_id_ = static_cast<std::int32_t>(id);
+    }
+    return t;
+  }
+  static BpeTokenizer from_file(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw PluginError("cannot read tokenizer " + path);
+    const auto json = nlohmann::json::parse(in, nullptr, false);
+    if (json.is_discarded()) throw PluginError(path + ": not valid JSON");
+    return from_json(json);
+  }
+
+  std::int32_t eos_id() const { return eos_id_; }
+  std::int64_t vocab_size() const { return static_cast<std::int64_t>(pieces_.size()); }
+
+  std::vector<std::int32_t> encode(std::string_view text) const {
+    // Spaces become U+2581 "▁", as SentencePiece escapes them.
+    std::string escaped;
+    for (char c : text) escaped += c == ' ' ? std::string("\xE2\x96\x81") : std::string(1, c);
+
+    struct Symbol {
+      int prev, next;
+      std::size_t begin, length;  // a byte range of `escaped`; length 0 once merged away
+    };
+    std::vector<Symbol> symbols;
+    for (std::size_t i = 0; i < escaped.size();) {
+      const std::size_t n = std::min(utf8_length(static_cast<unsigned char>(escaped[i])), escaped.size() - i);
+      symbols.push_back({static_cast<int>(symbols.size()) - 1, static_cast<int>(symbols.size()) + 1, i, n});
+      i += n;
+    }
+    if (symbols.empty()) return {};
+    symbols.back().next = -1;
+
+    struct Pair {
+      float score;
+      int left, right;
+      std::size_t length;
+    };
+    // Highest score first; on ties the leftmost pair, as in SentencePiece.
+    auto worse = [](const Pair& a, const Pair& b) { return a.score == b.score ? a.left > b.left : a.score < b.score; };
+    std::priority_queue<Pair, std::vector<Pair>, decltype(worse)> agenda(worse);
+    auto consider = [&](int left, int right) {
+      if (left < 0 || right < 0) return;
+      const std::size_t length = symbols[left].length + symbols[right].length;
+      auto it = normal_.find(std::string_view(escaped).substr(symbols[left].begin, length));
+      if (it != normal_.end()) agenda.push({it->second.second, left, right, length});
+    };
+    for (std::size_t i = 1; i < symbols.size(); ++i) consider(static_cast<int>(i) - 1, static_cast<int>(i));
+    while (!agenda.empty()) {
+      const Pair top = agenda.top();
+      agenda.pop();
+      Symbol& left = symbols[top.left];
+      Symbol& right = symbols[top.right];
+      if (left.length == 0 || right.length == 0 || left.length + right.length != top.length) continue;  // stale
+      left.length = top.length;
+      left.next = right.next;
+      if (right.next >= 0) symbols[right.next].prev = top.left;
+      right.length = 0;
+      consider(left.prev, top.left);
+      consider(top.left, left.next);
+    }
+
+    std::vector<std::int32_t> ids;
+    for (int i = 0; i >= 0; i = symbols[i].next) {
+      const std::string_view piece = std::string_view(escaped).substr(symbols[i].begin, symbols[i].length);
+      auto it = normal_.find(piece);
+      if (it != normal_.end()) {
+        ids.push_back(it->second.first);
+        continue;
+      }
+      for (unsigned char byte : piece) {  // byte fallback
+        const std::int32_t id = byte_ids_[byte];
+        ids.push_back(id >= 0 ? id : unk_id_);
+      }
+    }
+    return ids;
+  }
+
+  std::string decode(const std::vector<std::int32_t>& ids) const {
+    std::string text;
+    for (std::int32_t id : ids) {
+      if (id < 0 || id >= vocab_size()) continue;
+      const auto& [piece, type] = pieces_[static_cast<std::size_t>(id)];
+      if (type == 'b') text += static_cast<char>(std::stoi(piece.substr(3, 2), nullptr, 16));
+      else if (type == 'n') text += piece;
+      else if (type == 'u') text += "\xE2\x81\x87";  // " ⁇ ", as SentencePiece shows unknowns
+    }
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      if (text.compare(i, 3, "\xE2\x96\x81") == 0) {
+        out += ' ';
+        i += 2;
+      } else {
+        out += text[i];
+      }
+    }
+    return out;
+  }
+
+ private:
+  static std::size_t utf8_length(unsigned char lead) {
+    if (lead < 0x80) return 1;
+    if ((lead >> 5) == 0x6) return 2;
+    if ((lead >> 4) == 0xE) return 3;
+    if ((lead >> 3) == 0x1E) return 4;
+    return 1;  // a stray continuation byte stands alone
+  }
+
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::vector<std::pair<std::string, char>> pieces_;
+  std::unordered_map<std::string, std::pair<std::int32_t, float>, Hash, std::equal_to<>> normal_;
+  std::int32_t byte_ids_[256] = {-1};
+  std::int32_t unk_id_ = 0;
+  std::int32_t eos_id_ = 1;
+
+  BpeTokenizer() { std::fill(std::begin(byte_ids_), std::end(byte_ids_), -1); }
+};
+
+}  // namespace dictlab
