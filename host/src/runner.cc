@@ -102,7 +102,10 @@ std::string describe_summary(const std::string& summary_json) {
          << " bytes, from " << summary["sources"].size() << " source(s)\n";
   }
   if (summary.contains("figures")) {
+    // A histogram's many series belong in report.json, not on the terminal.
+    std::map<std::string, int> shown;
     for (const auto& figure : summary["figures"]) {
+      if (++shown[figure["name"].get<std::string>()] > 12) continue;
       text << "  " << figure["name"].get<std::string>();
       if (!figure["labels"].empty()) {
         std::string labels;
@@ -112,6 +115,8 @@ std::string describe_summary(const std::string& summary_json) {
       }
       text << " = " << figure["value"].get<double>() << "\n";
     }
+    for (const auto& [name, count] : shown)
+      if (count > 12) text << "  " << name << ": " << count - 12 << " more series in report.json\n";
   }
   return text.str();
 }

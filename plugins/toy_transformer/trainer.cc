@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cmath>
 
-#include "checkpoints.h"
+#include "checkpoints.h"  // torch_checkpoints
 #include "dictlab/errors.h"
 #include "token_batches.h"
 
@@ -65,9 +65,9 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
     throw dictlab::PluginError("the held-out split is shorter than one context window; use a larger heldout_fraction");
 
   auto optimizer = make_optimizer(model, options);
-  Checkpoints checkpoints(context.checkpoint_dir(), context.log());
+  torch_checkpoints::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
   TrainingResult result;
-  if (auto step = checkpoints.restore_latest(model, *optimizer)) {
+  if (auto step = checkpoints.restore_latest(model.parameters(), *optimizer)) {
     result.resumed_from_step = *step;
     context.log().info("resuming from the checkpoint at step " + std::to_string(*step));
   }
@@ -88,7 +88,7 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
 
   for (std::int64_t step = result.resumed_from_step; step < options.steps; ++step) {
     if (context.stop_requested()) {
-      if (step > last_checkpoint) checkpoints.save(step, model, *optimizer);
+      if (step > last_checkpoint) checkpoints.save(step, model.parameters(), *optimizer);
       return result;
     }
     const double lr = options.learning_rate_at(step);
@@ -127,7 +127,7 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
       window_start = std::chrono::steady_clock::now();
     }
     if (done % options.checkpoint_interval == 0 || last) {
-      checkpoints.save(done, model, *optimizer);
+      checkpoints.save(done, model.parameters(), *optimizer);
       last_checkpoint = done;
     }
   }

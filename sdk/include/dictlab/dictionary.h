@@ -1,17 +1,44 @@
 #pragma once
 
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
 #include "dictlab/descriptor.h"
 #include "dictlab/plugin.h"
 #include "dictlab/run_context.h"
 
 namespace dictlab {
 
+struct DictionaryShape {
+  std::int64_t d_in = 0;   // width of the activations it decomposes (the MLP's d_mlp)
+  std::int64_t d_sae = 0;  // number of features
+};
+
 // A dictionary learner (sparse autoencoder). The stage trains a dictionary on
-// the activations of its input model and leaves it in stage_dir.
+// the MLP activations of its input model and leaves it in stage_dir as
+// safetensors (SAELens names: W_enc, b_enc, W_dec, b_dec) + cfg.json; later
+// stages load it with open_input_dictionary().
 class DictionaryLearner : public Plugin {
  public:
   static constexpr PluginKind kKind = PluginKind::kDictionary;
   virtual void train(RunContext& context) = 0;
+
+  virtual void load(const std::filesystem::path& stage_dir, const std::string& device) = 0;
+  virtual DictionaryShape shape() const = 0;
+  // Feature activations [rows, d_sae] of activations [rows, d_in], row-major.
+  virtual void encode(const float* activations, std::int64_t rows, float* features) = 0;
+  // The reconstruction [rows, d_in] of feature activations [rows, d_sae].
+  virtual void decode(const float* features, std::int64_t rows, float* activations) = 0;
 };
+
+// The trained dictionary of this stage's dictionary input.
+inline std::shared_ptr<DictionaryLearner> open_input_dictionary(RunContext& context) {
+  const StageInput& input = context.input(PluginKind::kDictionary);
+  auto dictionary = std::static_pointer_cast<DictionaryLearner>(context.open_plugin(input));
+  dictionary->load(input.dir, context.device());
+  return dictionary;
+}
 
 }  // namespace dictlab

@@ -8,7 +8,7 @@
 #include "dictlab/atomic_file.h"
 #include "dictlab/sha256.h"
 
-namespace toy_transformer {
+namespace torch_checkpoints {
 namespace fs = std::filesystem;
 
 namespace {
@@ -29,10 +29,10 @@ fs::path record_file(const fs::path& dir, std::int64_t step) { return dir / ("st
 
 }  // namespace
 
-void Checkpoints::save(std::int64_t step, const Transformer& model, torch::optim::Optimizer& optimizer) {
+void Checkpoints::save(std::int64_t step, const TensorMap& tensors, torch::optim::Optimizer& optimizer) {
   fs::create_directories(dir_);
   torch::serialize::OutputArchive archive;
-  for (const auto& [name, tensor] : model.parameters()) archive.write("param/" + name, tensor.detach().cpu());
+  for (const auto& [name, tensor] : tensors) archive.write("param/" + name, tensor.detach().cpu());
   torch::serialize::OutputArchive optimizer_archive;
   optimizer.save(optimizer_archive);
   archive.write("optimizer", optimizer_archive);
@@ -50,7 +50,7 @@ void Checkpoints::save(std::int64_t step, const Transformer& model, torch::optim
   }
 }
 
-std::optional<std::int64_t> Checkpoints::restore_latest(Transformer& model, torch::optim::Optimizer& optimizer) {
+std::optional<std::int64_t> Checkpoints::restore_latest(TensorMap& tensors, torch::optim::Optimizer& optimizer) {
   for (std::int64_t step : steps_on_disk(dir_)) {
     const fs::path weights = weights_file(dir_, step);
     std::string expected;
@@ -66,7 +66,7 @@ std::optional<std::int64_t> Checkpoints::restore_latest(Transformer& model, torc
     torch::serialize::InputArchive archive;
     archive.load_from(weights.string());
     torch::NoGradGuard no_grad;
-    for (auto& [name, tensor] : model.parameters()) {
+    for (auto& [name, tensor] : tensors) {
       torch::Tensor saved;
       archive.read("param/" + name, saved);
       tensor.copy_(saved);
@@ -79,4 +79,4 @@ std::optional<std::int64_t> Checkpoints::restore_latest(Transformer& model, torc
   return std::nullopt;
 }
 
-}  // namespace toy_transformer
+}  // namespace torch_checkpoints

@@ -1,0 +1,157 @@
+// Evaluator: how well a dictionary reconstructs the MLP and how much of the
+// model's loss survives when its reconstruction replaces the MLP activations.
+// Works through the SDK's model and dictionary hooks only, so it measures any
+// model and dictionary plugin.
+#include <cmath>
+#include <fstream>
+
+#include "dictlab/sdk.h"
+#include "dictlab/token_shards.h"
+
+namespace {
+
+using dictlab::Figure;
+using dictlab::OptionError;
+using dictlab::OptionType;
+
+dictlab::PluginDescriptor describe() {
+  return {.name = "sae_metrics",
+          .version = "1.0.0",
+          .summary = "MSE, variance explained, L0, dead and rare features, density histogram, loss recovered.",
+          .options = {
+              {"contexts", OptionType::kInt, "Held-out contexts measured.", std::int64_t{64}},
+              {"ultra_low_density", OptionType::kFloat, "Features firing on fewer tokens than this share are "
+                                                        "ultra-low density (the paper: 1e-6).", 1e-5},
+              {"histogram_bins", OptionType::kInt, "Bins of the log10 feature density histogram.", std::int64_t{40}},
+          }};
+}
+
+class SaeMetrics : public dictlab::Evaluator {
+ public:
+  dictlab::Report evaluate(dictlab::RunContext& context) override {
+    const auto& options = context.options();
+    const std::int64_t contexts = options.get_int("contexts");
+    const std::int64_t bins = options.get_int("histogram_bins");
+    if (contexts <= 0) throw OptionError("contexts", "must be positive");
+    if (bins <= 0) throw OptionError("histogram_bins", "must be positive");
+
+    const auto model = dictlab::open_input_model(context);
+    const auto dictionary = dictlab::open_input_dictionary(context);
+    const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
+    const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);
+    const dictlab::TokenShard heldout(tokens_stage.dir / "tokens.heldout.bin", info.dtype);
+    const auto shape = dictionary->shape();
+    const std::int64_t length = model->shape().context_length;
+    if (model->shape().d_mlp != shape.d_in)
+      throw dictlab::PluginError("the model's MLP has " + std::to_string(model->shape().d_mlp) +
+                                 " neurons but the dictionary was trained on d_in = " + std::to_string(shape.d_in));
+    if (heldout.size() <= length) throw dictlab::PluginError("the held-out split is shorter than one context");
+
+    std::vector<double> fired(static_cast<std::size_t>(shape.d_sae), 0.0);
+    std::vector<double> sum(static_cast<std::size_t>(shape.d_in), 0.0);
+    double squared_error = 0, squared_norm = 0, active = 0, rows_seen = 0;
+    double loss_clean = 0, loss_spliced = 0, loss_zero = 0;
+    std::vector<float> features, reconstruction;
+    auto splice = [&](float* a, std::int64_t rows, std::int64_t width) {
+      features.resize(static_cast<std::size_t>(rows * shape.d_sae));
+      dictionary->encode(a, rows, features.data());
+      dictionary->decode(features.data(), rows, a);
+      (void)width;
+    };
+    auto zero = [](float* a, std::int64_t rows, std::int64_t width) { std::fill(a, a + rows * width, 0.0f); };
+
+    constexpr std::int64_t kBatch = 8;
+    context.progress().set_total(static_cast<double>(contexts));
+    for (std::int64_t start = 0; start < contexts; start += kBatch) {
+      if (context.stop_requested()) return {};
+      const std::int64_t n = std::min(kBatch, contexts - start);
+      std::vector<std::int32_t> ids(static_cast<std::size_t>(n * length));
+      for (std::int64_t b = 0; b < n; ++b) {
+        const std::int64_t offset = (start + b) * (heldout.size() - length) / contexts;  // evenly spaced windows
+        for (std::int64_t t = 0; t < length; ++t) ids[static_cast<std::size_t>(b * length + t)] = heldout[offset + t];
+      }
+      const dictlab::TokenBatch batch{ids.data(), n, length};
+      const auto x = model->mlp_activations(batch);
+      const std::int64_t rows = n * length;
+      features.resize(static_cast<std::size_t>(rows * shape.d_sae));
+      reconstruction.resize(x.size());
+      dictionary->encode(x.data(), rows, features.data());
+      dictionary->decode(features.data(), rows, reconstruction.data());
+      for (std::int64_t r = 0; r < rows; ++r) {
+        for (std::int64_t j = 0; j < shape.d_in; ++j) {
+          const double v = x[static_cast<std::size_t>(r * shape.d_in + j)];
+          const double e = v - reconstruction[static_cast<std::size_t>(r * shape.d_in + j)];
+          squared_error += e * e;
+          squared_norm += v * v;
+          sum[static_cast<std::size_t>(j)] += v;
+        }
+        for (std::int64_t f = 0; f < shape.d_sae; ++f) {
+          if (features[static_cast<std::size_t>(r * shape.d_sae + f)] > 0) {
+            fired[static_cast<std::size_t>(f)] += 1;
+            active += 1;
+          }
+        }
+      }
+      rows_seen += static_cast<double>(rows);
+      loss_clean += model->loss(batch) * static_cast<double>(n);
+      loss_spliced += model->loss(batch, splice) * static_cast<double>(n);
+      loss_zero += model->loss(batch, zero) * static_cast<double>(n);
+      context.progress().set_done(static_cast<double>(start + n));
+    }
+    loss_clean /= static_cast<double>(contexts);
+    loss_spliced /= static_cast<double>(contexts);
+    loss_zero /= static_cast<double>(contexts);
+
+    double mean_norm = 0;
+    for (double s : sum) mean_norm += (s / rows_seen) * (s / rows_seen);
+    const double total_variance = squared_norm - rows_seen * mean_norm;
+    const double fvu = squared_error / total_variance;
+    const double threshold = options.get_float("ultra_low_density");
+    double dead = 0, ultra_low = 0;
+    std::vector<double> histogram(static_cast<std::size_t>(bins), 0.0);
+    const double lowest = std::log10(1.0 / rows_seen);  // one firing in all tokens seen
+    nlohmann::json densities = nlohmann::json::array();
+    for (double count : fired) {
+      const double density = count / rows_seen;
+      densities.push_back(density);
+      if (count == 0) {
+        ++dead;
+        continue;
+      }
+      if (density < threshold) ++ultra_low;
+      const double position = (std::log10(density) - lowest) / (0.0 - lowest);
+      histogram[static_cast<std::size_t>(std::min<double>(static_cast<double>(bins) - 1, std::floor(position * static_cast<double>(bins))))] += 1;
+    }
+    // Per-feature figures belong in the run's artifacts, not in Prometheus.
+    dictlab::AtomicFile::write_all(context.stage_dir() / "feature_density.json",
+                                   nlohmann::json({{"tokens", rows_seen}, {"density", densities}}).dump() + "\n");
+
+    const double d_sae = static_cast<double>(shape.d_sae);
+    dictlab::Report report;
+    auto add = [&](std::string name, double value, std::string help, dictlab::MetricLabels labels = {}) {
+      report.figures.push_back({std::move(name), value, std::move(labels), std::move(help)});
+    };
+    add("sae_eval_mse", squared_error / (rows_seen * static_cast<double>(shape.d_in)),
+        "Reconstruction MSE per element of the MLP activations.");
+    add("sae_eval_variance_explained_ratio", 1.0 - fvu, "Fraction of the activations' variance explained.");
+    add("sae_eval_l0", active / rows_seen, "Mean active features per token.");
+    add("sae_eval_dead_ratio", dead / d_sae, "Share of features that never fired on the held-out tokens.");
+    add("sae_eval_ultra_low_density_ratio", ultra_low / d_sae, "Share of live features firing below ultra_low_density.");
+    add("sae_eval_model_loss", loss_clean, "Held-out loss (nats/token).", {{"mlp", "clean"}});
+    add("sae_eval_model_loss", loss_spliced, "Held-out loss (nats/token).", {{"mlp", "spliced"}});
+    add("sae_eval_model_loss", loss_zero, "Held-out loss (nats/token).", {{"mlp", "zero_ablated"}});
+    add("sae_eval_loss_recovered_ratio", (loss_zero - loss_spliced) / (loss_zero - loss_clean),
+        "(L_zero_ablation - L_spliced) / (L_zero_ablation - L_clean).");
+    for (std::int64_t b = 0; b < bins; ++b) {
+      char upper[16];
+      std::snprintf(upper, sizeof upper, "%.2f", lowest + (0.0 - lowest) * static_cast<double>(b + 1) / static_cast<double>(bins));
+      add("sae_eval_feature_density_features", histogram[static_cast<std::size_t>(b)],
+          "Live features per log10-density bin (le: the bin's upper edge).", {{"log10_density_le", upper}});
+    }
+    return report;
+  }
+};
+
+}  // namespace
+
+DICTLAB_PLUGIN(SaeMetrics, describe)

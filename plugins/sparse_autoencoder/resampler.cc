@@ -1,0 +1,54 @@
+#include "trainer.h"
+
+namespace sparse_autoencoder {
+namespace {
+
+void reset_adam_state(torch::optim::Adam& optimizer, const torch::Tensor& parameter, const torch::Tensor& rows,
+                      std::int64_t dim) {
+  auto& states = optimizer.state();
+  // LibTorch keys optimizer state by the address of the tensor, as text.
+  auto it = states.find(c10::guts::to_string(parameter.unsafeGetTensorImpl()));
+  if (it == states.end()) return;
+  auto& state = static_cast<torch::optim::AdamParamState&>(*it->second);
+  state.exp_avg().index_fill_(dim, rows, 0.0);
+  state.exp_avg_sq().index_fill_(dim, rows, 0.0);
+}
+
+}  // namespace
+
+std::int64_t resample_dead_features(Sae& sae, torch::optim::Adam& optimizer, torch::Tensor& last_fired,
+                                    std::int64_t step, const TrainerOptions& options, ActivationBuffer& buffer,
+                                    dictlab::Logger& log) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor dead = ((step - last_fired) >= options.resample_window).nonzero().view(-1);
+  const std::int64_t count = dead.size(0);
+  if (count == 0) {
+    log.info("resampling at step " + std::to_string(step) + ": no dead features");
+    return 0;
+  }
+  // The paper uses 819,200 inputs; a few windows do at this scale.
+  const torch::Tensor x = buffer.sample(options.init_contexts, /*index=*/1 + step) * sae.config.activation_scale;
+  const torch::Tensor reconstruction = torch::addmm(sae.b_dec, sae.activate(sae.pre_activations(x)), sae.W_dec);
+  const torch::Tensor losses = (reconstruction - x).pow(2).sum(1);
+  const torch::Tensor chosen =
+      torch::multinomial(losses.pow(2) + 1e-12, count, /*replacement=*/count > x.size(0));
+  const torch::Tensor inputs = x.index_select(0, chosen) - sae.b_dec;
+  const torch::Tensor directions = inputs / inputs.norm(2, 1, true).clamp_min(1e-8);
+
+  torch::Tensor alive = torch::ones({sae.config.d_sae}, torch::kBool);
+  alive.index_fill_(0, dead, false);
+  const double live_norm =
+      alive.any().item<bool>() ? sae.W_enc.index_select(1, alive.nonzero().view(-1)).norm(2, 0).mean().item<double>() : 1.0;
+
+  sae.W_dec.index_copy_(0, dead, directions);
+  sae.W_enc.index_copy_(1, dead, (directions * (0.2 * live_norm)).t());
+  sae.b_enc.index_fill_(0, dead, 0.0);
+  reset_adam_state(optimizer, sae.W_dec, dead, 0);
+  reset_adam_state(optimizer, sae.W_enc, dead, 1);
+  reset_adam_state(optimizer, sae.b_enc, dead, 0);
+  last_fired.index_fill_(0, dead, step);
+  log.info("resampling at step " + std::to_string(step) + ": " + std::to_string(count) + " dead features revived");
+  return count;
+}
+
+}  // namespace sparse_autoencoder

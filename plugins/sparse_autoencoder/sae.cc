@@ -1,0 +1,99 @@
+#include "sae.h"
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "dictlab/atomic_file.h"
+#include "dictlab/safetensors.h"
+
+namespace sparse_autoencoder {
+
+Sae::Sae(SaeConfig c) : config(std::move(c)) {
+  W_enc = torch::zeros({config.d_in, config.d_sae}).set_requires_grad(true);
+  b_enc = torch::zeros({config.d_sae}).set_requires_grad(true);
+  W_dec = torch::zeros({config.d_sae, config.d_in}).set_requires_grad(true);
+  b_dec = torch::zeros({config.d_in}).set_requires_grad(true);
+}
+
+torch::Tensor Sae::pre_activations(const torch::Tensor& scaled_x) const {
+  return torch::addmm(b_enc, scaled_x - b_dec, W_enc);
+}
+
+torch::Tensor Sae::activate(const torch::Tensor& pre) const {
+  if (config.architecture != "topk") return torch::relu(pre);
+  auto [values, indices] = pre.topk(config.k, /*dim=*/1);
+  return torch::zeros_like(pre).scatter(1, indices, torch::relu(values));
+}
+
+torch::Tensor Sae::encode(const torch::Tensor& x) const {
+  return activate(pre_activations(x * config.activation_scale));
+}
+
+torch::Tensor Sae::decode(const torch::Tensor& features) const {
+  return torch::addmm(b_dec, features, W_dec) / config.activation_scale;
+}
+
+void Sae::normalize_decoder() {
+  torch::NoGradGuard no_grad;
+  W_dec.div_(W_dec.norm(2, 1, true).clamp_min(1e-8));
+}
+
+void Sae::project_decoder_gradient() {
+  if (!W_dec.grad().defined()) return;
+  torch::NoGradGuard no_grad;
+  auto grad = W_dec.mutable_grad();
+  grad.sub_((grad * W_dec).sum(1, true) * W_dec);
+}
+
+void Sae::save(const std::filesystem::path& dir) const {
+  dictlab::SafetensorsWriter writer;
+  auto add = [&](const char* name, const torch::Tensor& t) {
+    const torch::Tensor cpu = t.detach().to(torch::kCPU).contiguous();
+    writer.add_f32(name, cpu.sizes().vec(), cpu.data_ptr<float>());
+  };
+  add("W_enc", W_enc);
+  add("b_enc", b_enc);
+  add("W_dec", W_dec);
+  add("b_dec", b_dec);
+  writer.set_metadata("format", "dictlab.sparse_autoencoder");
+  writer.write(dir / "sae_weights.safetensors");
+  nlohmann::json cfg = {{"d_in", config.d_in},
+                        {"d_sae", config.d_sae},
+                        {"architecture", config.architecture},
+                        {"activation_fn_str", config.architecture == "topk" ? "topk" : "relu"},
+                        {"activation_fn_kwargs", config.architecture == "topk" ? nlohmann::json{{"k", config.k}}
+                                                                               : nlohmann::json::object()},
+                        {"apply_b_dec_to_input", true},
+                        {"normalize_activations", config.activation_scale == 1.0 ? "none" : "constant_scale"},
+                        {"activation_scale", config.activation_scale},
+                        {"dtype", "float32"},
+                        {"hook_name", "blocks.0.mlp.hook_post"},
+                        {"hook_layer", 0}};
+  dictlab::AtomicFile::write_all(dir / "cfg.json", cfg.dump(2) + "\n");
+}
+
+Sae Sae::load(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "cfg.json");
+  if (!in) throw dictlab::PluginError("no cfg.json in " + dir.string() + " (is it a finished dictionary stage?)");
+  const auto cfg = nlohmann::json::parse(in);
+  SaeConfig c;
+  c.d_in = cfg.at("d_in");
+  c.d_sae = cfg.at("d_sae");
+  c.architecture = cfg.value("architecture", "standard");
+  if (cfg.contains("activation_fn_kwargs") && cfg["activation_fn_kwargs"].contains("k")) c.k = cfg["activation_fn_kwargs"]["k"];
+  c.activation_scale = cfg.value("activation_scale", 1.0);
+  Sae sae(c);
+  const dictlab::SafetensorsFile file(dir / "sae_weights.safetensors");
+  torch::NoGradGuard no_grad;
+  auto fill = [&](const char* name, torch::Tensor& t) {
+    const auto& stored = file.get(name, t.sizes().vec());
+    t.copy_(torch::from_blob(const_cast<char*>(stored.bytes.data()), t.sizes(), torch::kFloat));
+  };
+  fill("W_enc", sae.W_enc);
+  fill("b_enc", sae.b_enc);
+  fill("W_dec", sae.W_dec);
+  fill("b_dec", sae.b_dec);
+  return sae;
+}
+
+}  // namespace sparse_autoencoder

@@ -1,0 +1,41 @@
+// The Towards Monosemanticity recipe: ReLU features, L1 penalty, unit-norm
+// decoder rows, geometric-median decoder bias, and resampling of dead features.
+#include "sae_plugin.h"
+
+namespace {
+
+using dictlab::OptionType;
+using namespace sparse_autoencoder;
+
+dictlab::PluginDescriptor describe() {
+  auto options = common_options();
+  options.push_back({"l1_coefficient", OptionType::kFloat, "λ of the L1 penalty on feature activations.", 5e-3});
+  options.push_back({"resample_steps", OptionType::kIntList,
+                     "Steps at which dead features are resampled (the paper: 25k, 50k, 75k, 100k).",
+                     std::vector<std::int64_t>{}});
+  options.push_back({"resample_window", OptionType::kInt, "Silent for this many steps = dead, for resampling.",
+                     std::int64_t{500}});
+  return {.name = "sae_l1",
+          .version = "1.0.0",
+          .summary = "Sparse autoencoder, the paper's recipe: ReLU, L1, resampling.",
+          .options = options};
+}
+
+class SaeL1 : public SaePlugin {
+ protected:
+  SaeConfig config(const dictlab::Options& o, std::int64_t d_in) const override {
+    return {.d_in = d_in, .d_sae = o.get_int("d_sae"), .architecture = "standard"};
+  }
+  TrainerOptions trainer_options(const dictlab::Options& o) const override {
+    TrainerOptions t = common_trainer_options(o);
+    t.l1_coefficient = o.get_float("l1_coefficient");
+    if (t.l1_coefficient < 0) throw dictlab::OptionError("l1_coefficient", "must not be negative");
+    t.resample_steps = o.get_ints("resample_steps");
+    t.resample_window = o.get_int("resample_window");
+    return t;
+  }
+};
+
+}  // namespace
+
+DICTLAB_PLUGIN(SaeL1, describe)

@@ -1,0 +1,84 @@
+#include "sae_plugin.h"
+
+#include <thread>
+
+#include "dictlab/token_shards.h"
+
+namespace sparse_autoencoder {
+
+using dictlab::OptionError;
+using dictlab::OptionType;
+
+std::vector<dictlab::OptionSpec> common_options() {
+  return {
+      {"d_sae", OptionType::kInt, "Number of features (the paper: 512 to 131072; A/1 has 4096).", std::int64_t{4096}},
+      {"steps", OptionType::kInt, "Adam steps.", std::int64_t{2000}},
+      {"batch_size", OptionType::kInt, "Activations per step.", std::int64_t{4096}},
+      {"learning_rate", OptionType::kFloat, "Adam learning rate.", 4e-4},
+      {"normalize_activations", OptionType::kBool, "Scale activations to mean squared norm d_in.", true},
+      {"buffer_contexts", OptionType::kInt, "Contexts harvested per refill of the shuffled buffer.", std::int64_t{256}},
+      {"dead_steps", OptionType::kInt, "A feature silent for this many steps counts as dead.", std::int64_t{500}},
+      {"checkpoint_interval", OptionType::kInt, "Steps between checkpoints.", std::int64_t{500}},
+      {"log_interval", OptionType::kInt, "Steps between log lines and metric updates.", std::int64_t{100}},
+  };
+}
+
+TrainerOptions common_trainer_options(const dictlab::Options& o) {
+  for (const char* key : {"d_sae", "steps", "batch_size", "buffer_contexts", "dead_steps", "checkpoint_interval",
+                          "log_interval"})
+    if (o.get_int(key) <= 0) throw OptionError(key, "must be positive");
+  if (o.get_float("learning_rate") <= 0) throw OptionError("learning_rate", "must be positive");
+  TrainerOptions t;
+  t.steps = o.get_int("steps");
+  t.batch_size = o.get_int("batch_size");
+  t.learning_rate = o.get_float("learning_rate");
+  t.normalize_activations = o.get_bool("normalize_activations");
+  t.dead_steps = o.get_int("dead_steps");
+  t.checkpoint_interval = o.get_int("checkpoint_interval");
+  t.log_interval = o.get_int("log_interval");
+  return t;
+}
+
+void SaePlugin::train(dictlab::RunContext& context) {
+  torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  const auto model = dictlab::open_input_model(context);
+  const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
+  const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);
+  const dictlab::TokenShard tokens(tokens_stage.dir / "tokens.train.bin", info.dtype);
+
+  const TrainerOptions options = trainer_options(context.options());
+  ActivationBuffer buffer(*model, tokens, context.options().get_int("buffer_contexts"), options.batch_size,
+                          context.seed());
+  sae_.emplace(config(context.options(), model->shape().d_mlp));
+  const TrainingSummary summary = train_sae(*sae_, options, buffer, context);
+  if (context.stop_requested()) return;
+  sae_->save(context.stage_dir());
+  const nlohmann::json report = {{"mse", summary.mse},
+                                 {"l0", summary.l0},
+                                 {"dead_fraction", summary.dead_fraction},
+                                 {"resampled_features", summary.resampled},
+                                 {"resumed_from_step", summary.resumed_from_step},
+                                 {"activations_per_second", summary.activations_per_second}};
+  dictlab::AtomicFile::write_all(context.stage_dir() / "training.json", report.dump(2) + "\n");
+}
+
+void SaePlugin::load(const std::filesystem::path& stage_dir, const std::string& device) {
+  if (torch::Device(device).is_cuda() && !torch::cuda::is_available())
+    throw dictlab::PluginError("device '" + device + "' asked for, but this LibTorch sees no CUDA device");
+  sae_.emplace(Sae::load(stage_dir));
+  for (auto& p : sae_->parameters()) p.set_requires_grad(false);
+}
+
+void SaePlugin::encode(const float* activations, std::int64_t rows, float* features) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::from_blob(const_cast<float*>(activations), {rows, sae_->config.d_in}, torch::kFloat);
+  torch::from_blob(features, {rows, sae_->config.d_sae}, torch::kFloat).copy_(sae_->encode(x));
+}
+
+void SaePlugin::decode(const float* features, std::int64_t rows, float* activations) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor f = torch::from_blob(const_cast<float*>(features), {rows, sae_->config.d_sae}, torch::kFloat);
+  torch::from_blob(activations, {rows, sae_->config.d_in}, torch::kFloat).copy_(sae_->decode(f));
+}
+
+}  // namespace sparse_autoencoder

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "dictlab/sdk.h"
+#include "sae.h"
+#include "trainer.h"
+
+namespace sparse_autoencoder {
+
+// Options every variant shares.
+std::vector<dictlab::OptionSpec> common_options();
+TrainerOptions common_trainer_options(const dictlab::Options& options);
+
+// A dictionary learner plugin around Sae; the variants differ in their
+// config and trainer options only.
+class SaePlugin : public dictlab::DictionaryLearner {
+ public:
+  void train(dictlab::RunContext& context) override;
+  void load(const std::filesystem::path& stage_dir, const std::string& device) override;
+  dictlab::DictionaryShape shape() const override { return {sae_->config.d_in, sae_->config.d_sae}; }
+  void encode(const float* activations, std::int64_t rows, float* features) override;
+  void decode(const float* features, std::int64_t rows, float* activations) override;
+
+ protected:
+  virtual SaeConfig config(const dictlab::Options& options, std::int64_t d_in) const = 0;
+  virtual TrainerOptions trainer_options(const dictlab::Options& options) const = 0;
+
+ private:
+  std::optional<Sae> sae_;
+};
+
+}  // namespace sparse_autoencoder

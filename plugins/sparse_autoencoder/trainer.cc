@@ -1,0 +1,131 @@
+#include "trainer.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "checkpoints.h"
+#include "dictlab/errors.h"
+#include "geometric_median.h"
+
+namespace sparse_autoencoder {
+namespace {
+
+// Kaiming-uniform rows, normalised; the encoder starts as the decoder's
+// transpose (Gao et al.), which also helps the L1 recipe start well.
+void initialize(Sae& sae, ActivationBuffer& buffer, const TrainerOptions& options, std::uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(seed);
+  const double bound = std::sqrt(6.0 / static_cast<double>(sae.config.d_in));
+  sae.W_dec.uniform_(-bound, bound);
+  sae.normalize_decoder();
+  sae.W_enc.copy_(sae.W_dec.t());
+  sae.b_enc.zero_();
+  const torch::Tensor sample = buffer.sample(options.init_contexts);
+  sae.config.activation_scale =
+      options.normalize_activations
+          ? std::sqrt(static_cast<double>(sae.config.d_in) / sample.pow(2).sum(1).mean().item<double>())
+          : 1.0;
+  sae.b_dec.copy_(geometric_median(sample * sae.config.activation_scale));
+}
+
+}  // namespace
+
+TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuffer& buffer,
+                          dictlab::RunContext& context) {
+  if (buffer.d_in() != sae.config.d_in)
+    throw dictlab::PluginError("the model's MLP has " + std::to_string(buffer.d_in()) +
+                               " neurons, the dictionary expects d_in = " + std::to_string(sae.config.d_in));
+  initialize(sae, buffer, options, context.seed());
+  torch::optim::Adam optimizer(sae.parameters(), torch::optim::AdamOptions(options.learning_rate));
+  torch::Tensor last_fired = torch::zeros({sae.config.d_sae}, torch::kLong);
+  torch::Tensor scale = torch::full({1}, sae.config.activation_scale, torch::kDouble);
+
+  torch_checkpoints::TensorMap state = {{"W_enc", sae.W_enc}, {"b_enc", sae.b_enc},           {"W_dec", sae.W_dec},
+                                        {"b_dec", sae.b_dec}, {"last_fired", last_fired}, {"activation_scale", scale}};
+  torch_checkpoints::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
+  TrainingSummary summary;
+  if (auto step = checkpoints.restore_latest(state, optimizer)) {
+    summary.resumed_from_step = *step;
+    sae.config.activation_scale = scale.item<double>();
+    context.log().info("resuming from the checkpoint at step " + std::to_string(*step));
+  }
+
+  auto& metrics = context.metrics();
+  auto& mse_gauge = metrics.gauge("sae_mse", "Reconstruction MSE per element (normalised activations).");
+  auto& l0_gauge = metrics.gauge("sae_l0", "Mean active features per activation.");
+  auto& dead_gauge = metrics.gauge("sae_dead_ratio", "Share of features silent for dead_steps steps.");
+  auto& rate_gauge = metrics.gauge("sae_activations_per_second", "Training throughput.");
+  auto& seen = metrics.counter("sae_activations_total", "Activations trained on.");
+  context.progress().set_total(static_cast<double>(options.steps));
+
+  const bool topk = sae.config.architecture == "topk";
+  auto window_start = std::chrono::steady_clock::now();
+  double seconds_training = 0;
+  std::int64_t window_steps = 0, last_checkpoint = summary.resumed_from_step;
+  for (std::int64_t step = summary.resumed_from_step; step < options.steps; ++step) {
+    if (context.stop_requested()) {
+      if (step > last_checkpoint) checkpoints.save(step, state, optimizer);
+      return summary;
+    }
+    for (std::int64_t r : options.resample_steps)
+      if (!topk && r == step && step > 0)
+        summary.resampled += resample_dead_features(sae, optimizer, last_fired, step, options, buffer, context.log());
+
+    const torch::Tensor x = buffer.batch(step) * sae.config.activation_scale;
+    optimizer.zero_grad();
+    const torch::Tensor pre = sae.pre_activations(x);
+    const torch::Tensor features = sae.activate(pre);
+    const torch::Tensor reconstruction = torch::addmm(sae.b_dec, features, sae.W_dec);
+    const torch::Tensor mse = (reconstruction - x).pow(2).mean();
+    torch::Tensor loss = mse;
+    const torch::Tensor dead = (step - last_fired) >= options.dead_steps;
+    if (topk) loss = loss + options.aux_coefficient * topk_aux_loss(sae, pre, (x - reconstruction).detach(), dead, options.aux_k);
+    else loss = loss + options.l1_coefficient * features.sum(1).mean();
+    const double loss_value = loss.item<double>();
+    if (!std::isfinite(loss_value))
+      throw dictlab::PluginError("the loss became " + std::to_string(loss_value) + " at step " + std::to_string(step) +
+                                 "; the last good checkpoint (step " + std::to_string(last_checkpoint) +
+                                 ") is kept. Lower learning_rate and run again.");
+    loss.backward();
+    sae.project_decoder_gradient();
+    optimizer.step();
+    sae.normalize_decoder();
+
+    const torch::Tensor fired = (features > 0).any(0);
+    last_fired.masked_fill_(fired, step);
+    seen.increment(static_cast<double>(options.batch_size));
+    ++window_steps;
+    const std::int64_t done = step + 1;
+    context.progress().set_done(static_cast<double>(done));
+    if (done % options.log_interval == 0 || done == options.steps) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
+      seconds_training += seconds;
+      summary.activations_per_second = static_cast<double>(window_steps * options.batch_size) / seconds;
+      summary.mse = mse.item<double>();
+      summary.l0 = (features > 0).sum(1).to(torch::kFloat).mean().item<double>();
+      summary.dead_fraction = dead.to(torch::kFloat).mean().item<double>();
+      mse_gauge.set(summary.mse);
+      l0_gauge.set(summary.l0);
+      dead_gauge.set(summary.dead_fraction);
+      rate_gauge.set(summary.activations_per_second);
+      char line[200];
+      std::snprintf(line, sizeof line, "step %lld: mse %.4f, L0 %.1f, dead %.1f%%, %.0f activations/s",
+                    static_cast<long long>(done), summary.mse, summary.l0, 100 * summary.dead_fraction,
+                    summary.activations_per_second);
+      context.log().info(line);
+      window_steps = 0;
+      window_start = std::chrono::steady_clock::now();
+    }
+    if (done % options.checkpoint_interval == 0 || done == options.steps) {
+      scale.fill_(sae.config.activation_scale);
+      checkpoints.save(done, state, optimizer);
+      last_checkpoint = done;
+    }
+  }
+  const std::int64_t trained = options.steps - summary.resumed_from_step;
+  if (seconds_training > 0)
+    summary.activations_per_second = static_cast<double>(trained * options.batch_size) / seconds_training;
+  return summary;
+}
+
+}  // namespace sparse_autoencoder

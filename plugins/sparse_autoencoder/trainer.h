@@ -1,0 +1,53 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "activation_buffer.h"
+#include "dictlab/run_context.h"
+#include "sae.h"
+
+namespace sparse_autoencoder {
+
+struct TrainerOptions {
+  std::int64_t steps = 2000;
+  std::int64_t batch_size = 4096;
+  double learning_rate = 4e-4;
+  double l1_coefficient = 0;              // standard SAEs
+  std::vector<std::int64_t> resample_steps;  // standard SAEs: the paper's dead-feature resampling
+  std::int64_t resample_window = 500;     // silent for this many steps = dead, for resampling
+  std::int64_t aux_k = 256;               // topk SAEs: AuxK latents
+  double aux_coefficient = 1.0 / 32.0;    // topk SAEs
+  std::int64_t dead_steps = 500;          // silent this long = dead, for AuxK and the dead fraction
+  std::int64_t checkpoint_interval = 500;
+  std::int64_t log_interval = 100;
+  std::int64_t init_contexts = 64;        // windows for the scale and the geometric median
+  bool normalize_activations = true;
+};
+
+struct TrainingSummary {
+  double mse = 0;                 // last logged, in the scaled space
+  double l0 = 0;
+  double dead_fraction = 0;
+  std::int64_t resampled = 0;
+  std::int64_t resumed_from_step = 0;
+  double activations_per_second = 0;
+};
+
+// Initialises (scale, geometric-median decoder bias, unit-norm decoder) and
+// trains with Adam, resuming from the stage's newest intact checkpoint.
+TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuffer& buffer,
+                          dictlab::RunContext& context);
+
+// The paper's resampling: features dead for options.resample_window steps
+// get inputs the SAE reconstructs worst (drawn ∝ loss²) as their directions.
+std::int64_t resample_dead_features(Sae& sae, torch::optim::Adam& optimizer, torch::Tensor& last_fired,
+                                    std::int64_t step, const TrainerOptions& options, ActivationBuffer& buffer,
+                                    dictlab::Logger& log);
+
+// Gao et al.'s auxiliary loss: the residual the SAE leaves, reconstructed
+// by the top aux_k dead latents; keeps dead latents learning.
+torch::Tensor topk_aux_loss(const Sae& sae, const torch::Tensor& pre, const torch::Tensor& residual,
+                            const torch::Tensor& dead, std::int64_t aux_k);
+
+}  // namespace sparse_autoencoder

@@ -1,0 +1,96 @@
+// Test-only model: its "MLP activations" are sparse sums of known random unit
+// directions, so a dictionary learner can be checked against the truth.
+#include <fstream>
+#include <random>
+
+#include "dictlab/safetensors.h"
+#include "dictlab/sdk.h"
+
+namespace {
+
+using dictlab::OptionType;
+
+dictlab::PluginDescriptor describe() {
+  return {.name = "synthetic_mlp",
+          .version = "1.0.0",
+          .summary = "Activations built from known sparse directions (for dictlab's own tests).",
+          .options = {
+              {"d_mlp", OptionType::kInt, "Activation width.", std::int64_t{64}},
+              {"features", OptionType::kInt, "True directions.", std::int64_t{128}},
+              {"active", OptionType::kInt, "Directions active per token.", std::int64_t{4}},
+          }};
+}
+
+class SyntheticMlp : public dictlab::Model {
+ public:
+  void train(dictlab::RunContext& context) override {
+    const auto& o = context.options();
+    config_ = {{"d_mlp", o.get_int("d_mlp")}, {"features", o.get_int("features")},
+               {"active", o.get_int("active")}, {"seed", context.seed()}};
+    dictlab::AtomicFile::write_all(context.stage_dir() / "config.json", config_.dump());
+    make_directions();
+    dictlab::SafetensorsWriter writer;
+    writer.add_f32("directions", {features(), d_mlp()}, directions_.data());
+    writer.write(context.stage_dir() / "directions.safetensors");
+  }
+  void load(const std::filesystem::path& dir, const std::string&) override {
+    std::ifstream in(dir / "config.json");
+    config_ = nlohmann::json::parse(in);
+    make_directions();
+  }
+  dictlab::ModelShape shape() const override { return {400, 32, 0, d_mlp()}; }
+
+  std::vector<float> mlp_activations(const dictlab::TokenBatch& tokens) override {
+    std::vector<float> out(static_cast<std::size_t>(tokens.batch * tokens.length * d_mlp()), 0.0f);
+    for (std::int64_t r = 0; r < tokens.batch * tokens.length; ++r) {
+      // Seeded by the token, its predecessor and its position: the same text
+      // gives the same activations.
+      const std::uint64_t previous = r % tokens.length ? static_cast<std::uint64_t>(tokens.ids[r - 1]) : 0;
+      std::mt19937_64 rng(static_cast<std::uint64_t>(tokens.ids[r]) * 7919 + previous * 104729 +
+                          static_cast<std::uint64_t>(r % tokens.length) * 15485863 + 1);
+      std::uniform_int_distribution<std::int64_t> pick(0, features() - 1);
+      std::uniform_real_distribution<float> size(0.5f, 1.5f);
+      for (std::int64_t a = 0; a < config_["active"].get<std::int64_t>(); ++a) {
+        const std::int64_t f = pick(rng);
+        const float c = size(rng);
+        for (std::int64_t j = 0; j < d_mlp(); ++j)
+          out[static_cast<std::size_t>(r * d_mlp() + j)] += c * directions_[static_cast<std::size_t>(f * d_mlp() + j)];
+      }
+    }
+    return out;
+  }
+  double loss(const dictlab::TokenBatch&, const dictlab::MlpEdit&) override {
+    throw dictlab::PluginError("synthetic_mlp is not a language model: it has no loss");
+  }
+  std::vector<std::int32_t> encode(std::string_view) const override { return {}; }
+  std::string decode(const std::vector<std::int32_t>&) const override { return {}; }
+  std::string generate(std::string_view, const dictlab::SamplingOptions&, const dictlab::MlpEdit&) override {
+    return {};
+  }
+
+ private:
+  std::int64_t d_mlp() const { return config_["d_mlp"]; }
+  std::int64_t features() const { return config_["features"]; }
+  void make_directions() {
+    std::mt19937_64 rng(config_["seed"].get<std::uint64_t>() + 17);
+    std::normal_distribution<float> normal;
+    directions_.assign(static_cast<std::size_t>(features() * d_mlp()), 0.0f);
+    for (std::int64_t f = 0; f < features(); ++f) {
+      double norm = 0;
+      for (std::int64_t j = 0; j < d_mlp(); ++j) {
+        const float v = normal(rng);
+        directions_[static_cast<std::size_t>(f * d_mlp() + j)] = v;
+        norm += v * v;
+      }
+      for (std::int64_t j = 0; j < d_mlp(); ++j)
+        directions_[static_cast<std::size_t>(f * d_mlp() + j)] /= static_cast<float>(std::sqrt(norm));
+    }
+  }
+
+  nlohmann::json config_;
+  std::vector<float> directions_;
+};
+
+}  // namespace
+
+DICTLAB_PLUGIN(SyntheticMlp, describe)
