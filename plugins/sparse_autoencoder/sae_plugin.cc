@@ -20,6 +20,8 @@ std::vector<dictlab::OptionSpec> common_options() {
       {"dead_steps", OptionType::kInt, "A feature silent for this many steps counts as dead.", std::int64_t{500}},
       {"checkpoint_interval", OptionType::kInt, "Steps between checkpoints.", std::int64_t{500}},
       {"log_interval", OptionType::kInt, "Steps between log lines and metric updates.", std::int64_t{100}},
+      {"sparse_kernels", OptionType::kBool,
+       "Compute everything after the encoder over active features only (false: dense autograd).", true},
   };
 }
 
@@ -36,6 +38,7 @@ TrainerOptions common_trainer_options(const dictlab::Options& o) {
   t.dead_steps = o.get_int("dead_steps");
   t.checkpoint_interval = o.get_int("checkpoint_interval");
   t.log_interval = o.get_int("log_interval");
+  t.sparse_kernels = o.get_bool("sparse_kernels");
   return t;
 }
 

@@ -6,6 +6,7 @@
 #include "checkpoints.h"
 #include "dictlab/errors.h"
 #include "geometric_median.h"
+#include "sparse_step.h"
 
 namespace sparse_autoencoder {
 namespace {
@@ -29,6 +30,23 @@ void initialize(Sae& sae, ActivationBuffer& buffer, const TrainerOptions& option
 }
 
 }  // namespace
+
+StepLoss dense_loss_and_gradients(Sae& sae, const torch::Tensor& x, const TrainerOptions& options,
+                                  const torch::Tensor& dead) {
+  const torch::Tensor pre = sae.pre_activations(x);
+  const torch::Tensor features = sae.activate(pre);
+  const torch::Tensor reconstruction = torch::addmm(sae.b_dec, features, sae.W_dec);
+  const torch::Tensor mse = (reconstruction - x).pow(2).mean();
+  torch::Tensor loss = mse;
+  if (sae.config.architecture == "topk")
+    loss = loss + options.aux_coefficient * topk_aux_loss(sae, pre, (x - reconstruction).detach(), dead, options.aux_k);
+  else
+    loss = loss + options.l1_coefficient * features.sum(1).mean();
+  loss.backward();
+  torch::NoGradGuard no_grad;
+  return {(features > 0).any(0), loss.item<double>(), mse.item<double>(),
+          (features > 0).sum(1).to(torch::kFloat).mean().item<double>()};
+}
 
 TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuffer& buffer,
                           dictlab::RunContext& context) {
@@ -72,27 +90,19 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuf
         summary.resampled += resample_dead_features(sae, optimizer, last_fired, step, options, buffer, context.log());
 
     const torch::Tensor x = buffer.batch(step) * sae.config.activation_scale;
-    optimizer.zero_grad();
-    const torch::Tensor pre = sae.pre_activations(x);
-    const torch::Tensor features = sae.activate(pre);
-    const torch::Tensor reconstruction = torch::addmm(sae.b_dec, features, sae.W_dec);
-    const torch::Tensor mse = (reconstruction - x).pow(2).mean();
-    torch::Tensor loss = mse;
     const torch::Tensor dead = (step - last_fired) >= options.dead_steps;
-    if (topk) loss = loss + options.aux_coefficient * topk_aux_loss(sae, pre, (x - reconstruction).detach(), dead, options.aux_k);
-    else loss = loss + options.l1_coefficient * features.sum(1).mean();
-    const double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value))
-      throw dictlab::PluginError("the loss became " + std::to_string(loss_value) + " at step " + std::to_string(step) +
+    optimizer.zero_grad();
+    const StepLoss result = options.sparse_kernels ? sparse_loss_and_gradients(sae, x, options.l1_coefficient, dead,
+                                                                               options.aux_k, options.aux_coefficient)
+                                                   : dense_loss_and_gradients(sae, x, options, dead);
+    if (!std::isfinite(result.loss))
+      throw dictlab::PluginError("the loss became " + std::to_string(result.loss) + " at step " + std::to_string(step) +
                                  "; the last good checkpoint (step " + std::to_string(last_checkpoint) +
                                  ") is kept. Lower learning_rate and run again.");
-    loss.backward();
     sae.project_decoder_gradient();
     optimizer.step();
     sae.normalize_decoder();
-
-    const torch::Tensor fired = (features > 0).any(0);
-    last_fired.masked_fill_(fired, step);
+    last_fired.masked_fill_(result.features_fired, step);
     seen.increment(static_cast<double>(options.batch_size));
     ++window_steps;
     const std::int64_t done = step + 1;
@@ -101,8 +111,8 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuf
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
       seconds_training += seconds;
       summary.activations_per_second = static_cast<double>(window_steps * options.batch_size) / seconds;
-      summary.mse = mse.item<double>();
-      summary.l0 = (features > 0).sum(1).to(torch::kFloat).mean().item<double>();
+      summary.mse = result.mse;
+      summary.l0 = result.l0;
       summary.dead_fraction = dead.to(torch::kFloat).mean().item<double>();
       mse_gauge.set(summary.mse);
       l0_gauge.set(summary.l0);

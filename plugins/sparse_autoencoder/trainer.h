@@ -6,6 +6,7 @@
 #include "activation_buffer.h"
 #include "dictlab/run_context.h"
 #include "sae.h"
+#include "sparse_step.h"
 
 namespace sparse_autoencoder {
 
@@ -23,6 +24,7 @@ struct TrainerOptions {
   std::int64_t log_interval = 100;
   std::int64_t init_contexts = 64;        // windows for the scale and the geometric median
   bool normalize_activations = true;
+  bool sparse_kernels = true;             // false: plain autograd (the reference)
 };
 
 struct TrainingSummary {
@@ -38,6 +40,11 @@ struct TrainingSummary {
 // trains with Adam, resuming from the stage's newest intact checkpoint.
 TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuffer& buffer,
                           dictlab::RunContext& context);
+
+// The same loss and gradients with LibTorch autograd over dense tensors: the
+// reference the sparse kernels are tested against.
+StepLoss dense_loss_and_gradients(Sae& sae, const torch::Tensor& x, const TrainerOptions& options,
+                                  const torch::Tensor& dead);
 
 // The paper's resampling: features dead for options.resample_window steps
 // get inputs the SAE reconstructs worst (drawn ∝ loss²) as their directions.

@@ -29,3 +29,8 @@ echo "toy transformer training, d_model 128, d_mlp 512, vocab 4096, context 128,
 # dictlab sets OMP_WAIT_POLICY=PASSIVE unless told otherwise.
 (unset OMP_WAIT_POLICY; compare "OMP_WAIT_POLICY unset (libgomp spins before sleeping):")
 OMP_WAIT_POLICY=PASSIVE compare "OMP_WAIT_POLICY=PASSIVE (what dictlab runs with):"
+
+echo
+echo "sparse autoencoder training, d_in 512, 4096 features, batch 4096:"
+OMP_WAIT_POLICY=PASSIVE "$build/sae_bench" 5 | sed 's/^/  /'
+OMP_WAIT_POLICY=PASSIVE $python "$here/pytorch_sae.py" 5 | sed 's/^/  /'

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <torch/torch.h>
+
+#include "sae.h"
+
+namespace sparse_autoencoder {
+
+struct StepLoss {
+  torch::Tensor features_fired;  // [d_sae] bool: active in this batch
+  double loss = 0;
+  double mse = 0;
+  double l0 = 0;
+};
+
+// The loss of one batch and the gradients of every SAE parameter (written to
+// their .grad), computed as dense autograd would, but touching only the
+// active features after the encoder GEMM: decoding, the code gradients, and
+// the decoder and encoder gradients all cost O(batch · L0 · d_in) instead of
+// O(batch · d_sae · d_in). `x` is already scaled. For "standard" SAEs the L1
+// term uses l1_coefficient; for "topk" SAEs the AuxK term uses the dead
+// latents, aux_k and aux_coefficient.
+StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x, double l1_coefficient, const torch::Tensor& dead,
+                                   std::int64_t aux_k, double aux_coefficient);
+
+}  // namespace sparse_autoencoder
