@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "dictlab/token_shards.h"
+#include "training_guards.h"
 
 namespace sparse_autoencoder {
 
@@ -42,7 +43,19 @@ TrainerOptions common_trainer_options(const dictlab::Options& o) {
   return t;
 }
 
+namespace {
+
+// The trainer and the buffers live on the CPU; say so rather than ignore a
+// device the experiment asked for.
+void require_cpu(const std::string& device) {
+  if (!torch_training::checked_device(device).is_cpu())
+    throw dictlab::PluginError("sparse autoencoders run on the CPU only so far, not on '" + device + "'");
+}
+
+}  // namespace
+
 void SaePlugin::train(dictlab::RunContext& context) {
+  require_cpu(context.device());
   torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const auto model = dictlab::open_input_model(context);
   const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
@@ -66,8 +79,7 @@ void SaePlugin::train(dictlab::RunContext& context) {
 }
 
 void SaePlugin::load(const std::filesystem::path& stage_dir, const std::string& device) {
-  if (torch::Device(device).is_cuda() && !torch::cuda::is_available())
-    throw dictlab::PluginError("device '" + device + "' asked for, but this LibTorch sees no CUDA device");
+  require_cpu(device);
   sae_.emplace(Sae::load(stage_dir));
   for (auto& p : sae_->parameters()) p.set_requires_grad(false);
 }

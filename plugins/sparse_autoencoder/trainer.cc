@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "checkpoints.h"
+#include "training_guards.h"
 #include "dictlab/errors.h"
 #include "geometric_median.h"
 #include "sparse_step.h"
@@ -58,9 +59,9 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuf
   torch::Tensor last_fired = torch::zeros({sae.config.d_sae}, torch::kLong);
   torch::Tensor scale = torch::full({1}, sae.config.activation_scale, torch::kDouble);
 
-  torch_checkpoints::TensorMap state = {{"W_enc", sae.W_enc}, {"b_enc", sae.b_enc},           {"W_dec", sae.W_dec},
+  torch_training::TensorMap state = {{"W_enc", sae.W_enc}, {"b_enc", sae.b_enc},           {"W_dec", sae.W_dec},
                                         {"b_dec", sae.b_dec}, {"last_fired", last_fired}, {"activation_scale", scale}};
-  torch_checkpoints::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
+  torch_training::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
   TrainingSummary summary;
   if (auto step = checkpoints.restore_latest(state, optimizer)) {
     summary.resumed_from_step = *step;
@@ -95,10 +96,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuf
     const StepLoss result = options.sparse_kernels ? sparse_loss_and_gradients(sae, x, options.l1_coefficient, dead,
                                                                                options.aux_k, options.aux_coefficient)
                                                    : dense_loss_and_gradients(sae, x, options, dead);
-    if (!std::isfinite(result.loss))
-      throw dictlab::PluginError("the loss became " + std::to_string(result.loss) + " at step " + std::to_string(step) +
-                                 "; the last good checkpoint (step " + std::to_string(last_checkpoint) +
-                                 ") is kept. Lower learning_rate and run again.");
+    torch_training::check_finite_loss(result.loss, step, last_checkpoint);
     sae.project_decoder_gradient();
     optimizer.step();
     sae.normalize_decoder();

@@ -9,6 +9,7 @@
 #include "dictlab/token_shards.h"
 #include "ngram_baselines.h"
 #include "trainer.h"
+#include "training_guards.h"
 #include "transformer.h"
 
 namespace {
@@ -51,13 +52,6 @@ void check_positive(const dictlab::Options& options, const char* key) {
   if (options.get_int(key) <= 0) throw OptionError(key, "must be positive");
 }
 
-torch::Device device_for(const std::string& name) {
-  const torch::Device device(name);
-  if (device.is_cuda() && !torch::cuda::is_available())
-    throw PluginError("device '" + name + "' asked for, but this LibTorch sees no CUDA device");
-  return device;
-}
-
 class ToyTransformer : public dictlab::Model {
  public:
   void train(dictlab::RunContext& context) override {
@@ -78,7 +72,7 @@ class ToyTransformer : public dictlab::Model {
 
     config_ = {info.vocab_size, options.get_int("context_length"), options.get_int("d_model"),
                options.get_int("d_mlp"), options.get_int("n_heads"), options.get_string("activation")};
-    device_ = device_for(context.device());
+    device_ = torch_training::checked_device(context.device());
     torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     model_ = std::make_unique<Transformer>(config_);
     model_->initialize(context.seed());
@@ -116,7 +110,7 @@ class ToyTransformer : public dictlab::Model {
     std::ifstream in(stage_dir / "config.json");
     if (!in) throw PluginError("no config.json in " + stage_dir.string() + " (is it a finished toy_transformer stage?)");
     config_ = TransformerConfig::from_json(nlohmann::json::parse(in));
-    device_ = device_for(device);
+    device_ = torch_training::checked_device(device);
     model_ = std::make_unique<Transformer>(config_);
     const dictlab::SafetensorsFile file(stage_dir / "model.safetensors");
     std::map<std::string, torch::Tensor> state;

@@ -3,7 +3,8 @@
 #include <chrono>
 #include <cmath>
 
-#include "checkpoints.h"  // torch_checkpoints
+#include "checkpoints.h"
+#include "training_guards.h"
 #include "dictlab/errors.h"
 #include "token_batches.h"
 
@@ -65,7 +66,7 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
     throw dictlab::PluginError("the held-out split is shorter than one context window; use a larger heldout_fraction");
 
   auto optimizer = make_optimizer(model, options);
-  torch_checkpoints::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
+  torch_training::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
   TrainingResult result;
   if (auto step = checkpoints.restore_latest(model.parameters(), *optimizer)) {
     result.resumed_from_step = *step;
@@ -98,10 +99,7 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
     const torch::Tensor batch = batches.random_batch(context.seed(), step, options.batch_size).to(device);
     double loss_value = 0;
     training_step(model, *optimizer, batch, options.grad_clip, loss_value);
-    if (!std::isfinite(loss_value))
-      throw dictlab::PluginError("the loss became " + std::to_string(loss_value) + " at step " + std::to_string(step) +
-                                 "; the last good checkpoint (step " + std::to_string(last_checkpoint) +
-                                 ") is kept. Lower learning_rate and run again.");
+    torch_training::check_finite_loss(loss_value, step, last_checkpoint);
 
     result.train_loss = loss_value;
     train_loss_gauge.set(loss_value);

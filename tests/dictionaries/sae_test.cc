@@ -133,9 +133,7 @@ TEST(SaeL1, KillAndResumeGivesBitIdenticalWeights) {
   const auto checkpoints = killed / "run/stages/sae/checkpoint";
   {
     Process process({DICTLAB_BINARY, "run", (killed / "exp.toml").string()}, kEnv, killed / "log");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (!std::filesystem::exists(checkpoints / "step-40.json") && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    wait_for([&] { return std::filesystem::exists(checkpoints / "step-40.json"); }, std::chrono::seconds(120));
     process.signal(SIGKILL);
     process.wait();
   }

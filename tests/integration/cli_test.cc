@@ -108,11 +108,8 @@ TEST(Cli, AStageKilledMidWriteResumesCleanly) {
   const auto count = dir / "run/stages/count/count.txt";
   {
     Process run({DICTLAB_BINARY, "run", file}, kEnv, dir / "first.log");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (std::filesystem::exists(count) && std::stoi(read_text(count)) >= 10) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    wait_for([&] { return std::filesystem::exists(count) && std::stoi(read_text(count)) >= 10; },
+             std::chrono::seconds(30));
     run.signal(SIGKILL);
     EXPECT_EQ(run.wait(), 128 + SIGKILL);
   }
@@ -135,7 +132,7 @@ TEST(Cli, CtrlCStopsAfterACheckpointAndTheNextRunResumes) {
   const auto file = counter_experiment(dir, "steps = 400\nstep_seconds = 0.01\n");
   const auto count = dir / "run/stages/count/count.txt";
   Process run({DICTLAB_BINARY, "run", file}, kEnv, dir / "first.log");
-  while (!std::filesystem::exists(count)) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(count); }, std::chrono::seconds(30)));
   run.signal(SIGINT);
   EXPECT_EQ(run.wait(), 130);
   EXPECT_NE(run.output().find("stopped during stage 'count'; run again to resume it"), std::string::npos)

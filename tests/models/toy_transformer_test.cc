@@ -158,9 +158,7 @@ TEST(ToyTransformerResume, KillAndResumeGivesBitIdenticalWeights) {
   const auto checkpoints = dir / "killed/stages/model/checkpoint";
   {
     Process run({DICTLAB_BINARY, "run", (dir / "killed.toml").string()}, kEnv, dir / "killed.log");
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (!std::filesystem::exists(checkpoints / "step-20.json") && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    wait_for([&] { return std::filesystem::exists(checkpoints / "step-20.json"); }, std::chrono::seconds(120));
     run.signal(SIGKILL);
     run.wait();
   }

@@ -13,6 +13,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -92,6 +93,15 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::map<s
   Process process(argv, env, dir / "output.txt");
   const int code = process.wait();
   return {code, process.output()};
+}
+
+bool wait_for(const std::function<bool()>& condition, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
 }
 
 int free_port() {

@@ -2,7 +2,9 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -52,6 +54,9 @@ struct CommandResult {
 // Runs a command to completion, capturing stdout and stderr together.
 CommandResult run_command(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env = {});
+
+// Polls `condition` every few milliseconds; false if it never held in time.
+bool wait_for(const std::function<bool()>& condition, std::chrono::seconds timeout);
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int free_port();

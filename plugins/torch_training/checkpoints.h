@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-namespace torch_checkpoints {
+namespace torch_training {
 
 // Named tensors that make up a training state besides the optimizer's:
 // weights, and whatever else a resumed run needs (e.g. feature statistics).
@@ -33,4 +33,4 @@ class Checkpoints {
   dictlab::Logger& log_;
 };
 
-}  // namespace torch_checkpoints
+}  // namespace torch_training

@@ -8,7 +8,7 @@
 #include "dictlab/atomic_file.h"
 #include "dictlab/sha256.h"
 
-namespace torch_checkpoints {
+namespace torch_training {
 namespace fs = std::filesystem;
 
 namespace {
@@ -79,4 +79,4 @@ std::optional<std::int64_t> Checkpoints::restore_latest(TensorMap& tensors, torc
   return std::nullopt;
 }
 
-}  // namespace torch_checkpoints
+}  // namespace torch_training
