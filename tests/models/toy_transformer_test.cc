@@ -184,6 +184,20 @@ TEST(ToyTransformerResume, KillAndResumeGivesBitIdenticalWeights) {
             read_text(dir / "straight/stages/model/model.safetensors"));
 }
 
+TEST(ToyTransformerTraining, ADivergingLossStopsTheStageAndKeepsTheLastCheckpoint) {
+  TempDir dir;
+  write_tiny_corpus(dir / "corpus");
+  // Adam moves every weight by ~learning_rate per step: this one overflows.
+  write_text(dir / "exp.toml", tiny_pipeline_toml(dir / "run", dir / "corpus",
+                                                  "steps = 200\ncheckpoint_interval = 1\nlearning_rate = 1e30\n"));
+  const auto result = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("the loss became"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("is kept. Lower learning_rate and run again."), std::string::npos) << result.output;
+  EXPECT_FALSE(std::filesystem::exists(dir / "run/stages/model/manifest.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "run/stages/tokens/manifest.json"));  // earlier stages untouched
+}
+
 TEST(ToyTransformerOptions, AHeadCountThatDoesNotDivideTheWidthIsRefused) {
   TempDir dir;
   write_tiny_corpus(dir / "corpus");
