@@ -2,12 +2,17 @@
 
 // Readers shared by several sources.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "source.h"
 
 namespace debian_pile {
+
+// The file's bytes (gunzipped when `gzip`), or nothing after a warning that
+// names it: an unreadable file costs a warning, never the whole source.
+std::optional<std::string> read_or_warn(const std::filesystem::path& file, SourceSink& sink, bool gzip = false);
 
 // One document per file, decoded as UTF-8 (or WINDOWS-1252 when it is not),
 // gunzipped when `gzip` (zlib also reads plain files). Calls saw_input()

@@ -2,6 +2,7 @@
 // holding only "%"), one source per language.
 #include <set>
 
+#include "emit.h"
 #include "files.h"
 #include "source.h"
 #include "text.h"
@@ -22,11 +23,8 @@ bool cookie_file(const fs::path& file) {
 void read_cookies(const std::vector<fs::path>& files, SourceSink& sink, bool strip_colours) {
   if (!files.empty()) sink.saw_input();
   for (const auto& file : files) {
-    const auto bytes = read_file(file);
-    if (!bytes) {
-      sink.warn("cannot read " + file.string());
-      continue;
-    }
+    const auto bytes = read_or_warn(file, sink);
+    if (!bytes) continue;
     std::string text = decode_text(*bytes, "ISO-8859-1");
     if (strip_colours) text = strip_ansi(text);
     for (auto& record : split_records(text, "%"))

@@ -27,7 +27,6 @@ torch::Tensor ActivationBuffer::harvest(std::uint64_t stream, std::int64_t index
   std::seed_seq sequence{seed_, stream, static_cast<std::uint64_t>(index)};
   std::mt19937_64 rng(sequence);
   std::uniform_int_distribution<std::int64_t> start(0, tokens_.size() - context_length_ - 1);
-  std::vector<std::int32_t> ids(static_cast<std::size_t>(contexts * context_length_));
   // Models are run a few contexts at a time to bound their memory.
   constexpr std::int64_t kChunk = 32;
   std::vector<torch::Tensor> parts;
