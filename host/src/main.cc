@@ -7,6 +7,8 @@
 #include "option_validation.h"
 #include "plugin_registry.h"
 #include "runner.h"
+#include "site_export.h"
+#include "site_server.h"
 #include "stop_signal.h"
 
 namespace {
@@ -69,7 +71,38 @@ int main(int argc, char** argv) {
   auto* plugins = app.add_subcommand("plugins", "List the plugins found, with their options");
   plugins->add_option("--plugin-path", plugin_paths, "Also search this folder (repeatable)");
 
+  SiteExportOptions site;
+  site.site_assets = default_site_assets();
+  auto* export_command = app.add_subcommand("export", "Write the feature browser of a run as a static site");
+  export_command->add_option("run_dir", site.run_dir, "Run directory")->required()->check(CLI::ExistingDirectory);
+  export_command->add_option("--out", site.out, "Site folder to write (default RUN_DIR/site)");
+  export_command->add_option("--stage", site.stage, "The feature_analysis stage (needed if the run has several)");
+  export_command->add_option("--shard-size", site.shard_size, "Features per data file")->capture_default_str();
+
+  std::string address = "127.0.0.1";
+  int port = 8080;
+  auto* serve = app.add_subcommand("serve", "Export a run's feature browser and serve it on 127.0.0.1");
+  serve->add_option("run_dir", site.run_dir, "Run directory")->required()->check(CLI::ExistingDirectory);
+  serve->add_option("--stage", site.stage, "The feature_analysis stage (needed if the run has several)");
+  serve->add_option("--port", port, "Port (0: any free one)")->capture_default_str()->check(CLI::Range(0, 65535));
+  serve->add_option("--address", address, "Address to listen on (loopback unless you mean it)")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (export_command->parsed() || serve->parsed()) {
+    if (site.out.empty()) site.out = site.run_dir / "site";
+    if (site.site_assets.empty())
+      std::cerr << "warning: the site is not built (no site/ next to dictlab); writing data/ only. "
+                   "Build it with: npm --prefix host/site ci && npm --prefix host/site run build\n";
+    if (const auto status = export_site(site); !status.ok()) return exit_code(status);
+    if (export_command->parsed()) {
+      std::cout << "wrote " << site.out.string() << " (open it with: dictlab serve " << site.run_dir.string() << ")\n";
+      return 0;
+    }
+    install_stop_handlers();
+    return exit_code(serve_site(site.out, address, port, std::cout));
+  }
 
   if (plugins->parsed()) {
     print_plugins(PluginRegistry::discover(default_plugin_search_path(plugin_paths)));

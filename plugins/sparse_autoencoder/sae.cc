@@ -45,31 +45,47 @@ void Sae::project_decoder_gradient() {
   grad.sub_((grad * W_dec).sum(1, true) * W_dec);
 }
 
-void Sae::save(const std::filesystem::path& dir) const {
+nlohmann::json Sae::cfg() const {
+  return {{"d_in", config.d_in},
+          {"d_sae", config.d_sae},
+          {"architecture", config.architecture},
+          {"activation_fn_str", config.architecture == "topk" ? "topk" : "relu"},
+          {"activation_fn_kwargs",
+           config.architecture == "topk" ? nlohmann::json{{"k", config.k}} : nlohmann::json::object()},
+          {"apply_b_dec_to_input", true},
+          {"normalize_activations", config.activation_scale == 1.0 ? "none" : "constant_scale"},
+          {"activation_scale", config.activation_scale},
+          {"dtype", "float32"},
+          {"hook_name", "blocks.0.mlp.hook_post"},
+          {"hook_layer", 0}};
+}
+
+void Sae::write_weights(const std::filesystem::path& file, torch::ScalarType dtype, const nlohmann::json& cfg) const {
   dictlab::SafetensorsWriter writer;
   auto add = [&](const char* name, const torch::Tensor& t) {
-    const torch::Tensor cpu = t.detach().to(torch::kCPU).contiguous();
-    writer.add_f32(name, cpu.sizes().vec(), cpu.data_ptr<float>());
+    const torch::Tensor cpu = t.detach().to(torch::kCPU).to(dtype).contiguous();
+    writer.add(name, dtype == torch::kHalf ? "F16" : "F32", cpu.sizes().vec(), cpu.data_ptr());
   };
   add("W_enc", W_enc);
   add("b_enc", b_enc);
   add("W_dec", W_dec);
   add("b_dec", b_dec);
   writer.set_metadata("format", "dictlab.sparse_autoencoder");
-  writer.write(dir / "sae_weights.safetensors");
-  nlohmann::json cfg = {{"d_in", config.d_in},
-                        {"d_sae", config.d_sae},
-                        {"architecture", config.architecture},
-                        {"activation_fn_str", config.architecture == "topk" ? "topk" : "relu"},
-                        {"activation_fn_kwargs", config.architecture == "topk" ? nlohmann::json{{"k", config.k}}
-                                                                               : nlohmann::json::object()},
-                        {"apply_b_dec_to_input", true},
-                        {"normalize_activations", config.activation_scale == 1.0 ? "none" : "constant_scale"},
-                        {"activation_scale", config.activation_scale},
-                        {"dtype", "float32"},
-                        {"hook_name", "blocks.0.mlp.hook_post"},
-                        {"hook_layer", 0}};
-  dictlab::AtomicFile::write_all(dir / "cfg.json", cfg.dump(2) + "\n");
+  if (!cfg.is_null()) writer.set_metadata("cfg", cfg.dump());
+  writer.write(file);
+}
+
+void Sae::save(const std::filesystem::path& dir) const {
+  write_weights(dir / "sae_weights.safetensors", torch::kFloat, nullptr);
+  dictlab::AtomicFile::write_all(dir / "cfg.json", cfg().dump(2) + "\n");
+}
+
+void Sae::export_bundle(const std::filesystem::path& file) const {
+  // Half precision past 16384 features keeps the page's download in bounds
+  // (131072 features would be 512 MiB in fp32).
+  nlohmann::json bundle_cfg = cfg();
+  if (config.architecture == "topk") bundle_cfg["k"] = config.k;
+  write_weights(file, config.d_sae > 16384 ? torch::kHalf : torch::kFloat, bundle_cfg);
 }
 
 Sae Sae::load(const std::filesystem::path& dir) {

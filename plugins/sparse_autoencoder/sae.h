@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <string>
 
@@ -42,8 +44,14 @@ struct Sae {
   // (the paper's step before each Adam update).
   void project_decoder_gradient();
 
+  nlohmann::json cfg() const;  // SAELens' cfg.json keys
   void save(const std::filesystem::path& dir) const;  // sae_weights.safetensors + cfg.json
+  // One file for the browser: the weights and the cfg in the metadata.
+  void export_bundle(const std::filesystem::path& file) const;
   static Sae load(const std::filesystem::path& dir);
+
+ private:
+  void write_weights(const std::filesystem::path& file, torch::ScalarType dtype, const nlohmann::json& cfg) const;
 };
 
 }  // namespace sparse_autoencoder

@@ -22,6 +22,7 @@ class SaePlugin : public dictlab::DictionaryLearner {
   dictlab::DictionaryShape shape() const override { return {sae_->config.d_in, sae_->config.d_sae}; }
   void encode(const float* activations, std::int64_t rows, float* features) override;
   void decode(const float* features, std::int64_t rows, float* activations) override;
+  void export_bundle(const std::filesystem::path& file) const override { sae_->export_bundle(file); }
 
  protected:
   virtual SaeConfig config(const dictlab::Options& options, std::int64_t d_in) const = 0;

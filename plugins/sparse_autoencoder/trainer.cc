@@ -74,7 +74,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuf
                                         {"previous_l0", previous_l0}};
   torch_training::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
   TrainingSummary summary;
-  if (auto step = checkpoints.restore_latest(state, optimizer)) {
+  if (auto step = checkpoints.restore_latest(state, &optimizer)) {
     summary.resumed_from_step = *step;
     sae.config.activation_scale = scale.item<double>();
     context.log().info("resuming from the checkpoint at step " + std::to_string(*step));
@@ -94,7 +94,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuf
   std::int64_t window_steps = 0, last_checkpoint = summary.resumed_from_step;
   for (std::int64_t step = summary.resumed_from_step; step < options.steps; ++step) {
     if (context.stop_requested()) {
-      if (step > last_checkpoint) checkpoints.save(step, state, optimizer);
+      if (step > last_checkpoint) checkpoints.save(step, state, &optimizer);
       return summary;
     }
     for (std::int64_t r : options.resample_steps)
@@ -142,7 +142,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuf
     }
     if (done % options.checkpoint_interval == 0 || done == options.steps) {
       scale.fill_(sae.config.activation_scale);
-      checkpoints.save(done, state, optimizer);
+      checkpoints.save(done, state, &optimizer);
       last_checkpoint = done;
     }
   }

@@ -29,13 +29,15 @@ fs::path record_file(const fs::path& dir, std::int64_t step) { return dir / ("st
 
 }  // namespace
 
-void Checkpoints::save(std::int64_t step, const TensorMap& tensors, torch::optim::Optimizer& optimizer) {
+void Checkpoints::save(std::int64_t step, const TensorMap& tensors, torch::optim::Optimizer* optimizer) {
   fs::create_directories(dir_);
   torch::serialize::OutputArchive archive;
   for (const auto& [name, tensor] : tensors) archive.write("param/" + name, tensor.detach().cpu());
-  torch::serialize::OutputArchive optimizer_archive;
-  optimizer.save(optimizer_archive);
-  archive.write("optimizer", optimizer_archive);
+  if (optimizer) {
+    torch::serialize::OutputArchive optimizer_archive;
+    optimizer->save(optimizer_archive);
+    archive.write("optimizer", optimizer_archive);
+  }
   const fs::path final_path = weights_file(dir_, step);
   const fs::path temp = final_path.string() + ".tmp-" + std::to_string(::getpid());
   archive.save_to(temp.string());
@@ -50,7 +52,7 @@ void Checkpoints::save(std::int64_t step, const TensorMap& tensors, torch::optim
   }
 }
 
-std::optional<std::int64_t> Checkpoints::restore_latest(TensorMap& tensors, torch::optim::Optimizer& optimizer) {
+std::optional<std::int64_t> Checkpoints::restore_latest(TensorMap& tensors, torch::optim::Optimizer* optimizer) {
   for (std::int64_t step : steps_on_disk(dir_)) {
     const fs::path weights = weights_file(dir_, step);
     std::string expected;
@@ -71,9 +73,11 @@ std::optional<std::int64_t> Checkpoints::restore_latest(TensorMap& tensors, torc
       archive.read("param/" + name, saved);
       tensor.copy_(saved);
     }
-    torch::serialize::InputArchive optimizer_archive;
-    archive.read("optimizer", optimizer_archive);
-    optimizer.load(optimizer_archive);
+    if (optimizer) {
+      torch::serialize::InputArchive optimizer_archive;
+      archive.read("optimizer", optimizer_archive);
+      optimizer->load(optimizer_archive);
+    }
     return step;
   }
   return std::nullopt;

@@ -23,10 +23,11 @@ class Checkpoints {
  public:
   Checkpoints(std::filesystem::path dir, dictlab::Logger& log) : dir_(std::move(dir)), log_(log) {}
 
-  void save(std::int64_t step, const TensorMap& tensors, torch::optim::Optimizer& optimizer);
+  // `optimizer` may be null for a state without one (e.g. statistics of a pass over data).
+  void save(std::int64_t step, const TensorMap& tensors, torch::optim::Optimizer* optimizer);
   // The step of the newest intact checkpoint, after loading it; nullopt if none.
   // Copies the saved values into `tensors` (same names and shapes).
-  std::optional<std::int64_t> restore_latest(TensorMap& tensors, torch::optim::Optimizer& optimizer);
+  std::optional<std::int64_t> restore_latest(TensorMap& tensors, torch::optim::Optimizer* optimizer);
 
  private:
   std::filesystem::path dir_;

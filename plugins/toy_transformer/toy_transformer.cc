@@ -122,6 +122,7 @@ class ToyTransformer : public dictlab::Model {
     for (auto& [name, tensor] : model_->parameters()) tensor.set_requires_grad(false);
     model_->to(*device_);
     tokenizer_.emplace(dictlab::BpeTokenizer::from_file(stage_dir / "tokenizer.json"));
+    stage_dir_ = stage_dir;
   }
 
   dictlab::ModelShape shape() const override { return {config_.d_vocab, config_.n_ctx, config_.d_model, config_.d_mlp}; }
@@ -137,6 +138,25 @@ class ToyTransformer : public dictlab::Model {
   double loss(const dictlab::TokenBatch& tokens, const dictlab::MlpEdit& edit) override {
     torch::NoGradGuard no_grad;
     return model_->loss(to_tensor(tokens), as_hook(edit)).item<double>();
+  }
+
+  std::vector<float> logits(const dictlab::TokenBatch& tokens, const dictlab::MlpEdit& edit) override {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor logits = model_->forward(to_tensor(tokens), as_hook(edit)).to(torch::kCPU).contiguous();
+    return {logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel()};
+  }
+
+  std::vector<float> mlp_logit_weights() override {
+    torch::NoGradGuard no_grad;
+    const auto state = model_->transformer_lens_state();
+    const torch::Tensor weights =
+        torch::matmul(state.at("blocks.0.mlp.W_out"), state.at("unembed.W_U")).to(torch::kCPU).contiguous();
+    return {weights.data_ptr<float>(), weights.data_ptr<float>() + weights.numel()};
+  }
+
+  // model.safetensors already holds the weights, config and tokenizer.
+  void export_bundle(const fs::path& file) const override {
+    fs::copy_file(stage_dir_ / "model.safetensors", file, fs::copy_options::overwrite_existing);
   }
 
   std::vector<std::int32_t> encode(std::string_view text) const override { return tokenizer_->encode(text); }
@@ -228,6 +248,7 @@ class ToyTransformer : public dictlab::Model {
   }
 
   TransformerConfig config_;
+  fs::path stage_dir_;
   std::optional<torch::Device> device_;
   std::unique_ptr<Transformer> model_;
   std::optional<dictlab::BpeTokenizer> tokenizer_;

@@ -68,7 +68,7 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
   auto optimizer = make_optimizer(model, options);
   torch_training::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
   TrainingResult result;
-  if (auto step = checkpoints.restore_latest(model.parameters(), *optimizer)) {
+  if (auto step = checkpoints.restore_latest(model.parameters(), optimizer.get())) {
     result.resumed_from_step = *step;
     context.log().info("resuming from the checkpoint at step " + std::to_string(*step));
   }
@@ -89,7 +89,7 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
 
   for (std::int64_t step = result.resumed_from_step; step < options.steps; ++step) {
     if (context.stop_requested()) {
-      if (step > last_checkpoint) checkpoints.save(step, model.parameters(), *optimizer);
+      if (step > last_checkpoint) checkpoints.save(step, model.parameters(), optimizer.get());
       return result;
     }
     const double lr = options.learning_rate_at(step);
@@ -125,7 +125,7 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
       window_start = std::chrono::steady_clock::now();
     }
     if (done % options.checkpoint_interval == 0 || last) {
-      checkpoints.save(done, model.parameters(), *optimizer);
+      checkpoints.save(done, model.parameters(), optimizer.get());
       last_checkpoint = done;
     }
   }

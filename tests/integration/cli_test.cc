@@ -5,6 +5,7 @@
 #include <chrono>
 #include <thread>
 
+#include "dictlab/abi.h"
 #include "test_support.h"
 
 namespace dictlab::testing {
@@ -85,7 +86,7 @@ TEST(Cli, PluginsThatCannotLoadAreNamedWithTheReason) {
   const auto result = dictlab({"validate", file});
   EXPECT_EQ(result.exit_code, 2);
   expect_contains(result, "not loaded: ");
-  expect_contains(result, "libtest_other_abi.so: built against dictlab SDK ABI 99, but this dictlab speaks ABI 1");
+  expect_contains(result, "libtest_other_abi.so: built against dictlab SDK ABI 99, but this dictlab speaks ABI " + std::to_string(DICTLAB_SDK_ABI_VERSION));
   expect_contains(result, "libnot_a_plugin.so: not a dictlab plugin");
 }
 

@@ -67,6 +67,15 @@ class SyntheticMlp : public dictlab::Model {
   std::string generate(std::string_view, const dictlab::SamplingOptions&, const dictlab::MlpEdit&) override {
     return {};
   }
+  std::vector<float> logits(const dictlab::TokenBatch&, const dictlab::MlpEdit&) override {
+    throw dictlab::PluginError("synthetic_mlp is not a language model: it has no logits");
+  }
+  std::vector<float> mlp_logit_weights() override {
+    throw dictlab::PluginError("synthetic_mlp is not a language model: it has no logits");
+  }
+  void export_bundle(const std::filesystem::path&) const override {
+    throw dictlab::PluginError("synthetic_mlp has nothing to run in a browser");
+  }
 
  private:
   std::int64_t d_mlp() const { return config_["d_mlp"]; }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "dictlab/abi.h"
 #include "test_support.h"
 
 namespace dictlab::host {
@@ -46,7 +47,7 @@ TEST(PluginRegistry, AFileThatIsNotASharedLibraryIsRefusedWithTheLoaderMessage) 
 TEST(PluginRegistry, APluginBuiltAgainstAnotherAbiIsRefusedSayingWhichAbi) {
   auto loaded = PluginRegistry::load(kTestPlugins / "other_abi/libtest_other_abi.so");
   ASSERT_FALSE(loaded.ok());
-  EXPECT_NE(loaded.status().message().find("built against dictlab SDK ABI 99, but this dictlab speaks ABI 1"),
+  EXPECT_NE(loaded.status().message().find("built against dictlab SDK ABI 99, but this dictlab speaks ABI " + std::to_string(DICTLAB_SDK_ABI_VERSION)),
             std::string::npos)
       << loaded.status();
 }

@@ -31,6 +31,9 @@ class DictionaryLearner : public Plugin {
   virtual void encode(const float* activations, std::int64_t rows, float* features) = 0;
   // The reconstruction [rows, d_in] of feature activations [rows, d_sae].
   virtual void decode(const float* features, std::int64_t rows, float* activations) = 0;
+  // Writes the dictionary as one file the browser runs (safetensors with the
+  // SAELens names and the cfg in the metadata; see host/site/DATA.md).
+  virtual void export_bundle(const std::filesystem::path& file) const = 0;
 };
 
 // The trained dictionary of this stage's dictionary input.

@@ -6,25 +6,11 @@
 #include <vector>
 
 #include "dictlab/descriptor.h"
+#include "dictlab/feature_evidence.h"
 #include "dictlab/plugin.h"
 #include "dictlab/run_context.h"
 
 namespace dictlab {
-
-// A short window of text around one activation of a feature.
-struct ActivationExample {
-  std::vector<std::string> tokens;
-  std::vector<float> activations;  // one per token
-};
-
-// What a labeler sees of one feature.
-struct FeatureEvidence {
-  std::int64_t feature = 0;
-  std::vector<ActivationExample> top_examples;
-  std::vector<ActivationExample> quantile_examples;
-  std::vector<std::pair<std::string, float>> top_positive_logits;
-  std::vector<std::pair<std::string, float>> top_negative_logits;
-};
 
 struct Label {
   std::string text;

@@ -57,6 +57,16 @@ class Model : public Plugin {
   // Mean next-token cross-entropy in nats over every position of the batch,
   // with the MLP activations passed through `edit` first when it is set.
   virtual double loss(const TokenBatch& tokens, const MlpEdit& edit = {}) = 0;
+  // Next-token logits, row-major [batch * length, vocab_size], with `edit`
+  // applied to the MLP activations first when it is set.
+  virtual std::vector<float> logits(const TokenBatch& tokens, const MlpEdit& edit = {}) = 0;
+  // The direct path from MLP activations to the logits, [d_mlp, vocab_size]:
+  // the output projection times the unembedding, the final layer norm left
+  // out, as the paper's logit weights do.
+  virtual std::vector<float> mlp_logit_weights() = 0;
+  // Writes the model as one portable file the browser runs (weights, config
+  // and tokenizer; see host/site/DATA.md).
+  virtual void export_bundle(const std::filesystem::path& file) const = 0;
   virtual std::vector<std::int32_t> encode(std::string_view text) const = 0;
   virtual std::string decode(const std::vector<std::int32_t>& ids) const = 0;
   // The prompt's continuation (without the prompt); `edit` applies at every step.

@@ -1,0 +1,156 @@
+#include "site_export.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "dictlab/atomic_file.h"
+#include "dictlab/errors.h"
+#include "dictlab/feature_store.h"
+
+namespace dictlab::host {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The analysis stages of a run: those whose directory has a finished feature store.
+std::vector<std::string> analysis_stages(const fs::path& run_dir) {
+  std::vector<std::string> stages;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(run_dir / "stages", error))
+    if (fs::exists(entry.path() / FeatureStore::kFileName) && fs::exists(entry.path() / "manifest.json"))
+      stages.push_back(entry.path().filename().string());
+  std::sort(stages.begin(), stages.end());
+  return stages;
+}
+
+void write_json(const fs::path& file, const nlohmann::json& json) { AtomicFile::write_all(file, json.dump()); }
+
+// Four significant digits are all a page shows; they halve the shards.
+void round_floats(nlohmann::json& json) {
+  if (json.is_number_float()) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.4g", json.get<double>());
+    json = std::strtod(text, nullptr);
+  } else if (json.is_structured()) {
+    for (auto& item : json) round_floats(item);
+  }
+}
+
+void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& data, const SiteExportOptions& options,
+                const std::string& stage) {
+  fs::create_directories(data / "features");
+  const std::int64_t n = store.meta("n_features").get<std::int64_t>();
+
+  std::vector<float> columns(static_cast<std::size_t>(4 * n), 0.0f);
+  nlohmann::json labels = nlohmann::json::array(), tokens = nlohmann::json::array();
+  store.for_each_summary([&](const FeatureSummary& f) {
+    const auto i = static_cast<std::size_t>(f.id), un = static_cast<std::size_t>(n);
+    columns[i] = static_cast<float>(f.density);
+    columns[un + i] = static_cast<float>(f.max_activation);
+    columns[2 * un + i] = static_cast<float>(f.x);
+    columns[3 * un + i] = static_cast<float>(f.y);
+    labels.push_back(nullptr);  // labelers fill these (issue: labels)
+    tokens.push_back(f.top_tokens);
+  });
+  if (static_cast<std::int64_t>(tokens.size()) != n)
+    throw PluginError(stage_dir.string() + "/" + FeatureStore::kFileName + ": has " + std::to_string(tokens.size()) +
+                      " features, its meta says " + std::to_string(n));
+  AtomicFile::write_all(data / "index.bin",
+                        std::string(reinterpret_cast<const char*>(columns.data()), columns.size() * sizeof(float)));
+  write_json(data / "search.json", {{"labels", labels}, {"tokens", tokens}});
+
+  const std::int64_t shards = (n + options.shard_size - 1) / options.shard_size;
+  for (std::int64_t shard = 0; shard < shards; ++shard) {
+    nlohmann::json features = nlohmann::json::array();
+    store.for_each_evidence(shard * options.shard_size, options.shard_size, [&](std::int64_t, nlohmann::json e) {
+      e["labels"] = nlohmann::json::array();
+      round_floats(e);
+      features.push_back(std::move(e));
+    });
+    char name[32];
+    std::snprintf(name, sizeof name, "%05lld.json", static_cast<long long>(shard));
+    write_json(data / "features" / name, features);
+  }
+
+  nlohmann::json run = {{"format", "dictlab.site/1"},
+                        {"experiment", options.run_dir.filename().string()},
+                        {"model_stage", store.meta("model_stage")},
+                        {"dictionary_stage", store.meta("dictionary_stage")},
+                        {"analysis_stage", stage},
+                        {"n_features", n},
+                        {"shard_size", options.shard_size},
+                        {"tokens_analysed", store.meta("tokens_analysed")},
+                        {"histogram_bins", store.meta("histogram_bins")},
+                        {"model", nullptr},
+                        {"sae", nullptr},
+                        {"check", nullptr}};
+  const fs::path browser = stage_dir / "browser";
+  if (fs::exists(browser / "model.safetensors") && fs::exists(browser / "sae.safetensors")) {
+    fs::create_directories(data / "model");
+    for (const char* file : {"model.safetensors", "sae.safetensors", "check.json"})
+      fs::copy_file(browser / file, data / "model" / file);
+    run["model"] = "model/model.safetensors";
+    run["sae"] = "model/sae.safetensors";
+    run["check"] = "model/check.json";
+  }
+  write_json(data / "run.json", run);
+}
+
+}  // namespace
+
+fs::path default_site_assets() {
+  std::error_code error;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  if (error) return {};
+  for (const fs::path& candidate : {exe.parent_path() / "site", exe.parent_path().parent_path() / "share/dictlab/site"})
+    if (fs::exists(candidate / "index.html")) return candidate;
+  return {};
+}
+
+absl::Status export_site(const SiteExportOptions& options) {
+  if (!fs::is_directory(options.run_dir / "stages"))
+    return absl::InvalidArgumentError(options.run_dir.string() + " is not a run directory (no stages/ in it)");
+  if (options.shard_size <= 0) return absl::InvalidArgumentError("--shard-size must be positive");
+  const auto stages = analysis_stages(options.run_dir);
+  std::string stage = options.stage;
+  if (stage.empty()) {
+    if (stages.empty())
+      return absl::FailedPreconditionError(options.run_dir.string() +
+                                           " has no finished feature_analysis stage: add one to the experiment "
+                                           "(see experiments/quickstart.toml) and run it");
+    if (stages.size() > 1) {
+      std::string names;
+      for (const auto& s : stages) names += " " + s;
+      return absl::InvalidArgumentError("several analysis stages in " + options.run_dir.string() +
+                                        "; pick one with --stage:" + names);
+    }
+    stage = stages.front();
+  } else if (std::find(stages.begin(), stages.end(), stage) == stages.end()) {
+    return absl::InvalidArgumentError("no finished analysis stage '" + stage + "' in " + options.run_dir.string());
+  }
+
+  const fs::path out = fs::absolute(options.out).lexically_normal();
+  const fs::path temp = out.string() + ".tmp-" + std::to_string(::getpid());
+  try {
+    fs::remove_all(temp);
+    fs::create_directories(temp);
+    if (!options.site_assets.empty()) fs::copy(options.site_assets, temp, fs::copy_options::recursive);
+    const fs::path stage_dir = options.run_dir / "stages" / stage;
+    auto store = FeatureStore::open(stage_dir / FeatureStore::kFileName);
+    write_data(store, stage_dir, temp / "data", options, stage);
+    const fs::path old = out.string() + ".old-" + std::to_string(::getpid());
+    if (fs::exists(out)) fs::rename(out, old);
+    fs::rename(temp, out);
+    fs::remove_all(old);
+  } catch (const std::exception& error) {
+    std::error_code ignored;
+    fs::remove_all(temp, ignored);
+    return absl::InternalError(std::string("export failed: ") + error.what());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace dictlab::host

@@ -1,0 +1,39 @@
+#include "site_server.h"
+
+#include <httplib.h>
+
+#include <chrono>
+#include <thread>
+
+#include "stop_signal.h"
+
+namespace dictlab::host {
+
+absl::Status serve_site(const std::filesystem::path& site, const std::string& address, int port, std::ostream& out) {
+  httplib::Server server;
+  // As for /metrics: a busy port is an error, not a silently shared one.
+  server.set_socket_options([](int socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  server.set_default_headers({{"Cache-Control", "no-cache"}});
+  if (!server.set_mount_point("/", site.string()))
+    return absl::NotFoundError("cannot serve " + site.string() + ": not a folder");
+  server.set_file_extension_and_mimetype_mapping("safetensors", "application/octet-stream");
+  server.set_file_extension_and_mimetype_mapping("bin", "application/octet-stream");
+  const int bound = port == 0 ? server.bind_to_any_port(address) : (server.bind_to_port(address, port) ? port : -1);
+  if (bound <= 0)
+    return absl::UnavailableError("cannot listen on " + address + ":" + std::to_string(port) +
+                                  " (in use? pick another with --port)");
+  out << "serving " << site.string() << " at http://" << address << ":" << bound << "/ (Ctrl-C stops)" << std::endl;
+  std::thread watcher([&server] {
+    while (!stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    server.stop();
+  });
+  server.listen_after_bind();
+  request_stop();  // ends the watcher if the server stopped by itself
+  watcher.join();
+  return absl::OkStatus();
+}
+
+}  // namespace dictlab::host

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace dictlab::host {
+
+// Serves a site folder (an export) on address:port until Ctrl-C or SIGTERM;
+// port 0 picks a free one. Prints the URL once it listens.
+absl::Status serve_site(const std::filesystem::path& site, const std::string& address, int port, std::ostream& out);
+
+}  // namespace dictlab::host

@@ -1,0 +1,253 @@
+// Evaluator: one bounded-memory, resumable pass (two, in fact) over held-out
+// tokens that gathers each feature's evidence (density, histogram, top and
+// interval examples, logit effects), lays the features out in 2-D, and writes
+// the feature store that labelers and the feature browser read. Works through
+// the SDK's model and dictionary hooks only.
+#include <algorithm>
+
+#include "browser_check.h"
+#include "checkpoints.h"
+#include "dictlab/feature_store.h"
+#include "dictlab/sdk.h"
+#include "dictlab/token_shards.h"
+#include "feature_statistics.h"
+#include "layout.h"
+#include "logit_effects.h"
+#include "token_display.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using dictlab::OptionError;
+using dictlab::OptionType;
+using feature_analysis::FeatureStatistics;
+
+dictlab::PluginDescriptor describe() {
+  return {.name = "feature_analysis",
+          .version = "1.0.0",
+          .summary = "Per-feature evidence, 2-D layout and the feature store (features.sqlite) for labelers and the site.",
+          .options = {
+              {"tokens", OptionType::kInt, "Held-out tokens analysed (whole contexts).", std::int64_t{262144}},
+              {"top_examples", OptionType::kInt, "Top activating examples kept per feature.", std::int64_t{20}},
+              {"intervals", OptionType::kInt, "Intervals, evenly spaced in activation, sampled per feature.",
+               std::int64_t{10}},
+              {"interval_examples", OptionType::kInt, "Examples sampled per interval.", std::int64_t{5}},
+              {"window_before", OptionType::kInt, "Tokens of an example before its chosen token.", std::int64_t{12}},
+              {"window_after", OptionType::kInt, "Tokens of an example after its chosen token.", std::int64_t{3}},
+              {"histogram_bins", OptionType::kInt, "Bins of each feature's activation histogram.", std::int64_t{40}},
+              {"logit_tokens", OptionType::kInt, "Strongest logit effects kept each way.", std::int64_t{10}},
+              {"layout_neighbors", OptionType::kInt, "Neighbours per feature in the 2-D layout's graph.",
+               std::int64_t{15}},
+              {"layout_epochs", OptionType::kInt, "Optimisation epochs of the 2-D layout.", std::int64_t{200}},
+              {"checkpoint_interval", OptionType::kInt, "Batches between checkpoints.", std::int64_t{32}},
+              {"browser_bundle", OptionType::kBool,
+               "Also write the model and dictionary for the browser, with golden values (browser/).", true},
+          }};
+}
+
+std::int64_t positive(const dictlab::Options& options, const char* key) {
+  const std::int64_t value = options.get_int(key);
+  if (value <= 0) throw OptionError(key, "must be positive");
+  return value;
+}
+
+// Decoder directions in MLP space, [d_sae, d_mlp]: decode(e_i) - decode(0).
+torch::Tensor decoder_directions(dictlab::DictionaryLearner& dictionary) {
+  const auto shape = dictionary.shape();
+  torch::Tensor directions = torch::empty({shape.d_sae, shape.d_in});
+  std::vector<float> zero(static_cast<std::size_t>(shape.d_sae), 0.0f), bias(static_cast<std::size_t>(shape.d_in));
+  dictionary.decode(zero.data(), 1, bias.data());
+  constexpr std::int64_t kChunk = 256;
+  for (std::int64_t start = 0; start < shape.d_sae; start += kChunk) {
+    const std::int64_t n = std::min(kChunk, shape.d_sae - start);
+    torch::Tensor basis = torch::zeros({n, shape.d_sae});
+    for (std::int64_t i = 0; i < n; ++i) basis[i][start + i] = 1.0f;
+    dictionary.decode(basis.data_ptr<float>(), n, directions.narrow(0, start, n).data_ptr<float>());
+  }
+  return directions - torch::from_blob(bias.data(), {1, shape.d_in}).clone();
+}
+
+class FeatureAnalysis : public dictlab::Evaluator {
+ public:
+  dictlab::Report evaluate(dictlab::RunContext& context) override {
+    const auto& options = context.options();
+    feature_analysis::StatisticsShape shape;
+    const std::int64_t tokens = positive(options, "tokens");
+    shape.top_examples = positive(options, "top_examples");
+    shape.intervals = positive(options, "intervals");
+    shape.interval_examples = positive(options, "interval_examples");
+    shape.histogram_bins = positive(options, "histogram_bins");
+    shape.window_before = options.get_int("window_before");
+    shape.window_after = options.get_int("window_after");
+    if (shape.window_before < 0) throw OptionError("window_before", "must not be negative");
+    if (shape.window_after < 0) throw OptionError("window_after", "must not be negative");
+    const std::int64_t checkpoint_interval = positive(options, "checkpoint_interval");
+
+    const auto model = dictlab::open_input_model(context);
+    const auto dictionary = dictlab::open_input_dictionary(context);
+    const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
+    const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);
+    const dictlab::TokenShard heldout(tokens_stage.dir / "tokens.heldout.bin", info.dtype);
+    const std::int64_t length = model->shape().context_length;
+    shape.features = dictionary->shape().d_sae;
+    if (model->shape().d_mlp != dictionary->shape().d_in)
+      throw dictlab::PluginError("the model's MLP has " + std::to_string(model->shape().d_mlp) +
+                                 " neurons but the dictionary was trained on d_in = " +
+                                 std::to_string(dictionary->shape().d_in));
+    const std::int64_t contexts = std::min(tokens, heldout.size()) / length;
+    if (contexts == 0) throw dictlab::PluginError("the held-out split is shorter than one context");
+    if (contexts * length < tokens)
+      context.log().warn("the held-out split has " + std::to_string(heldout.size()) + " tokens; analysing " +
+                         std::to_string(contexts * length));
+    // Feature activations of a batch are dense [rows, d_sae]: keep them near 64 MiB.
+    const std::int64_t per_batch = std::clamp<std::int64_t>((std::int64_t{1} << 24) / (length * shape.features), 1, 32);
+    const std::int64_t batches = (contexts + per_batch - 1) / per_batch;
+
+    FeatureStatistics statistics(shape);
+    torch_training::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
+    const std::int64_t resumed = checkpoints.restore_latest(statistics.state(), nullptr).value_or(0);
+    statistics.refresh();
+    if (resumed > 0) context.log().info("resuming the analysis at batch " + std::to_string(resumed));
+    context.progress().set_total(static_cast<double>(2 * batches));
+
+    std::vector<std::int32_t> ids;
+    std::vector<float> codes;
+    for (std::int64_t step = resumed; step < 2 * batches; ++step) {
+      if (context.stop_requested()) {
+        checkpoints.save(step, statistics.state(), nullptr);
+        return {};
+      }
+      const std::int64_t batch = step % batches;
+      const std::int64_t first = batch * per_batch, n = std::min(per_batch, contexts - first);
+      ids.resize(static_cast<std::size_t>(n * length));
+      for (std::int64_t i = 0; i < n * length; ++i)
+        ids[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(heldout[first * length + i]);
+      const auto activations = model->mlp_activations({ids.data(), n, length});
+      codes.resize(static_cast<std::size_t>(n * length * shape.features));
+      dictionary->encode(activations.data(), n * length, codes.data());
+      const feature_analysis::CodedBatch coded{ids.data(), codes.data(), n, length,
+                                               context.seed() * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(batch)};
+      if (step < batches) statistics.first_pass(coded);
+      else statistics.second_pass(coded);
+      context.progress().set_done(static_cast<double>(step + 1));
+      if ((step + 1) % checkpoint_interval == 0 || step + 1 == batches)
+        checkpoints.save(step + 1, statistics.state(), nullptr);
+    }
+
+    context.log().info("logit effects and 2-D layout of " + std::to_string(shape.features) + " features");
+    const feature_analysis::TokenDisplay display(*model);
+    const torch::Tensor directions = decoder_directions(*dictionary);
+    const std::vector<float> path = model->mlp_logit_weights();
+    const torch::Tensor mlp_logits =
+        torch::from_blob(const_cast<float*>(path.data()), {model->shape().d_mlp, model->shape().vocab_size});
+    const auto effects =
+        feature_analysis::logit_effects(directions, mlp_logits, options.get_int("logit_tokens"), display);
+    const torch::Tensor layout = feature_analysis::layout_2d(
+        directions, {positive(options, "layout_neighbors"), positive(options, "layout_epochs"), context.seed()});
+
+    const double analysed = static_cast<double>(contexts * length);
+    write_store(context, statistics, effects, layout, display, analysed);
+
+    const torch::Tensor count = statistics.tensor("count");
+    const std::int64_t busiest = count.argmax().item<std::int64_t>();
+    if (options.get_bool("browser_bundle")) {
+      const fs::path dir = context.stage_dir() / "browser";
+      fs::create_directories(dir);
+      model->export_bundle(dir / "model.safetensors");
+      dictionary->export_bundle(dir / "sae.safetensors");
+      const float pin = statistics.tensor("max")[busiest].item<float>();
+      const auto check = feature_analysis::browser_check(*model, *dictionary, directions, busiest, pin);
+      dictlab::AtomicFile::write_all(dir / "check.json", check.dump() + "\n");
+    }
+
+    const double dead = (count == 0).sum().item<double>() / static_cast<double>(shape.features);
+    return {{{"analysis_tokens", analysed, {}, "Held-out tokens the feature analysis read."},
+             {"analysis_dead_ratio", dead, {}, "Share of features never active on the analysed tokens."},
+             {"analysis_median_density", (count.to(torch::kDouble) / analysed).median().item<double>(), {},
+              "Median share of analysed tokens on which a feature is active."}}};
+  }
+
+ private:
+  static std::vector<dictlab::ActivationExample> examples(const FeatureStatistics& s, const char* prefix,
+                                                          std::int64_t feature_offset, std::int64_t count,
+                                                          const feature_analysis::TokenDisplay& display) {
+    const std::int64_t W = s.shape().window();
+    const std::string p(prefix);
+    const float* chosen = s.tensor((p + "_activation").c_str()).data_ptr<float>() + feature_offset;
+    const std::int32_t* focus = s.tensor((p + "_focus").c_str()).data_ptr<std::int32_t>() + feature_offset;
+    const std::int32_t* ids = s.tensor((p + "_ids").c_str()).data_ptr<std::int32_t>() + feature_offset * W;
+    const float* acts = s.tensor((p + "_activations").c_str()).data_ptr<float>() + feature_offset * W;
+    std::vector<dictlab::ActivationExample> out;
+    for (std::int64_t i = 0; i < count; ++i) {
+      if (chosen[i] < 0) continue;
+      dictlab::ActivationExample example{chosen[i], focus[i], display.window(ids + i * W, W), {}};
+      example.activations.assign(acts + i * W, acts + i * W + static_cast<std::int64_t>(example.tokens.size()));
+      out.push_back(std::move(example));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.activation > b.activation; });
+    return out;
+  }
+
+  static void write_store(dictlab::RunContext& context, const FeatureStatistics& s,
+                          const std::vector<feature_analysis::LogitEffects>& effects, const torch::Tensor& layout,
+                          const feature_analysis::TokenDisplay& display, double analysed) {
+    const auto& shape = s.shape();
+    const fs::path final_path = context.stage_dir() / dictlab::FeatureStore::kFileName;
+    const fs::path temp = final_path.string() + ".tmp-" + std::to_string(::getpid());
+    {
+      auto store = dictlab::FeatureStore::create(temp);
+      store.set_meta("n_features", shape.features);
+      store.set_meta("tokens_analysed", analysed);
+      store.set_meta("histogram_bins", shape.histogram_bins);
+      store.set_meta("window", {{"before", shape.window_before}, {"after", shape.window_after}});
+      store.set_meta("model_stage", context.input(dictlab::PluginKind::kModel).stage);
+      store.set_meta("dictionary_stage", context.input(dictlab::PluginKind::kDictionary).stage);
+      store.set_meta("dictionary_plugin", context.input(dictlab::PluginKind::kDictionary).plugin);
+      const auto* count = s.tensor("count").data_ptr<std::int64_t>();
+      const auto* sum = s.tensor("sum").data_ptr<double>();
+      const auto* max = s.tensor("max").data_ptr<float>();
+      const auto* histogram = s.tensor("histogram").data_ptr<std::int64_t>();
+      const auto xy = layout.accessor<float, 2>();
+      const std::int64_t K = shape.top_examples, I = shape.intervals, E = shape.interval_examples;
+      store.begin();
+      for (std::int64_t f = 0; f < shape.features; ++f) {
+        dictlab::FeatureEvidence evidence;
+        evidence.feature = f;
+        evidence.density = static_cast<double>(count[f]) / analysed;
+        evidence.max_activation = max[f];
+        evidence.mean_activation = count[f] ? sum[f] / static_cast<double>(count[f]) : 0.0;
+        evidence.histogram.assign(histogram + f * shape.histogram_bins, histogram + (f + 1) * shape.histogram_bins);
+        evidence.top_examples = examples(s, "top", f * K, K, display);
+        for (std::int64_t i = 0; i < I; ++i) {
+          dictlab::ActivationInterval interval{max[f] * static_cast<double>(i) / static_cast<double>(I),
+                                               max[f] * static_cast<double>(i + 1) / static_cast<double>(I),
+                                               examples(s, "interval", (f * I + i) * E, E, display)};
+          if (!interval.examples.empty()) evidence.intervals.push_back(std::move(interval));
+        }
+        evidence.positive_logits = effects[static_cast<std::size_t>(f)].positive;
+        evidence.negative_logits = effects[static_cast<std::size_t>(f)].negative;
+        store.put(evidence, xy[f][0], xy[f][1], top_tokens(evidence));
+      }
+      store.commit();
+    }
+    fs::rename(temp, final_path);
+  }
+
+  // The distinct tokens its top examples were chosen for, for search.
+  static std::string top_tokens(const dictlab::FeatureEvidence& evidence) {
+    std::vector<std::string> seen;
+    for (const auto& example : evidence.top_examples) {
+      std::string token = example.tokens[static_cast<std::size_t>(example.focus)];
+      token.erase(0, token.find_first_not_of(" \t\n"));
+      token.erase(token.find_last_not_of(" \t\n") + 1);
+      if (!token.empty() && std::find(seen.begin(), seen.end(), token) == seen.end()) seen.push_back(token);
+    }
+    std::string joined;
+    for (const auto& token : seen) joined += (joined.empty() ? "" : " ") + token;
+    return joined;
+  }
+};
+
+}  // namespace
+
+DICTLAB_PLUGIN(FeatureAnalysis, describe)

@@ -1,0 +1,24 @@
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "dictlab/feature_evidence.h"
+#include "token_display.h"
+
+namespace feature_analysis {
+
+struct LogitEffects {
+  std::vector<dictlab::TokenWeight> positive, negative;
+};
+
+// Each feature's direct effect on the next-token logits: its decoder direction
+// [features, d_mlp] through the model's MLP-to-logit path [d_mlp, vocab],
+// shifted so that the median over the vocabulary is 0 (as the paper shows
+// them); the `count` strongest each way.
+std::vector<LogitEffects> logit_effects(const torch::Tensor& directions, const torch::Tensor& mlp_logit_weights,
+                                        std::int64_t count, const TokenDisplay& tokens);
+
+}  // namespace feature_analysis
