@@ -92,6 +92,9 @@ int main(int argc, char** argv) {
 
   if (export_command->parsed() || serve->parsed()) {
     if (site.out.empty()) site.out = site.run_dir / "site";
+    const auto stage = find_analysis_stage(site.run_dir, site.stage);
+    if (!stage.ok()) return exit_code(stage.status());
+    site.stage = *stage;
     if (site.site_assets.empty())
       std::cerr << "warning: the site is not built (no site/ next to dictlab); writing data/ only. "
                    "Build it with: npm --prefix host/site ci && npm --prefix host/site run build\n";
@@ -101,7 +104,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     install_stop_handlers();
-    return exit_code(serve_site(site.out, address, port, std::cout));
+    return exit_code(serve_site(site.out, site.run_dir, site.stage, address, port, std::cout));
   }
 
   if (plugins->parsed()) {

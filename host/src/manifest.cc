@@ -21,7 +21,7 @@ std::optional<nlohmann::json> read_json(const std::filesystem::path& file) {
 
 bool is_bookkeeping(const std::filesystem::path& relative) {
   const std::string first = relative.begin()->string();
-  return first == kManifestFile || first == kPendingFile || first == kCheckpointDir ||
+  return first == kManifestFile || first == kPendingFile || first == kCheckpointDir || first == kStageMetricsFile ||
          relative.filename().string().find(".tmp-") != std::string::npos;
 }
 

@@ -23,6 +23,8 @@ inline constexpr const char* kManifestFile = "manifest.json";
 // Written when a stage starts; names the config digest the partial artifacts
 // and checkpoints belong to, so a resumed run knows whether to keep them.
 inline constexpr const char* kPendingFile = "pending.json";
+// The stage's last metric values (Prometheus text), for serving a finished run.
+inline constexpr const char* kStageMetricsFile = "metrics.prom";
 inline constexpr const char* kCheckpointDir = "checkpoint";
 
 std::optional<StageManifest> read_manifest(const std::filesystem::path& stage_dir);

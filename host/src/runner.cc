@@ -12,6 +12,7 @@
 #include "dictlab/atomic_file.h"
 #include "dictlab/errors.h"
 #include "manifest.h"
+#include "metrics_merge.h"
 #include "metrics_registry.h"
 #include "metrics_server.h"
 #include "nearest_word.h"
@@ -143,11 +144,6 @@ absl::StatusOr<std::vector<ValidatedStage>> validate_stages(const Experiment& ex
       diagnostics.error(spec.plugin.position, message + "\n  " + registry.describe_known());
       continue;
     }
-    if (const char* why = unsupported_stage_kind(plugin->descriptor.kind)) {
-      diagnostics.error(spec.plugin.position, "stage '" + spec.name.value + "' uses " + plugin->descriptor.name +
-                                                  ", a " + to_string(plugin->descriptor.kind) + ": " + why);
-      continue;
-    }
     const std::string table = "[[stage]] '" + spec.name.value + "' (plugin " + plugin->descriptor.name + ")";
     Options options = validate_options(spec.options, plugin->descriptor.options, spec.position, table, diagnostics);
     stages.push_back({&spec, plugin, std::move(options)});
@@ -196,8 +192,18 @@ absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& 
   struct WriteFinalMetrics {
     MetricsRegistry& metrics;
     std::filesystem::path file;
+    // Every stage's last figures (those skipped this time too), then this run's.
     ~WriteFinalMetrics() {
-      try { AtomicFile::write_all(file, metrics.serialize()); } catch (...) {}
+      try {
+        std::vector<std::string> texts;
+        std::error_code error;
+        for (const auto& entry : std::filesystem::directory_iterator(file.parent_path() / "stages", error))
+          if (std::ifstream in(entry.path() / kStageMetricsFile); in)
+            texts.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        texts.push_back(metrics.serialize());
+        AtomicFile::write_all(file, merge_expositions(texts));
+      } catch (...) {
+      }
     }
   } write_final_metrics{metrics, run_dir->root() / "metrics.prom"};
 
@@ -247,7 +253,7 @@ absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& 
     try {
       auto instance = stage.plugin->instantiate();
       if (!instance.ok()) throw PluginError(std::string(instance.status().message()));
-      summary = drive_stage(instance->get(), descriptor.kind, context);
+      summary = drive_stage(instance->get(), descriptor, context);
     } catch (const StageStopped&) {
       duration.set(elapsed());
       states[i]->set("stopped");
@@ -272,6 +278,7 @@ absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& 
     std::filesystem::remove(dir / kPendingFile);
     output_digests[stage_name] = manifest.output_digest;
     states[i]->set("done");
+    AtomicFile::write_all(dir / kStageMetricsFile, series_of_stage(metrics.serialize(), stage_name));
     out << "stage " << stage_name << " (" << descriptor.name << "): done in "
         << absl::StrFormat("%.2f", manifest.duration_seconds) << " s\n"
         << describe_summary(summary);

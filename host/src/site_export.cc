@@ -3,12 +3,14 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
 
 #include "dictlab/atomic_file.h"
 #include "dictlab/errors.h"
 #include "dictlab/feature_store.h"
+#include "dictlab/label_store.h"
 
 namespace dictlab::host {
 namespace fs = std::filesystem;
@@ -39,8 +41,56 @@ void round_floats(nlohmann::json& json) {
   }
 }
 
+std::vector<nlohmann::json> read_jsonl(const fs::path& file) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    auto json = nlohmann::json::parse(line, nullptr, false);
+    if (json.is_object()) lines.push_back(std::move(json));
+  }
+  return lines;
+}
+
+// Every label of the analysis stage's features, by feature: labeler stages'
+// labels.jsonl, people's labels live from labels.sqlite, and the scores that
+// label_scores stages gave them.
+std::map<std::int64_t, nlohmann::json> collect_labels(const fs::path& run_dir, const std::string& analysis) {
+  std::map<std::int64_t, nlohmann::json> by_feature;
+  auto add = [&](nlohmann::json label) {
+    label.erase("error");
+    by_feature[label["feature"].get<std::int64_t>()].push_back(std::move(label));
+  };
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(run_dir / "stages", error)) {
+    std::ifstream summary_file(entry.path() / "labels_summary.json");
+    const auto summary = nlohmann::json::parse(summary_file, nullptr, false);
+    if (!summary.is_object() || summary.value("analysis_stage", "") != analysis) continue;
+    for (auto& label : read_jsonl(entry.path() / "labels.jsonl"))
+      if (!label.contains("error") && label.value("labeler", "") != "human") add(std::move(label));
+  }
+  if (fs::exists(run_dir / LabelStore::kFileName)) {
+    LabelStore people(run_dir / LabelStore::kFileName);
+    for (const auto& l : people.labels(analysis))
+      add({{"feature", l.feature}, {"labeler", "human"}, {"author", l.author}, {"text", l.text},
+           {"rubric", l.rubric ? nlohmann::json(*l.rubric) : nlohmann::json()}});
+  }
+  for (const auto& entry : fs::directory_iterator(run_dir / "stages", error))
+    for (const auto& score : read_jsonl(entry.path() / "scores.jsonl")) {
+      const auto it = by_feature.find(score.value("feature", std::int64_t{-1}));
+      if (it == by_feature.end()) continue;
+      for (auto& label : it->second)
+        if (label["labeler"] == score.value("labeler", "") && label["author"] == score.value("author", "") &&
+            label["text"] == score.value("text", "")) {
+          for (const char* kind : {"detection", "simulation"})  // the paper's own measure wins
+            if (score.contains(kind) && score[kind].is_number()) label["score"] = score[kind], label["score_kind"] = kind;
+        }
+    }
+  return by_feature;
+}
+
 void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& data, const SiteExportOptions& options,
                 const std::string& stage) {
+  auto feature_labels = collect_labels(options.run_dir, stage);
   fs::create_directories(data / "features");
   const std::int64_t n = store.meta("n_features").get<std::int64_t>();
 
@@ -52,7 +102,14 @@ void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& 
     columns[un + i] = static_cast<float>(f.max_activation);
     columns[2 * un + i] = static_cast<float>(f.x);
     columns[3 * un + i] = static_cast<float>(f.y);
-    labels.push_back(nullptr);  // labelers fill these (issue: labels)
+    // The search index shows one label: a person's first, then an LLM's, then any.
+    const auto it = feature_labels.find(f.id);
+    nlohmann::json first;
+    if (it != feature_labels.end())
+      for (const char* labeler : {"human", "llm", ""})
+        for (const auto& label : it->second)
+          if (first.is_null() && (!*labeler || label["labeler"] == labeler)) first = label["text"];
+    labels.push_back(first);
     tokens.push_back(f.top_tokens);
   });
   if (static_cast<std::int64_t>(tokens.size()) != n)
@@ -66,7 +123,8 @@ void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& 
   for (std::int64_t shard = 0; shard < shards; ++shard) {
     nlohmann::json features = nlohmann::json::array();
     store.for_each_evidence(shard * options.shard_size, options.shard_size, [&](std::int64_t, nlohmann::json e) {
-      e["labels"] = nlohmann::json::array();
+      const auto it = feature_labels.find(e["id"].get<std::int64_t>());
+      e["labels"] = it == feature_labels.end() ? nlohmann::json::array() : it->second;
       round_floats(e);
       features.push_back(std::move(e));
     });
@@ -91,7 +149,7 @@ void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& 
   if (fs::exists(browser / "model.safetensors") && fs::exists(browser / "sae.safetensors")) {
     fs::create_directories(data / "model");
     for (const char* file : {"model.safetensors", "sae.safetensors", "check.json"})
-      fs::copy_file(browser / file, data / "model" / file);
+      fs::copy_file(browser / file, data / "model" / file, fs::copy_options::overwrite_existing);
     run["model"] = "model/model.safetensors";
     run["sae"] = "model/sae.safetensors";
     run["check"] = "model/check.json";
@@ -110,27 +168,33 @@ fs::path default_site_assets() {
   return {};
 }
 
-absl::Status export_site(const SiteExportOptions& options) {
-  if (!fs::is_directory(options.run_dir / "stages"))
-    return absl::InvalidArgumentError(options.run_dir.string() + " is not a run directory (no stages/ in it)");
-  if (options.shard_size <= 0) return absl::InvalidArgumentError("--shard-size must be positive");
-  const auto stages = analysis_stages(options.run_dir);
-  std::string stage = options.stage;
-  if (stage.empty()) {
-    if (stages.empty())
-      return absl::FailedPreconditionError(options.run_dir.string() +
-                                           " has no finished feature_analysis stage: add one to the experiment "
-                                           "(see experiments/quickstart.toml) and run it");
-    if (stages.size() > 1) {
-      std::string names;
-      for (const auto& s : stages) names += " " + s;
-      return absl::InvalidArgumentError("several analysis stages in " + options.run_dir.string() +
-                                        "; pick one with --stage:" + names);
-    }
-    stage = stages.front();
-  } else if (std::find(stages.begin(), stages.end(), stage) == stages.end()) {
-    return absl::InvalidArgumentError("no finished analysis stage '" + stage + "' in " + options.run_dir.string());
+absl::StatusOr<std::string> find_analysis_stage(const fs::path& run_dir, const std::string& requested) {
+  if (!fs::is_directory(run_dir / "stages"))
+    return absl::InvalidArgumentError(run_dir.string() + " is not a run directory (no stages/ in it)");
+  const auto stages = analysis_stages(run_dir);
+  if (!requested.empty()) {
+    if (std::find(stages.begin(), stages.end(), requested) == stages.end())
+      return absl::InvalidArgumentError("no finished analysis stage '" + requested + "' in " + run_dir.string());
+    return requested;
   }
+  if (stages.empty())
+    return absl::FailedPreconditionError(run_dir.string() +
+                                         " has no finished feature_analysis stage: add one to the experiment "
+                                         "(see experiments/quickstart.toml) and run it");
+  if (stages.size() > 1) {
+    std::string names;
+    for (const auto& s : stages) names += " " + s;
+    return absl::InvalidArgumentError("several analysis stages in " + run_dir.string() + "; pick one with --stage:" +
+                                      names);
+  }
+  return stages.front();
+}
+
+absl::Status export_site(const SiteExportOptions& options) {
+  if (options.shard_size <= 0) return absl::InvalidArgumentError("--shard-size must be positive");
+  const auto found = find_analysis_stage(options.run_dir, options.stage);
+  if (!found.ok()) return found.status();
+  const std::string stage = *found;
 
   const fs::path out = fs::absolute(options.out).lexically_normal();
   const fs::path temp = out.string() + ".tmp-" + std::to_string(::getpid());

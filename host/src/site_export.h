@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace dictlab::host {
 
@@ -21,6 +22,9 @@ struct SiteExportOptions {
 // the browser model. The folder is replaced whole, so a failed export leaves
 // the previous one as it was.
 absl::Status export_site(const SiteExportOptions& options);
+
+// The run's finished feature_analysis stage: `requested` if given, else the only one.
+absl::StatusOr<std::string> find_analysis_stage(const std::filesystem::path& run_dir, const std::string& requested);
 
 // Where the built site lives: next to the executable (build tree) or installed.
 std::filesystem::path default_site_assets();

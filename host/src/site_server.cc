@@ -3,14 +3,24 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <fstream>
 #include <thread>
 
+#include "labelling_api.h"
 #include "stop_signal.h"
 
 namespace dictlab::host {
 
-absl::Status serve_site(const std::filesystem::path& site, const std::string& address, int port, std::ostream& out) {
+absl::Status serve_site(const std::filesystem::path& site, const std::filesystem::path& run_dir,
+                        const std::string& analysis_stage, const std::string& address, int port, std::ostream& out) {
   httplib::Server server;
+  const auto api = install_labelling_api(server, run_dir, analysis_stage);
+  // A finished run's last values (every stage's, kept in RUN_DIR/metrics.prom), for
+  // Prometheus to scrape, so that Grafana's dashboards show finished runs too.
+  server.Get("/metrics", [run_dir](const httplib::Request&, httplib::Response& response) {
+    std::ifstream in(run_dir / "metrics.prom");
+    response.set_content(std::string(std::istreambuf_iterator<char>(in), {}), "text/plain; version=0.0.4; charset=utf-8");
+  });
   // As for /metrics: a busy port is an error, not a silently shared one.
   server.set_socket_options([](int socket) {
     const int yes = 1;

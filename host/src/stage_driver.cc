@@ -10,6 +10,7 @@
 #include "dictlab/evaluator.h"
 #include "dictlab/model.h"
 #include "dictlab/tokenizer.h"
+#include "labeler_driver.h"
 
 namespace dictlab::host {
 namespace {
@@ -72,24 +73,18 @@ std::string drive_training(Trainable& plugin, RunContext& context) {
 
 }  // namespace
 
-const char* unsupported_stage_kind(PluginKind kind) {
-  if (kind == PluginKind::kLabeler)
-    return "labeler stages need the feature store, which this version of dictlab does not build yet";
-  return nullptr;
-}
-
-std::string drive_stage(Plugin& plugin, PluginKind kind, RunContext& context) {
+std::string drive_stage(Plugin& plugin, const PluginDescriptor& descriptor, RunContext& context) {
   // The registry checked the kind against the descriptor that DICTLAB_PLUGIN
   // derived from the plugin's class, so these casts are exact.
-  switch (kind) {
+  switch (descriptor.kind) {
     case PluginKind::kDataset: return drive_dataset(static_cast<Dataset&>(plugin), context);
     case PluginKind::kEvaluator: return drive_evaluator(static_cast<Evaluator&>(plugin), context);
     case PluginKind::kTokenizer: return drive_training(static_cast<Tokenizer&>(plugin), context);
     case PluginKind::kModel: return drive_training(static_cast<Model&>(plugin), context);
     case PluginKind::kDictionary: return drive_training(static_cast<DictionaryLearner&>(plugin), context);
-    case PluginKind::kLabeler: break;
+    case PluginKind::kLabeler: return drive_labeler(static_cast<Labeler&>(plugin), descriptor.name, context);
   }
-  throw PluginError(unsupported_stage_kind(kind));
+  throw PluginError("unknown plugin kind");
 }
 
 }  // namespace dictlab::host

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "dictlab/descriptor.h"
 #include "dictlab/plugin.h"
 #include "dictlab/run_context.h"
 
@@ -10,11 +11,8 @@ namespace dictlab::host {
 // Runs one plugin for one stage according to its kind and returns a JSON
 // summary for the manifest. Plugin exceptions pass through to the runner.
 // Throws StageStopped when the user asked the run to stop.
-std::string drive_stage(Plugin& plugin, PluginKind kind, RunContext& context);
+std::string drive_stage(Plugin& plugin, const PluginDescriptor& descriptor, RunContext& context);
 
 struct StageStopped {};
-
-// Whether the host can run stages of this kind yet, and if not, why.
-const char* unsupported_stage_kind(PluginKind kind);
 
 }  // namespace dictlab::host

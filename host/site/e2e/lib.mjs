@@ -117,7 +117,8 @@ export async function launchBrowser() {
 /**
  * A fresh context and page that may only reach 127.0.0.1: anything else is aborted and recorded.
  * Page errors and console errors are recorded too, except failed loads of `allowedFailures`
- * (URL paths the test expects to be missing).
+ * (URL paths the test expects to be missing) and of api/status: the page asks for it once to
+ * learn whether the labelling API of `dictlab serve` is there, and a static server answers 404.
  */
 export async function openPage(browser, { allowedFailures = [], viewport = { width: 1400, height: 900 } } = {}) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1, serviceWorkers: "block" });
@@ -132,7 +133,8 @@ export async function openPage(browser, { allowedFailures = [], viewport = { wid
   const page = await context.newPage();
   const allowed = (url) => {
     try {
-      return allowedFailures.includes(new URL(url).pathname);
+      const path = new URL(url).pathname;
+      return path.endsWith("/api/status") || allowedFailures.includes(path);
     } catch {
       return false;
     }

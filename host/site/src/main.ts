@@ -1,6 +1,6 @@
 // The dictlab feature browser: a static page over the data/ folder written by `dictlab export`
 // (format in ../DATA.md). It loads run.json and index.bin, shows the feature list, and routes
-// #/feature/ID, #/map, #/fires and #/generate. Readiness flags for tests: see ui/flags.ts.
+// #/feature/ID, #/map, #/fires, #/generate and (under `dictlab serve`) #/label. Readiness flags for tests: see ui/flags.ts.
 
 import "./style.css";
 import { DataError, fetchBytes } from "./data/fetch";
@@ -9,6 +9,7 @@ import { ModelClient } from "./data/modelClient";
 import { report } from "./data/notices";
 import { fallbackRun, loadRun } from "./data/run";
 import { SearchIndex } from "./data/search";
+import { labelApi } from "./data/labelsApi";
 import { FeatureStore, shardFile } from "./data/shards";
 import type { FeatureIndex, RunInfo } from "./data/types";
 import type { Context } from "./ui/context";
@@ -19,6 +20,7 @@ import { showFires } from "./ui/firesPage";
 import { clearFlag, mark, setFlag } from "./ui/flags";
 import { showGenerate } from "./ui/generatePage";
 import { showHome } from "./ui/homePage";
+import { showLabel } from "./ui/labelPage";
 import { showMap } from "./ui/mapPage";
 import { noticeBar } from "./ui/notices";
 import { parseRoute } from "./ui/router";
@@ -111,12 +113,19 @@ function navLinks(ctx: Context): HTMLElement {
     ["#/fires", "What fires here", "fires"],
     ["#/generate", "Generate", "generate"],
   ];
+  // Labelling needs `dictlab serve`: the link shows once api/status answers.
+  const label = link("#/label", "Label", { "data-route": "label", hidden: true });
+  void labelApi().then((api) => {
+    label.hidden = !api;
+    setFlag("labelApi", api ? "yes" : "no");
+  });
   return el(
     "nav",
     { class: "top-nav" },
     items.map(([href, text, name]) =>
       link(href, text, { "data-route": name, class: ctx.run.model === null && (name === "fires" || name === "generate") ? "off" : null }),
     ),
+    label,
   );
 }
 
@@ -182,6 +191,9 @@ async function main(): Promise<void> {
         break;
       case "generate":
         showGenerate(ctx, view);
+        break;
+      case "label":
+        showLabel(ctx, view, r.params, isCurrent);
         break;
       default:
         showNotFound(view, r.path);

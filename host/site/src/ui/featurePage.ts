@@ -5,17 +5,18 @@ import type { Feature } from "../data/types";
 import type { Context } from "./context";
 import { el, fill, featureHref, link, message } from "./dom";
 import { intervalSamples, topExamples } from "./examples";
-import { mark, setFlag } from "./flags";
+import { clearFlag, mark, setFlag } from "./flags";
 import { formatCount, formatDensity, formatValue } from "./format";
 import { generator } from "./generate";
 import { histogramBlock } from "./histogram";
-import { labelList } from "./labels";
+import { liveLabelList } from "./labels";
 import { logitEffects } from "./logits";
 
 /** Renders into `view`; resolves when done (data-feature-ready is then set to the id). */
 export async function showFeature(ctx: Context, view: HTMLElement, idText: string, isCurrent: () => boolean): Promise<void> {
   const n = ctx.run.n_features;
   const id = /^\d+$/.test(idText) ? Number(idText) : NaN;
+  clearFlag("labelsReady");
   const finish = (status: "ok" | "error") => {
     setFlag("featureStatus", status);
     setFlag("featureReady", idText);
@@ -56,7 +57,7 @@ export async function showFeature(ctx: Context, view: HTMLElement, idText: strin
   fill(view, 
     header(ctx, id, feature),
     stats(ctx, feature),
-    labelList(feature.labels),
+    liveLabelList(id, feature.labels),
     el(
       "div",
       { class: "two-columns" },

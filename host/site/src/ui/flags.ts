@@ -10,6 +10,14 @@
 //   data-model="none|idle|loading|ready|error"  state of the in-browser model
 //   data-fires-ready="N"        the Nth "what fires here" result is rendered (a count)
 //   data-generated="N"          the Nth generation is shown (a count; a normal + pinned pair counts once)
+//   data-label-api="yes|no"     whether the labelling API of `dictlab serve` answered api/status
+//   data-labels-ready="ID"      the feature page's labels are final (live human labels merged when
+//                               there is an API)
+//   data-label-view="loading|off|name|feature|done|error"  what the #/label page shows
+//   data-label-ready="ID|done"  the label page shows ID with its evidence and the other labels
+//                               (and has fetched the next feature's shard ahead)
+//   data-label-saved="N", data-label-failed="N", data-label-imported="N"  counts of saves that
+//                               worked, saves that failed, and imports finished (either way)
 //
 // Performance marks "dictlab:list-ready" and "dictlab:feature-ready" are set at the same moments
 // as data-ready and data-feature-ready (for the page-load benchmark).

@@ -1,7 +1,8 @@
-// Hash routes: #/ (start), #/feature/ID, #/map[?feature=ID], #/fires[?feature=ID&text=…], #/generate.
+// Hash routes: #/ (start), #/feature/ID, #/map[?feature=ID], #/fires[?feature=ID&text=…], #/generate,
+// #/label[?feature=ID] (labelling, under `dictlab serve` only).
 
 export interface Route {
-  name: "home" | "feature" | "map" | "fires" | "generate" | "unknown";
+  name: "home" | "feature" | "map" | "fires" | "generate" | "label" | "unknown";
   arg: string; // the feature id text for "feature"
   params: URLSearchParams;
   path: string;
@@ -25,5 +26,6 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "map" && parts.length === 1) return route("map");
   if (parts[0] === "fires" && parts.length === 1) return route("fires");
   if (parts[0] === "generate" && parts.length === 1) return route("generate");
+  if (parts[0] === "label" && parts.length === 1) return route("label");
   return route("unknown");
 }

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dictlab/run_context.h"
+
+namespace llm_client {
+
+struct ChatMessage {
+  std::string role;  // "system", "user", "assistant"
+  std::string content;
+};
+
+struct ChatOptions {
+  std::string endpoint = "http://127.0.0.1:8081/v1";  // base URL; /chat/completions is appended
+  std::string model;
+  double temperature = 0.0;
+  std::int64_t max_tokens = 64;
+  std::string api_key;  // sent as a bearer token; never logged or written
+  std::chrono::seconds timeout{120};
+  int max_attempts = 5;  // per request, for 429 / 5xx / timeouts / answers that fail the check
+  std::chrono::milliseconds first_backoff{500};
+  std::filesystem::path cache_dir;  // responses by request hash; empty: no cache
+};
+
+// A good answer, or why there is none after every attempt.
+struct ChatResult {
+  std::optional<std::string> content;
+  std::string error;
+  int attempts = 0;
+  bool cached = false;
+};
+
+// Returns "" if the answer is usable, else why not (the request is retried).
+using AnswerCheck = std::function<std::string(const std::string& content)>;
+
+// A client of the OpenAI-compatible chat-completions API (OpenAI, vLLM,
+// llama.cpp's server, Ollama, LM Studio, host/llm-server). Thread-safe:
+// labelers call it from several threads at once.
+class ChatClient {
+ public:
+  ChatClient(ChatOptions options, dictlab::Logger& log);
+  // Retries with exponential backoff (honouring Retry-After) on 429, 5xx,
+  // network errors, malformed replies and answers `check` refuses; a good
+  // answer is cached by the hash of the request, so asking again is free.
+  ChatResult complete(const std::vector<ChatMessage>& messages, const AnswerCheck& check = {},
+                      const std::function<bool()>& stop = {});
+
+ private:
+  ChatOptions options_;
+  dictlab::Logger& log_;
+  std::string scheme_host_port_, base_path_;
+};
+
+// The API key from the environment variable `name` ("" for none); the error
+// names the variable, never the value.
+std::string api_key_from_environment(const std::string& name);
+
+}  // namespace llm_client
