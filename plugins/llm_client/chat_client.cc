@@ -107,6 +107,16 @@ ChatResult ChatClient::complete(const std::vector<ChatMessage>& messages, const 
   return result;
 }
 
+void ChatClient::check_reachable() const {
+  httplib::Client client(scheme_host_port_);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(options_.timeout.count());
+  if (const auto response = client.Get(base_path_ + "/models"); !response)
+    throw dictlab::PluginError("nothing answers at the LLM endpoint " + options_.endpoint + " (" +
+                               httplib::to_string(response.error()) +
+                               "); start one, e.g. the local server: bash .ci/start-llm-server");
+}
+
 std::string api_key_from_environment(const std::string& name) {
   if (name.empty()) return "";
   const char* value = std::getenv(name.c_str());

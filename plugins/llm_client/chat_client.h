@@ -51,6 +51,9 @@ class ChatClient {
   // answer is cached by the hash of the request, so asking again is free.
   ChatResult complete(const std::vector<ChatMessage>& messages, const AnswerCheck& check = {},
                       const std::function<bool()>& stop = {});
+  // Throws PluginError, saying how to start the local server, when nothing
+  // answers at the endpoint: better than a failed label per feature.
+  void check_reachable() const;
 
  private:
   ChatOptions options_;

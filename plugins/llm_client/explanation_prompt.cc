@@ -1,6 +1,7 @@
 #include "explanation_prompt.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace llm_client {
@@ -32,8 +33,11 @@ std::vector<ChatMessage> explanation_prompt(const dictlab::FeatureEvidence& feat
 
 std::string explanation_from_answer(const std::string& answer) {
   std::string text = answer.substr(0, answer.find('\n'));
+  // Small models often repeat the prompt's lead-in before the explanation.
+  std::string lower = text;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const std::string lead = "the main thing this neuron does is find";
-  if (const auto at = text.find(lead); at != std::string::npos) text = text.substr(at + lead.size());
+  if (const auto at = lower.find(lead); at != std::string::npos) text = text.substr(at + lead.size());
   const auto first = text.find_first_not_of(" \t\"'`*:");
   if (first == std::string::npos) return "";
   text = text.substr(first);

@@ -62,6 +62,7 @@ class LlmLabeler : public dictlab::Labeler {
     chat.cache_dir = context.stage_dir().parent_path().parent_path() / "llm_cache";
     const int examples = static_cast<int>(positive(o, "examples"));
     llm_client::ChatClient client(chat, context.log());
+    if (!features.empty()) client.check_reachable();
 
     std::atomic<std::size_t> next{0};
     auto work = [&] {

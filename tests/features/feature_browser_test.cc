@@ -4,9 +4,9 @@
 
 #include <fstream>
 #include <memory>
-#include <regex>
 
 #include "dictlab/feature_store.h"
+#include "http_support.h"
 #include "tiny_site_run.h"
 
 namespace dictlab::testing {
@@ -109,13 +109,9 @@ TEST_F(FeatureBrowser, ExportSaysWhatIsMissing) {
 
 TEST_F(FeatureBrowser, ServeAnswersOnLoopbackAndStopsOnCtrlC) {
   Process serve({DICTLAB_BINARY, "serve", run().string(), "--port", "0"}, {}, dir_->path() / "serve.log");
-  std::smatch match;
-  const std::regex url("http://127\\.0\\.0\\.1:([0-9]+)/");
-  ASSERT_TRUE(wait_for([&] {
-    const std::string output = serve.output();
-    return std::regex_search(output, match, url);
-  }, std::chrono::seconds(60))) << serve.output();
-  httplib::Client client("127.0.0.1", std::stoi(match[1]));
+  const int port = served_port(serve, std::chrono::seconds(60));
+  ASSERT_NE(port, 0) << serve.output();
+  httplib::Client client("127.0.0.1", port);
   const auto response = client.Get("/data/run.json");
   ASSERT_TRUE(response) << "no answer";
   EXPECT_EQ(response->status, 200);

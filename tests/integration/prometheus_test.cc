@@ -8,22 +8,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "test_support.h"
+#include "http_support.h"
 
 namespace dictlab::testing {
 namespace {
 
 constexpr const char* kPrometheus = "/usr/bin/prometheus";
-
-// The result vector of an instant query, empty while Prometheus has no data.
-nlohmann::json query(int port, const std::string& promql) {
-  httplib::Client client("127.0.0.1", port);
-  auto response = client.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
-  if (!response || response->status != 200) return nlohmann::json::array();
-  auto body = nlohmann::json::parse(response->body, nullptr, false);
-  if (body.is_discarded() || body.value("status", "") != "success") return nlohmann::json::array();
-  return body["data"]["result"];
-}
 
 }  // namespace
 
@@ -56,8 +46,8 @@ TEST(Prometheus, ScrapesARunningExperiment) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline && (running.empty() || steps.empty())) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    running = query(prometheus_port, "dictlab_stage_state{experiment=\"scraped\",stage=\"count\",state=\"running\"} == 1");
-    steps = query(prometheus_port, "dictlab_test_counter_steps_total{experiment=\"scraped\",stage=\"count\"} > 0");
+    running = prometheus_query(prometheus_port, "dictlab_stage_state{experiment=\"scraped\",stage=\"count\",state=\"running\"} == 1");
+    steps = prometheus_query(prometheus_port, "dictlab_test_counter_steps_total{experiment=\"scraped\",stage=\"count\"} > 0");
   }
   ASSERT_FALSE(running.empty()) << "Prometheus never saw the stage running\n"
                                 << read_text(dir / "prometheus.log") << run.output();
@@ -66,7 +56,7 @@ TEST(Prometheus, ScrapesARunningExperiment) {
   EXPECT_EQ(steps[0]["metric"]["job"], "dictlab");
 
   EXPECT_EQ(run.wait(), 0) << run.output();
-  const auto progress = query(prometheus_port, "max_over_time(dictlab_stage_items_done{stage=\"count\"}[5m])");
+  const auto progress = prometheus_query(prometheus_port, "max_over_time(dictlab_stage_items_done{stage=\"count\"}[5m])");
   ASSERT_FALSE(progress.empty());
   EXPECT_GT(std::stod(progress[0]["value"][1].get<std::string>()), 0.0);
   // The last values are also left in the run directory for backfill.
@@ -81,7 +71,7 @@ TEST(Prometheus, ScrapesARunningExperiment) {
       const std::string variable = "$experiment";
       expr.replace(expr.find(variable), variable.size(), "scraped");
       // A range query's worth of history, as Grafana would ask for it.
-      const auto result = query(prometheus_port, "last_over_time((" + expr + ")[5m:1s])");
+      const auto result = prometheus_query(prometheus_port, "last_over_time((" + expr + ")[5m:1s])");
       EXPECT_FALSE(result.empty()) << "panel '" << panel["title"] << "' has no data: " << expr;
     }
   }

@@ -104,6 +104,17 @@ TEST(LlmLabeler, AnEndpointThatAlwaysFailsIsRecordedNotFatal) {
   EXPECT_EQ(server.requests(), 8);
 }
 
+TEST(LlmLabeler, NothingListeningAtTheEndpointFailsTheStageSayingHowToStartOne) {
+  TempDir dir;
+  const auto file = experiment(dir, "plugin = \"llm\"\nendpoint = \"http://127.0.0.1:" + std::to_string(free_port()) +
+                                        "/v1\"\nfeatures = 2\n");
+  const auto result = run(file);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("nothing answers at the LLM endpoint"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("bash .ci/start-llm-server"), std::string::npos) << result.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "run/stages/features/features.sqlite")) << "earlier stages are kept";
+}
+
 TEST(LlmLabeler, AKilledStageResumesWithTheFeaturesNotLabelledYet) {
   FakeLlmServer server(explain);
   for (int i = 0; i < 8; ++i) server.script({.content = "slow answers.", .delay = std::chrono::milliseconds(300)});

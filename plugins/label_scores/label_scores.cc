@@ -1,0 +1,524 @@
+// Evaluator: scores the labels of labeler stages the way the interpretability
+// literature does, with an LLM behind an OpenAI-compatible endpoint (the same
+// options as the llm labeler):
+//   detection  (EleutherAI delphi): given the label and N numbered contexts,
+//              half activating, half where the feature is silent, which match?
+//              Balanced accuracy.
+//   simulation (Bills et al. 2023, without logprobs): given the label, predict
+//              the feature's activation (0-10) on each token of top examples
+//              and random held-out windows; Pearson correlation with the truth.
+// Every feature's scores are journaled as they arrive (a killed stage resumes
+// with the rest), then written to scores.jsonl (and the prompts' contexts with
+// the answers to score_details.jsonl); the report has bounded aggregates.
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <tuple>
+#include <thread>
+
+#include "chat_client.h"
+#include "contexts.h"
+#include "dictlab/feature_store.h"
+#include "dictlab/sdk.h"
+#include "dictlab/token_shards.h"
+#include "scoring.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using dictlab::OptionError;
+using dictlab::OptionType;
+using nlohmann::json;
+
+std::vector<dictlab::OptionSpec> options() {
+  return {
+      {"endpoint", OptionType::kString, "Base URL of the OpenAI-compatible API (…/v1).",
+       std::string("http://127.0.0.1:8081/v1")},
+      {"model", OptionType::kString, "Model name sent to the endpoint.", std::string("SmolLM2-135M-Instruct")},
+      {"temperature", OptionType::kFloat, "Sampling temperature.", 0.0},
+      {"max_tokens", OptionType::kInt, "Longest answer, in tokens (a simulation answers one line per token).",
+       std::int64_t{320}},
+      {"concurrency", OptionType::kInt, "Requests in flight at once.", std::int64_t{1}},
+      {"api_key_env", OptionType::kString, "Environment variable holding the API key (\"\": none).", std::string("")},
+      {"timeout_seconds", OptionType::kInt, "Per-request timeout.", std::int64_t{120}},
+      {"max_attempts", OptionType::kInt,
+       "Attempts per request (unusable answers are asked again) before the feature's score is recorded as failed.",
+       std::int64_t{4}},
+      {"features", OptionType::kInt,
+       "Score at most this many labels per labeler stage, a seeded sample preferring features every stage "
+       "labelled (0: all).",
+       std::int64_t{100}},
+      {"scorers", OptionType::kStringList, "Which scores to make: detection, simulation.",
+       std::vector<std::string>{"detection", "simulation"}},
+      {"detection_contexts", OptionType::kInt,
+       "Contexts shown per detection question: half activating examples, half held-out windows where the "
+       "feature is 0.",
+       std::int64_t{6}},
+      {"simulation_contexts", OptionType::kInt,
+       "Contexts simulated per label: top examples and random held-out windows, half each.", std::int64_t{4}},
+      {"heldout_contexts", OptionType::kInt,
+       "Random held-out contexts the model and dictionary are run on, to draw the windows from.", std::int64_t{64}},
+      {"skip_top_examples", OptionType::kInt,
+       "Top examples an explainer was shown (the llm labeler's `examples`), not used for scoring while others remain.",
+       std::int64_t{5}},
+  };
+}
+
+dictlab::PluginDescriptor describe() {
+  return {.name = "label_scores",
+          .version = "1.0.0",
+          .summary = "Scores labels with an LLM: detection (delphi, balanced accuracy) and simulation (Bills et al. "
+                     "2023, correlation); compares labelers with the human labels.",
+          .options = options()};
+}
+
+std::int64_t at_least(const dictlab::Options& o, const char* key, std::int64_t minimum) {
+  const std::int64_t value = o.get_int(key);
+  if (value < minimum)
+    throw OptionError(key, minimum == 1 ? "must be positive" : "must be at least " + std::to_string(minimum));
+  return value;
+}
+
+// The labels of one labeler stage.
+struct StageLabels {
+  std::string stage, labeler;
+  std::map<std::int64_t, json> labels;  // features with a label and no error
+  std::vector<double> rubrics;
+};
+
+StageLabels read_labels(const dictlab::StageInput& input, std::int64_t n_features, dictlab::Logger& log) {
+  StageLabels out{input.stage, input.plugin, {}, {}};
+  std::ifstream in(input.dir / "labels.jsonl");
+  if (!in) throw dictlab::PluginError("cannot read " + (input.dir / "labels.jsonl").string());
+  std::string line;
+  std::int64_t unusable = 0;
+  while (std::getline(in, line)) {
+    const auto label = json::parse(line, nullptr, false);
+    if (!label.is_object() || !label.contains("feature") || !label["feature"].is_number_integer()) {
+      ++unusable;
+      continue;
+    }
+    const auto feature = label["feature"].get<std::int64_t>();
+    const std::string text = label.value("text", std::string());
+    if (label.contains("labeler") && label["labeler"].is_string()) out.labeler = label["labeler"].get<std::string>();
+    if (label.contains("error") || text.empty()) continue;
+    if (feature < 0 || feature >= n_features) {
+      ++unusable;
+      continue;
+    }
+    out.labels[feature] = label;
+    if (label.contains("rubric") && label["rubric"].is_number()) out.rubrics.push_back(label["rubric"].get<double>());
+  }
+  if (unusable > 0)
+    log.warn(input.stage + "/labels.jsonl: " + std::to_string(unusable) +
+             " lines are not labels of this analysis' features; left out");
+  return out;
+}
+
+std::string record_key(const std::string& stage, std::int64_t feature) {
+  return stage + "\n" + std::to_string(feature);
+}
+
+std::map<std::string, json> read_journal(const fs::path& file) {
+  std::map<std::string, json> records;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto record = json::parse(line, nullptr, false);
+    // A torn last line (a kill mid-write) is dropped; that label is scored again.
+    if (record.is_object() && record.contains("labeler_stage") && record.contains("feature"))
+      records[record_key(record["labeler_stage"].get<std::string>(), record["feature"].get<std::int64_t>())] = record;
+  }
+  return records;
+}
+
+json score_or_null(std::optional<double> score) {
+  return score && std::isfinite(*score) ? json(*score) : json();
+}
+
+// The start of an unusable answer, on one line, for the log and the error.
+std::string excerpt(const std::string& answer) {
+  std::string text = label_scores::shown(answer);
+  if (text.size() > 120) {
+    std::size_t cut = 120;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    text = text.substr(0, cut) + "...";
+  }
+  return "\"" + text + "\"";
+}
+
+struct Job {
+  std::size_t stage;
+  std::int64_t feature;
+};
+
+class LabelScores : public dictlab::Evaluator {
+ public:
+  struct Scorers {
+    bool detection = false, simulation = false;
+  };
+
+  dictlab::Report evaluate(dictlab::RunContext& context) override {
+    const auto& o = context.options();
+    llm_client::ChatOptions chat;
+    chat.endpoint = o.get_string("endpoint");
+    chat.model = o.get_string("model");
+    chat.temperature = o.get_float("temperature");
+    if (!(chat.temperature >= 0)) throw OptionError("temperature", "must not be negative");
+    chat.max_tokens = at_least(o, "max_tokens", 1);
+    chat.api_key = llm_client::api_key_from_environment(o.get_string("api_key_env"));
+    chat.timeout = std::chrono::seconds(at_least(o, "timeout_seconds", 1));
+    chat.max_attempts = static_cast<int>(at_least(o, "max_attempts", 1));
+    // Beside the stages, shared with the llm labeler: a re-run (even --force) asks nothing it asked before.
+    chat.cache_dir = context.stage_dir().parent_path().parent_path() / "llm_cache";
+    const std::int64_t concurrency = at_least(o, "concurrency", 1);
+    const std::int64_t per_stage = at_least(o, "features", 0);
+    label_scores::ContextOptions shape{at_least(o, "detection_contexts", 2), at_least(o, "simulation_contexts", 1),
+                                       at_least(o, "skip_top_examples", 0)};
+    const std::int64_t heldout_contexts = at_least(o, "heldout_contexts", 1);
+    Scorers scorers;
+    for (const auto& name : o.get_strings("scorers")) {
+      if (name == "detection") scorers.detection = true;
+      else if (name == "simulation") scorers.simulation = true;
+      else throw OptionError("scorers", "'" + name + "' is not a scorer (detection, simulation)");
+    }
+    if (!scorers.detection && !scorers.simulation) throw OptionError("scorers", "names no scorer");
+    llm_client::ChatClient client(chat, context.log());
+
+    // The analysis (features.sqlite) and the labeler stages (labels.jsonl) among the inputs.
+    const dictlab::StageInput* analysis = nullptr;
+    std::vector<const dictlab::StageInput*> labelers;
+    for (const auto& input : context.inputs()) {
+      if (!analysis && fs::exists(input.dir / dictlab::FeatureStore::kFileName)) analysis = &input;
+      if (fs::exists(input.dir / "labels.jsonl")) labelers.push_back(&input);
+    }
+    if (!analysis)
+      throw dictlab::PluginError("label_scores needs a feature_analysis stage among its inputs (none has " +
+                                 std::string(dictlab::FeatureStore::kFileName) + ")");
+    if (labelers.empty())
+      throw dictlab::PluginError("label_scores needs one or more labeler stages among its inputs (none has labels.jsonl)");
+    auto store = dictlab::FeatureStore::open(analysis->dir / dictlab::FeatureStore::kFileName);
+    const std::int64_t n_features = store.meta("n_features").get<std::int64_t>();
+    std::int64_t window = 16;
+    try {
+      const auto w = store.meta("window");
+      window = w.at("before").get<std::int64_t>() + 1 + w.at("after").get<std::int64_t>();
+    } catch (const std::exception&) {
+      context.log().warn("the feature store has no window size; using 16 tokens");
+    }
+
+    std::vector<StageLabels> stages;
+    std::vector<std::set<std::int64_t>> labelled;
+    for (const auto* input : labelers) {
+      stages.push_back(read_labels(*input, n_features, context.log()));
+      std::set<std::int64_t> ids;
+      for (const auto& [feature, label] : stages.back().labels) ids.insert(feature);
+      labelled.push_back(std::move(ids));
+    }
+    const auto chosen = label_scores::choose_features(labelled, per_stage, context.seed());
+
+    const fs::path journal_file = context.checkpoint_dir() / "scores.journal.jsonl";
+    auto records = read_journal(journal_file);
+    std::vector<Job> jobs;
+    std::set<std::int64_t> todo_features;
+    std::size_t total = 0;
+    for (std::size_t s = 0; s < stages.size(); ++s)
+      for (std::int64_t feature : chosen[s]) {
+        ++total;
+        if (records.contains(record_key(stages[s].stage, feature))) continue;
+        jobs.push_back({s, feature});
+        todo_features.insert(feature);
+      }
+    if (!records.empty())
+      context.log().info("resuming: " + std::to_string(total - jobs.size()) + " labels already scored, " +
+                         std::to_string(jobs.size()) + " to go");
+    context.progress().set_total(static_cast<double>(total));
+    context.progress().set_done(static_cast<double>(total - jobs.size()));
+
+    if (!jobs.empty()) {
+      // The contexts of each feature, shared by every label of it.
+      const auto model = dictlab::open_input_model(context);
+      const auto dictionary = dictlab::open_input_dictionary(context);
+      if (model->shape().d_mlp != dictionary->shape().d_in)
+        throw dictlab::PluginError("the model's MLP has " + std::to_string(model->shape().d_mlp) +
+                                   " neurons but the dictionary was trained on d_in = " +
+                                   std::to_string(dictionary->shape().d_in));
+      const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
+      const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);
+      const dictlab::TokenShard heldout(tokens_stage.dir / "tokens.heldout.bin", info.dtype);
+      context.log().info("running the model and dictionary over " + std::to_string(heldout_contexts) +
+                         " held-out contexts for " + std::to_string(todo_features.size()) + " features");
+      const label_scores::HeldoutPool pool(*model, *dictionary, heldout,
+                                           {todo_features.begin(), todo_features.end()},
+                                           {heldout_contexts, window, context.seed()},
+                                           [&] { return context.stop_requested(); });
+      if (context.stop_requested()) return {};
+      std::map<std::int64_t, label_scores::FeatureContexts> contexts;
+      for (std::int64_t feature : todo_features)
+        contexts[feature] = label_scores::feature_contexts(store.evidence(feature), pool, shape, context.seed());
+      context.log().info("scoring " + std::to_string(jobs.size()) + " labels of " + std::to_string(stages.size()) +
+                         " labeler stages with " + chat.model + " at " + chat.endpoint);
+      client.check_reachable();
+      run_jobs(context, client, scorers, stages, jobs, contexts, concurrency, journal_file, records, total);
+      if (context.stop_requested()) return {};
+    }
+
+    return write_outputs(context, stages, chosen, records);
+  }
+
+ private:
+  static void run_jobs(dictlab::RunContext& context, llm_client::ChatClient& client, Scorers scorers,
+                       const std::vector<StageLabels>& stages, const std::vector<Job>& jobs,
+                       const std::map<std::int64_t, label_scores::FeatureContexts>& contexts,
+                       std::int64_t concurrency, const fs::path& journal_file, std::map<std::string, json>& records,
+                       std::size_t total) {
+    auto& scored = context.metrics().counter("label_scores_total", "Labels scored, by outcome.", {{"outcome", "ok"}});
+    auto& failed =
+        context.metrics().counter("label_scores_total", "Labels scored, by outcome.", {{"outcome", "failed"}});
+    std::mutex mutex;
+    std::ofstream journal(journal_file, std::ios::app);
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+      for (std::size_t i = next++; i < jobs.size() && !context.stop_requested(); i = next++) {
+        const auto& stage = stages[jobs[i].stage];
+        const auto& label = stage.labels.at(jobs[i].feature);
+        json record;
+        try {
+          const auto result = score(context, client, scorers, label.at("text").get<std::string>(),
+                                    contexts.at(jobs[i].feature));
+          if (!result) return;  // stopped
+          record = *result;
+        } catch (const std::exception& error) {
+          record = {{"simulation", nullptr}, {"detection", nullptr}, {"error", error.what()}};
+        }
+        record["labeler_stage"] = stage.stage;
+        record["labeler"] = stage.labeler;
+        record["author"] = label.value("author", std::string());
+        record["feature"] = jobs[i].feature;
+        record["text"] = label.at("text");
+        std::lock_guard lock(mutex);
+        journal << record.dump() << "\n" << std::flush;
+        (record.contains("error") ? failed : scored).increment();
+        records[record_key(stage.stage, jobs[i].feature)] = std::move(record);
+        context.progress().set_done(static_cast<double>(records.size() <= total ? records.size() : total));
+      }
+    };
+    std::vector<std::jthread> workers;
+    for (std::int64_t t = 0; t < concurrency; ++t) workers.emplace_back(work);
+  }
+
+  // Both scores of one label (a failed scorer is null, with why in "error");
+  // nullopt when the stage was stopped mid-way.
+  static std::optional<json> score(dictlab::RunContext& context, llm_client::ChatClient& client, Scorers scorers,
+                                   const std::string& text, const label_scores::FeatureContexts& contexts) {
+    const auto stop = [&] { return context.stop_requested(); };
+    std::vector<std::string> errors;
+    json record = {{"simulation", nullptr}, {"detection", nullptr}};
+    json details = json::object();
+
+    if (!scorers.detection) {
+    } else if (!contexts.detection_error.empty()) {
+      errors.push_back("detection: " + contexts.detection_error);
+    } else {
+      const int n = static_cast<int>(contexts.detection.size());
+      const auto result = client.complete(
+          label_scores::detection_prompt(text, contexts.detection),
+          [n](const std::string& answer) -> std::string {
+            if (label_scores::parse_detection_answer(answer, n)) return "";
+            return "the answer has no list of example numbers: " + excerpt(answer);
+          },
+          stop);
+      if (result.error == "stopped") return std::nullopt;
+      json shown = json::array();
+      for (int i = 0; i < n; ++i)
+        shown.push_back({{"text", label_scores::shown(contexts.detection[static_cast<std::size_t>(i)])},
+                         {"activating", static_cast<bool>(contexts.activating[static_cast<std::size_t>(i)])}});
+      details["detection"] = {{"contexts", shown}};
+      if (result.content) {
+        const auto chosen = *label_scores::parse_detection_answer(*result.content, n);
+        details["detection"]["chosen"] = chosen;
+        record["detection"] = score_or_null(label_scores::balanced_accuracy(contexts.activating, chosen));
+      } else {
+        errors.push_back("detection: " + result.error + " (after " + std::to_string(result.attempts) + " attempts)");
+      }
+    }
+
+    if (!scorers.simulation) {
+    } else if (!contexts.simulation_error.empty()) {
+      errors.push_back("simulation: " + contexts.simulation_error);
+    } else {
+      std::vector<double> predicted, truth;
+      json simulated = json::array();
+      bool ok = true;
+      for (const auto& sim : contexts.simulation) {
+        const std::size_t n = sim.tokens.size();
+        const auto result = client.complete(
+            label_scores::simulation_prompt(text, sim.tokens),
+            [n](const std::string& answer) -> std::string {
+              if (label_scores::parse_simulation_answer(answer, n)) return "";
+              return "the answer does not have one activation per token (" + std::to_string(n) +
+                     " tokens): " + excerpt(answer);
+            },
+            stop);
+        if (result.error == "stopped") return std::nullopt;
+        json entry = {{"tokens", json::array()}, {"true", sim.activations}, {"top_example", sim.top_example}};
+        for (const auto& token : sim.tokens) entry["tokens"].push_back(label_scores::shown(token));
+        if (!result.content) {
+          errors.push_back("simulation: " + result.error + " (after " + std::to_string(result.attempts) +
+                           " attempts)");
+          simulated.push_back(std::move(entry));
+          ok = false;
+          break;  // one context short: the correlation would not be over the same tokens
+        }
+        const auto values = *label_scores::parse_simulation_answer(*result.content, n);
+        entry["predicted"] = values;
+        simulated.push_back(std::move(entry));
+        predicted.insert(predicted.end(), values.begin(), values.end());
+        truth.insert(truth.end(), sim.activations.begin(), sim.activations.end());
+      }
+      details["simulation"] = {{"contexts", simulated}};
+      if (ok) {
+        const auto correlation = label_scores::pearson(predicted, truth);
+        record["simulation"] = correlation.value;
+        if (!correlation.note.empty()) record["simulation_note"] = correlation.note;
+      }
+    }
+
+    if (!errors.empty()) {
+      std::string joined;
+      for (const auto& e : errors) joined += (joined.empty() ? "" : "; ") + e;
+      record["error"] = joined;
+    }
+    record["details"] = details;
+    return record;
+  }
+
+  static dictlab::Report write_outputs(dictlab::RunContext& context, const std::vector<StageLabels>& stages,
+                                       const std::vector<std::vector<std::int64_t>>& chosen,
+                                       const std::map<std::string, json>& records) {
+    static const char* kScorers[] = {"simulation", "detection"};
+    std::string scores, details;
+    // scores[stage][scorer][feature]
+    std::vector<std::map<std::string, std::map<std::int64_t, double>>> by_stage(stages.size());
+    std::vector<std::map<std::string, std::int64_t>> failures(stages.size());
+    for (std::size_t s = 0; s < stages.size(); ++s) {
+      for (std::int64_t feature : chosen[s]) {
+        const auto it = records.find(record_key(stages[s].stage, feature));
+        if (it == records.end()) continue;
+        json line = it->second;
+        json detail = {{"labeler_stage", stages[s].stage},
+                       {"feature", feature},
+                       {"text", line["text"]},
+                       {"details", line.value("details", json::object())}};
+        line.erase("details");
+        for (const char* scorer : kScorers) {
+          if (line.contains(scorer) && line[scorer].is_number())
+            by_stage[s][scorer][feature] = line[scorer].get<double>();
+          else if (line.value("error", "").find(std::string(scorer) + ":") != std::string::npos)
+            ++failures[s][scorer];  // not when that scorer was not asked for
+        }
+        // A fixed key order, for people reading it.
+        nlohmann::ordered_json ordered;
+        for (const char* key : {"labeler_stage", "labeler", "author", "feature", "text", "simulation", "detection"})
+          ordered[key] = line[key];
+        if (line.contains("simulation_note")) ordered["simulation_note"] = line["simulation_note"];
+        if (line.contains("error")) ordered["error"] = line["error"];
+        scores += ordered.dump() + "\n";
+        details += detail.dump() + "\n";
+      }
+    }
+    dictlab::AtomicFile::write_all(context.stage_dir() / "scores.jsonl", scores);
+    dictlab::AtomicFile::write_all(context.stage_dir() / "score_details.jsonl", details);
+
+    dictlab::Report report;
+    auto add = [&](std::string name, double value, dictlab::MetricLabels labels, std::string help) {
+      report.figures.push_back({std::move(name), value, std::move(labels), std::move(help)});
+    };
+    for (std::size_t s = 0; s < stages.size(); ++s) {
+      const auto& stage = stages[s];
+      for (const char* scorer : kScorers) {
+        std::vector<double> values;
+        for (const auto& [feature, value] : by_stage[s][scorer]) values.push_back(value);
+        const dictlab::MetricLabels labels = {{"labeler_stage", stage.stage}, {"labeler", stage.labeler},
+                                              {"scorer", scorer}};
+        if (!values.empty())
+          add("label_score_mean", mean(values), labels,
+              "Mean score of a labeler stage's labels (simulation: correlation; detection: balanced accuracy).");
+        add("label_score_count", static_cast<double>(values.size()), labels, "Labels scored successfully.");
+        add("label_score_failed", static_cast<double>(failures[s][scorer]), labels,
+            "Labels whose score could not be made (see scores.jsonl's error).");
+        for (const auto& [le, count] : label_scores::cumulative_buckets(values))
+          add("label_score_features", count, {{"labeler_stage", stage.stage}, {"scorer", scorer}, {"le", le}},
+              "Labels scoring at most `le` (cumulative, for histograms).");
+      }
+      if (stage.labeler == "human" && !stage.rubrics.empty()) {
+        add("label_rubric_mean", mean(stage.rubrics), {{"labeler_stage", stage.stage}},
+            "Mean of the 0-4 confidence rubric people gave their labels.");
+        add("label_rubric_count", static_cast<double>(stage.rubrics.size()), {{"labeler_stage", stage.stage}},
+            "Human labels with a rubric score.");
+      }
+    }
+
+    // Every other stage against each human stage, on the features both labelled.
+    // Per-feature scores only for these: as many series as features people labelled.
+    std::set<std::tuple<std::size_t, std::string, std::int64_t>> per_feature;
+    auto add_feature_score = [&](std::size_t s, const char* scorer, std::int64_t feature, double value) {
+      if (per_feature.emplace(s, scorer, feature).second)
+        add("label_feature_score", value,
+            {{"labeler_stage", stages[s].stage}, {"scorer", scorer}, {"feature", std::to_string(feature)}},
+            "Score of one feature's label, for features labelled by a person and another labeler.");
+    };
+    for (std::size_t a = 0; a < stages.size(); ++a) {
+      if (stages[a].labeler != "human") continue;
+      for (std::size_t b = 0; b < stages.size(); ++b) {
+        if (b == a || (stages[b].labeler == "human" && b < a)) continue;
+        const dictlab::MetricLabels pair = {{"a", stages[a].stage}, {"b", stages[b].stage}};
+        std::vector<double> agreement;
+        for (const auto& [feature, label] : stages[a].labels)
+          if (const auto it = stages[b].labels.find(feature); it != stages[b].labels.end())
+            agreement.push_back(label_scores::jaccard_similarity(label.value("text", std::string()),
+                                                                 it->second.value("text", std::string())));
+        add("label_pair_features", static_cast<double>(agreement.size()), pair,
+            "Features labelled by both stages of the pair.");
+        if (!agreement.empty())
+          add("label_agreement_mean", mean(agreement), pair,
+              "Mean Jaccard similarity of the two labels' lowercased word sets.");
+        for (const char* scorer : kScorers) {
+          std::vector<double> differences;
+          for (const auto& [feature, score_a] : by_stage[a][scorer])
+            if (const auto it = by_stage[b][scorer].find(feature); it != by_stage[b][scorer].end()) {
+              differences.push_back(it->second - score_a);
+              add_feature_score(a, scorer, feature, score_a);
+              add_feature_score(b, scorer, feature, it->second);
+            }
+          dictlab::MetricLabels labels = pair;
+          labels["scorer"] = scorer;
+          add("label_pair_scored_features", static_cast<double>(differences.size()), labels,
+              "Features both stages' labels were scored on.");
+          if (!differences.empty())
+            add("label_score_difference_mean", mean(differences), labels,
+                "Mean of b's score minus a's on the features both were scored on.");
+        }
+      }
+    }
+    std::int64_t lines = 0;
+    for (char c : scores) lines += c == '\n';
+    context.log().info("scored " + std::to_string(lines) + " labels of " + std::to_string(stages.size()) +
+                       " labeler stages");
+    return report;
+  }
+
+  static double mean(const std::vector<double>& values) {
+    double sum = 0;
+    for (double v : values) sum += v;
+    return values.empty() ? 0.0 : sum / static_cast<double>(values.size());
+  }
+};
+
+}  // namespace
+
+DICTLAB_PLUGIN(LabelScores, describe)
