@@ -56,9 +56,13 @@ std::string write(const std::map<std::string, Family>& families) {
 std::string series_of_stage(const std::string& exposition, const std::string& stage) {
   std::map<std::string, Family> families;
   read_into(exposition, families);
+  // The label itself, not one that ends like it (labeler_stage="...").
   const std::string label = "stage=\"" + stage + "\"";
+  auto has_label = [&](const std::string& series) {
+    return series.find("{" + label) != std::string::npos || series.find("," + label) != std::string::npos;
+  };
   for (auto& [name, family] : families)
-    std::erase_if(family.samples, [&](const auto& sample) { return sample.first.find(label) == std::string::npos; });
+    std::erase_if(family.samples, [&](const auto& sample) { return !has_label(sample.first); });
   return write(families);
 }
 
