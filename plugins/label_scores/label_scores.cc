@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "chat_client.h"
+#include "endpoint_options.h"
 #include "contexts.h"
 #include "dictlab/feature_store.h"
 #include "dictlab/sdk.h"
@@ -35,19 +36,9 @@ using dictlab::OptionType;
 using nlohmann::json;
 
 std::vector<dictlab::OptionSpec> options() {
-  return {
-      {"endpoint", OptionType::kString, "Base URL of the OpenAI-compatible API (…/v1).",
-       std::string("http://127.0.0.1:8081/v1")},
-      {"model", OptionType::kString, "Model name sent to the endpoint.", std::string("SmolLM2-135M-Instruct")},
-      {"temperature", OptionType::kFloat, "Sampling temperature.", 0.0},
-      {"max_tokens", OptionType::kInt, "Longest answer, in tokens (a simulation answers one line per token).",
-       std::int64_t{320}},
-      {"concurrency", OptionType::kInt, "Requests in flight at once.", std::int64_t{1}},
-      {"api_key_env", OptionType::kString, "Environment variable holding the API key (\"\": none).", std::string("")},
-      {"timeout_seconds", OptionType::kInt, "Per-request timeout.", std::int64_t{120}},
-      {"max_attempts", OptionType::kInt,
-       "Attempts per request (unusable answers are asked again) before the feature's score is recorded as failed.",
-       std::int64_t{4}},
+  // A simulation answers one line per token, hence the long default answer.
+  std::vector<dictlab::OptionSpec> specs = llm_client::endpoint_options(320);
+  std::vector<dictlab::OptionSpec> own = {
       {"features", OptionType::kInt,
        "Score at most this many labels per labeler stage, a seeded sample preferring features every stage "
        "labelled (0: all).",
@@ -66,6 +57,8 @@ std::vector<dictlab::OptionSpec> options() {
        "Top examples an explainer was shown (the llm labeler's `examples`), not used for scoring while others remain.",
        std::int64_t{5}},
   };
+  for (auto& spec : own) specs.push_back(std::move(spec));
+  return specs;
 }
 
 dictlab::PluginDescriptor describe() {
@@ -164,18 +157,7 @@ class LabelScores : public dictlab::Evaluator {
 
   dictlab::Report evaluate(dictlab::RunContext& context) override {
     const auto& o = context.options();
-    llm_client::ChatOptions chat;
-    chat.endpoint = o.get_string("endpoint");
-    chat.model = o.get_string("model");
-    chat.temperature = o.get_float("temperature");
-    if (!(chat.temperature >= 0)) throw OptionError("temperature", "must not be negative");
-    chat.max_tokens = at_least(o, "max_tokens", 1);
-    chat.api_key = llm_client::api_key_from_environment(o.get_string("api_key_env"));
-    chat.timeout = std::chrono::seconds(at_least(o, "timeout_seconds", 1));
-    chat.max_attempts = static_cast<int>(at_least(o, "max_attempts", 1));
-    // Beside the stages, shared with the llm labeler: a re-run (even --force) asks nothing it asked before.
-    chat.cache_dir = context.stage_dir().parent_path().parent_path() / "llm_cache";
-    const std::int64_t concurrency = at_least(o, "concurrency", 1);
+    const llm_client::ChatOptions chat = llm_client::chat_options(context);
     const std::int64_t per_stage = at_least(o, "features", 0);
     label_scores::ContextOptions shape{at_least(o, "detection_contexts", 2), at_least(o, "simulation_contexts", 1),
                                        at_least(o, "skip_top_examples", 0)};
@@ -263,7 +245,7 @@ class LabelScores : public dictlab::Evaluator {
       context.log().info("scoring " + std::to_string(jobs.size()) + " labels of " + std::to_string(stages.size()) +
                          " labeler stages with " + chat.model + " at " + chat.endpoint);
       client.check_reachable();
-      run_jobs(context, client, scorers, stages, jobs, contexts, concurrency, journal_file, records, total);
+      run_jobs(context, client, scorers, stages, jobs, contexts, chat.concurrency, journal_file, records, total);
       if (context.stop_requested()) return {};
     }
 

@@ -27,6 +27,7 @@ struct ChatOptions {
   int max_attempts = 5;  // per request, for 429 / 5xx / timeouts / answers that fail the check
   std::chrono::milliseconds first_backoff{500};
   std::filesystem::path cache_dir;  // responses by request hash; empty: no cache
+  std::int64_t concurrency = 1;     // requests the caller keeps in flight (the client is thread-safe)
 };
 
 // A good answer, or why there is none after every attempt.
