@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct StageSpec {
   Located<std::string> name;
   Located<std::string> plugin;
   Located<std::vector<std::string>> inputs;
+  // A stage's own seed (`seed = N` in its table) replaces the experiment's:
+  // model B is model A's stage with another seed, over the same tokens.
+  std::optional<std::uint64_t> seed;
   std::map<std::string, Located<OptionValue>> options;
   SourcePosition position;
 };

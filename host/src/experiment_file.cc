@@ -118,7 +118,13 @@ void read_stage(const toml::table& table, const std::string& file, Experiment& e
       for (const auto& item : *array) stage.inputs.value.push_back(item.as_string()->get());
     }
   }
-  stage.options = raw_options(table, file, diagnostics, {"name", "plugin", "inputs"});
+  if (const toml::node* node = table.get("seed")) {
+    if (!node->is_integer() || node->as_integer()->get() < 0)
+      diagnostics.error(position_of(node->source(), file), "key 'seed' must be a non-negative integer");
+    else
+      stage.seed = static_cast<std::uint64_t>(node->as_integer()->get());
+  }
+  stage.options = raw_options(table, file, diagnostics, {"name", "plugin", "inputs", "seed"});
 
   static const std::regex kStageName("[A-Za-z0-9_][A-Za-z0-9_.-]*");
   if (!stage.name.value.empty()) {

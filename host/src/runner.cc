@@ -59,7 +59,7 @@ std::string config_digest(const ValidatedStage& stage, const Experiment& experim
                           const std::vector<std::string>& input_digests) {
   std::ostringstream text;
   text << "plugin=" << stage.plugin->descriptor.name << "\nversion=" << stage.plugin->descriptor.version
-       << "\nseed=" << experiment.seed << "\ndevice=" << experiment.device << "\n";
+       << "\nseed=" << stage.spec->seed.value_or(experiment.seed) << "\ndevice=" << experiment.device << "\n";
   for (const auto& [key, value] : stage.options.values()) text << "option " << key << "=" << format_option_value(value) << "\n";
   for (std::size_t i = 0; i < input_digests.size(); ++i)
     text << "input " << stage.spec->inputs.value[i] << "=" << input_digests[i] << "\n";
@@ -239,7 +239,8 @@ absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& 
     }
 
     prepare_stage_dir(dir, digest);
-    StageContext context({name, stage_name, dir, inputs, stage.options, experiment.device, experiment.seed,
+    StageContext context({name, stage_name, dir, inputs, stage.options, experiment.device,
+                          stage.spec->seed.value_or(experiment.seed),
                           [&registry](const StageInput& input) { return open_plugin(registry, input); }},
                          metrics, descriptor.name);
     Gauge& duration = metrics.gauge("stage_duration_seconds", "Wall time of the stage's last run.", labels);

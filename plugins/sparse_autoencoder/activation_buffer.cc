@@ -55,8 +55,8 @@ torch::Tensor ActivationBuffer::batch(std::int64_t step) {
   return buffer_.narrow(0, (step % batches_per_refill_) * batch_size_, batch_size_);
 }
 
-torch::Tensor ActivationBuffer::sample(std::int64_t contexts, std::int64_t index) {
-  return harvest(/*stream=*/1, index, contexts);
+torch::Tensor ActivationBuffer::sample(std::int64_t rows, std::int64_t index) {
+  return harvest(/*stream=*/1, index, (rows + context_length_ - 1) / context_length_);
 }
 
 }  // namespace sparse_autoencoder

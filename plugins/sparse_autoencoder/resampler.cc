@@ -17,7 +17,7 @@ void reset_adam_state(torch::optim::Adam& optimizer, const torch::Tensor& parame
 }  // namespace
 
 std::int64_t resample_dead_features(Sae& sae, torch::optim::Adam& optimizer, torch::Tensor& last_fired,
-                                    std::int64_t step, const TrainerOptions& options, ActivationBuffer& buffer,
+                                    std::int64_t step, const TrainerOptions& options, ActivationSource& source,
                                     dictlab::Logger& log) {
   torch::NoGradGuard no_grad;
   const torch::Tensor dead = ((step - last_fired) >= options.resample_window).nonzero().view(-1);
@@ -26,8 +26,8 @@ std::int64_t resample_dead_features(Sae& sae, torch::optim::Adam& optimizer, tor
     log.info("resampling at step " + std::to_string(step) + ": no dead features");
     return 0;
   }
-  // The paper uses 819,200 inputs; a few windows do at this scale.
-  const torch::Tensor x = buffer.sample(options.init_contexts, /*index=*/1 + step) * sae.config.activation_scale;
+  // The paper uses 819,200 inputs; a few thousand do at this scale.
+  const torch::Tensor x = source.sample(options.init_rows, /*index=*/1 + step) * sae.config.activation_scale;
   const torch::Tensor reconstruction = torch::addmm(sae.b_dec, sae.activate(sae.pre_activations(x)), sae.W_dec);
   const torch::Tensor losses = (reconstruction - x).pow(2).sum(1);
   const torch::Tensor chosen =

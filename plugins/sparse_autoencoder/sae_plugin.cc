@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "activation_buffer.h"
+#include "cached_activations.h"
 #include "dictlab/token_shards.h"
 #include "training_guards.h"
 
@@ -17,7 +19,8 @@ std::vector<dictlab::OptionSpec> common_options() {
       {"batch_size", OptionType::kInt, "Activations per step.", std::int64_t{4096}},
       {"learning_rate", OptionType::kFloat, "Adam learning rate.", 4e-4},
       {"normalize_activations", OptionType::kBool, "Scale activations to mean squared norm d_in.", true},
-      {"buffer_contexts", OptionType::kInt, "Contexts harvested per refill of the shuffled buffer.", std::int64_t{256}},
+      {"buffer_contexts", OptionType::kInt,
+       "Contexts harvested per refill of the shuffled buffer (without an activation_cache input).", std::int64_t{256}},
       {"dead_steps", OptionType::kInt, "A feature silent for this many steps counts as dead.", std::int64_t{500}},
       {"checkpoint_interval", OptionType::kInt, "Steps between checkpoints.", std::int64_t{500}},
       {"log_interval", OptionType::kInt, "Steps between log lines and metric updates.", std::int64_t{100}},
@@ -58,15 +61,25 @@ void SaePlugin::train(dictlab::RunContext& context) {
   require_cpu(context.device());
   torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const auto model = dictlab::open_input_model(context);
-  const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
-  const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);
-  const dictlab::TokenShard tokens(tokens_stage.dir / "tokens.train.bin", info.dtype);
-
   const TrainerOptions options = trainer_options(context.options());
-  ActivationBuffer buffer(*model, tokens, context.options().get_int("buffer_contexts"), options.batch_size,
-                          context.seed());
+  std::unique_ptr<ActivationSource> source;
+  std::optional<dictlab::TokenShard> tokens;
+  if (const dictlab::StageInput* cache = dictlab::find_activation_cache(context)) {
+    auto cached = std::make_unique<CachedActivations>(cache->dir, options.batch_size, context.seed());
+    const std::string& model_stage = context.input(dictlab::PluginKind::kModel).stage;
+    if (cached->info().model_stage != model_stage)
+      throw dictlab::PluginError("the activation cache '" + cache->stage + "' holds activations of stage '" +
+                                 cached->info().model_stage + "', but this dictionary's model input is '" +
+                                 model_stage + "'");
+    source = std::move(cached);
+  } else {
+    const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
+    tokens.emplace(tokens_stage.dir / "tokens.train.bin", dictlab::TokenSetInfo::read(tokens_stage.dir).dtype);
+    source = std::make_unique<ActivationBuffer>(*model, *tokens, context.options().get_int("buffer_contexts"),
+                                                options.batch_size, context.seed());
+  }
   sae_.emplace(config(context.options(), model->shape().d_mlp));
-  const TrainingSummary summary = train_sae(*sae_, options, buffer, context);
+  const TrainingSummary summary = train_sae(*sae_, options, *source, context);
   if (context.stop_requested()) return;
   sae_->save(context.stage_dir());
   const nlohmann::json report = {{"mse", summary.mse},

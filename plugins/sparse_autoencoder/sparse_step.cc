@@ -2,7 +2,11 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <limits>
 #include <numeric>
+
+#include "vector_kernels.h"
 
 namespace sparse_autoencoder {
 namespace {
@@ -16,106 +20,142 @@ struct SparseCodes {
   std::vector<float> grad;
 };
 
-float dot(const float* a, const float* b, std::int64_t n) {
-  float s = 0;
-  for (std::int64_t i = 0; i < n; ++i) s += a[i] * b[i];
-  return s;
-}
-
-void axpy(float alpha, const float* x, float* y, std::int64_t n) {
-  for (std::int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
+// The k largest entries of a row among the allowed features, as a min-heap
+// of (value, feature) in `heap`; returns how many it holds (< k when fewer
+// features are allowed).
+std::int64_t top_k_of_row(const float* row, std::int64_t width, std::int64_t k, const bool* allowed,
+                          std::pair<float, std::int32_t>* heap) {
+  const auto greater = [](const auto& a, const auto& b) { return a.first > b.first; };
+  std::int64_t size = 0;
+  // The k-th largest so far, once there are k: most entries fall below it
+  // and cost one compare.
+  float threshold = -std::numeric_limits<float>::infinity();
+  for (std::int64_t j = 0; j < width; ++j) {
+    if (!(row[j] > threshold) || (allowed && !allowed[j])) continue;
+    if (size == k) std::pop_heap(heap, heap + size--, greater);
+    heap[size++] = {row[j], static_cast<std::int32_t>(j)};
+    std::push_heap(heap, heap + size, greater);
+    if (size == k) threshold = heap[0].first;
+  }
+  return size;
 }
 
 // Codes from pre-activations: all positive entries (ReLU), or the positive
-// part of the k largest among `allowed` features (TopK / AuxK).
+// part of the k largest among `allowed` features (TopK / AuxK). Rows are
+// scanned in parallel: first what each keeps, then packed into CSR.
 SparseCodes select_codes(const torch::Tensor& pre, std::int64_t k, const torch::Tensor& allowed) {
   const std::int64_t rows = pre.size(0), width = pre.size(1);
+  const float* p = pre.data_ptr<float>();
+  const torch::Tensor allowed_flags = allowed.defined() ? allowed.to(torch::kBool).contiguous() : allowed;
+  const bool* ok = allowed_flags.defined() ? allowed_flags.data_ptr<bool>() : nullptr;
   SparseCodes codes;
   codes.row_start.assign(static_cast<std::size_t>(rows + 1), 0);
-  if (k <= 0) {
-    const float* p = pre.data_ptr<float>();
-    for (std::int64_t r = 0; r < rows; ++r) {
-      for (std::int64_t j = 0; j < width; ++j) {
-        const float v = p[r * width + j];
-        if (v > 0) {
-          codes.feature.push_back(static_cast<std::int32_t>(j));
-          codes.value.push_back(v);
+  // TopK rows keep their picks here (k slots a row) between the two passes.
+  std::vector<std::pair<float, std::int32_t>> picks(static_cast<std::size_t>(k > 0 ? rows * k : 0));
+  at::parallel_for(0, rows, 64, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t r = begin; r < end; ++r) {
+      const float* row = p + r * width;
+      std::int64_t kept = 0;
+      if (k <= 0) {
+        kept = count_positive(row, width);
+      } else {
+        auto* heap = picks.data() + r * k;
+        const std::int64_t size = top_k_of_row(row, width, k, ok, heap);
+        // ReLU after TopK: non-positive picks stay zero, so drop them.
+        for (std::int64_t i = 0; i < size; ++i)
+          if (heap[i].first > 0) heap[kept++] = heap[i];
+      }
+      codes.row_start[static_cast<std::size_t>(r + 1)] = kept;
+    }
+  });
+  std::partial_sum(codes.row_start.begin(), codes.row_start.end(), codes.row_start.begin());
+  const std::size_t total = static_cast<std::size_t>(codes.row_start.back());
+  codes.feature.resize(total);
+  codes.value.resize(total);
+  codes.grad.assign(total, 0.0f);
+  at::parallel_for(0, rows, 64, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t r = begin; r < end; ++r) {
+      std::int64_t at = codes.row_start[static_cast<std::size_t>(r)];
+      if (k <= 0) {
+        const float* row = p + r * width;
+        for (std::int64_t j = 0; j < width; ++j)
+          if (row[j] > 0) {
+            codes.feature[static_cast<std::size_t>(at)] = static_cast<std::int32_t>(j);
+            codes.value[static_cast<std::size_t>(at++)] = row[j];
+          }
+      } else {
+        const auto* kept = picks.data() + r * k;
+        for (; at < codes.row_start[static_cast<std::size_t>(r + 1)]; ++at, ++kept) {
+          codes.feature[static_cast<std::size_t>(at)] = kept->second;
+          codes.value[static_cast<std::size_t>(at)] = kept->first;
         }
       }
-      codes.row_start[static_cast<std::size_t>(r + 1)] = static_cast<std::int64_t>(codes.feature.size());
     }
-  } else {
-    torch::Tensor candidates = pre;
-    if (allowed.defined()) candidates = pre.masked_fill(allowed.logical_not().unsqueeze(0), -std::numeric_limits<float>::infinity());
-    auto [values, indices] = candidates.topk(k, 1);
-    values = values.contiguous();
-    const torch::Tensor indices32 = indices.to(torch::kInt).contiguous();
-    const float* v = values.data_ptr<float>();
-    const std::int32_t* ix = indices32.data_ptr<std::int32_t>();
-    for (std::int64_t r = 0; r < rows; ++r) {
-      for (std::int64_t i = 0; i < k; ++i) {
-        if (v[r * k + i] > 0) {  // ReLU after TopK: non-positive picks stay zero
-          codes.feature.push_back(ix[r * k + i]);
-          codes.value.push_back(v[r * k + i]);
-        }
-      }
-      codes.row_start[static_cast<std::size_t>(r + 1)] = static_cast<std::int64_t>(codes.feature.size());
-    }
-  }
-  codes.grad.assign(codes.value.size(), 0.0f);
+  });
   return codes;
 }
 
-// out[r] (+)= Σ codes · W_dec rows.
-void decode_into(const SparseCodes& codes, const float* w_dec, std::int64_t d, float* out, std::int64_t rows) {
+// Per row, in one pass while the row's decoder rows are in cache:
+// error[r] = start[r] + Σ codes · W_dec rows, then each code's gradient
+// scale · (error[r] · its W_dec row) + constant (the L1 term's). `scale` is
+// d loss / d error for this term. Returns Σ error².
+double decode_errors(SparseCodes& codes, const float* w_dec, const float* start, float* error, std::int64_t d,
+                     std::int64_t rows, float scale, float constant) {
+  std::vector<double> squared(static_cast<std::size_t>(rows));
   at::parallel_for(0, rows, 16, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t r = begin; r < end; ++r)
-      for (std::int64_t i = codes.row_start[r]; i < codes.row_start[r + 1]; ++i)
-        axpy(codes.value[i], w_dec + static_cast<std::int64_t>(codes.feature[i]) * d, out + r * d, d);
+    for (std::int64_t r = begin; r < end; ++r) {
+      float* e = error + r * d;
+      if (start != e) std::copy(start + r * d, start + (r + 1) * d, e);
+      const std::int64_t first = codes.row_start[r], last = codes.row_start[r + 1];
+      for (std::int64_t i = first; i < last; ++i)
+        axpy(codes.value[i], w_dec + static_cast<std::int64_t>(codes.feature[i]) * d, e, d);
+      for (std::int64_t i = first; i < last; ++i)
+        codes.grad[i] = scale * dot(e, w_dec + static_cast<std::int64_t>(codes.feature[i]) * d, d) + constant;
+      squared[static_cast<std::size_t>(r)] = dot(e, e, d);
+    }
   });
+  return std::accumulate(squared.begin(), squared.end(), 0.0);
 }
 
-// codes.grad = row gradient · W_dec row (+ a constant, the L1 term's).
-void code_gradients(SparseCodes& codes, const float* row_grad, const float* w_dec, std::int64_t d, std::int64_t rows,
-                    float constant) {
-  at::parallel_for(0, rows, 16, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t r = begin; r < end; ++r)
-      for (std::int64_t i = codes.row_start[r]; i < codes.row_start[r + 1]; ++i)
-        codes.grad[i] = dot(row_grad + r * d, w_dec + static_cast<std::int64_t>(codes.feature[i]) * d, d) + constant;
-  });
-}
+// One loss term's codes, the rows of its error, and d loss / d error.
+struct Term {
+  const SparseCodes* codes;
+  const float* error;
+  float scale;
+};
 
 // Per feature, its (row, term) entries: lets the decoder and encoder
 // gradients be summed feature by feature in parallel without races.
 struct FeatureEntries {
   std::vector<std::int64_t> start;  // d_sae + 1
   std::vector<std::int64_t> row;
-  std::vector<float> value, grad;
-  std::vector<const float*> row_grad;  // the term's row gradient for the decoder
+  std::vector<float> decoder_weight;  // the code · its term's scale
+  std::vector<float> grad;            // d loss / d code
+  std::vector<const float*> error;    // the term's error row
 };
 
-FeatureEntries by_feature(const std::vector<std::pair<const SparseCodes*, const float*>>& terms, std::int64_t d_sae,
-                          std::int64_t d) {
+FeatureEntries by_feature(const std::vector<Term>& terms, std::int64_t d_sae, std::int64_t d) {
   FeatureEntries e;
   e.start.assign(static_cast<std::size_t>(d_sae + 1), 0);
-  for (const auto& [codes, _] : terms)
-    for (std::int32_t j : codes->feature) ++e.start[static_cast<std::size_t>(j + 1)];
+  for (const Term& term : terms)
+    for (std::int32_t j : term.codes->feature) ++e.start[static_cast<std::size_t>(j + 1)];
   std::partial_sum(e.start.begin(), e.start.end(), e.start.begin());
   const std::size_t total = static_cast<std::size_t>(e.start.back());
   e.row.resize(total);
-  e.value.resize(total);
+  e.decoder_weight.resize(total);
   e.grad.resize(total);
-  e.row_grad.resize(total);
+  e.error.resize(total);
   std::vector<std::int64_t> next(e.start.begin(), e.start.end() - 1);
-  for (const auto& [codes, row_grad] : terms) {
-    const std::int64_t rows = static_cast<std::int64_t>(codes->row_start.size()) - 1;
+  for (const Term& term : terms) {
+    const SparseCodes& codes = *term.codes;
+    const std::int64_t rows = static_cast<std::int64_t>(codes.row_start.size()) - 1;
     for (std::int64_t r = 0; r < rows; ++r)
-      for (std::int64_t i = codes->row_start[r]; i < codes->row_start[r + 1]; ++i) {
-        const std::size_t at = static_cast<std::size_t>(next[static_cast<std::size_t>(codes->feature[i])]++);
+      for (std::int64_t i = codes.row_start[r]; i < codes.row_start[r + 1]; ++i) {
+        const std::size_t at = static_cast<std::size_t>(next[static_cast<std::size_t>(codes.feature[i])]++);
         e.row[at] = r;
-        e.value[at] = codes->value[i];
-        e.grad[at] = codes->grad[i];
-        e.row_grad[at] = row_grad + r * d;
+        e.decoder_weight[at] = codes.value[i] * term.scale;
+        e.grad[at] = codes.grad[i];
+        e.error[at] = term.error + r * d;
       }
   }
   return e;
@@ -133,40 +173,43 @@ StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x_in, double l
   const torch::Tensor pre = torch::addmm(sae.b_enc, centered, sae.W_enc).contiguous();  // the one dense GEMM
   const torch::Tensor w_dec = sae.W_dec.contiguous();
   const float* wd = w_dec.data_ptr<float>();
-
-  SparseCodes main = select_codes(pre, topk ? sae.config.k : 0, {});
-  torch::Tensor reconstruction = sae.b_dec.expand({rows, d}).clone();
-  decode_into(main, wd, d, reconstruction.data_ptr<float>(), rows);
-  const torch::Tensor error = reconstruction - x;
   const double element_count = static_cast<double>(rows * d);
+
+  // The main term: x̂ − x = −centered + Σ codes · W_dec rows.
+  SparseCodes main = select_codes(pre, topk ? sae.config.k : 0, {});
+  const torch::Tensor error = centered.neg();
+  const float scale = static_cast<float>(2.0 / element_count);
+  const float l1_grad = topk ? 0.0f : static_cast<float>(l1_coefficient / static_cast<double>(rows));
+  const double squared_error =
+      decode_errors(main, wd, error.data_ptr<float>(), error.data_ptr<float>(), d, rows, scale, l1_grad);
   StepLoss result;
-  result.mse = error.pow(2).sum().item<double>() / element_count;
+  result.mse = squared_error / element_count;
   result.loss = result.mse;
   result.l0 = static_cast<double>(main.feature.size()) / static_cast<double>(rows);
-  const torch::Tensor row_grad = (error * static_cast<float>(2.0 / element_count)).contiguous();
-  const float l1_grad = topk ? 0.0f : static_cast<float>(l1_coefficient / static_cast<double>(rows));
   if (!topk) result.loss += l1_coefficient * std::accumulate(main.value.begin(), main.value.end(), 0.0) / static_cast<double>(rows);
-  code_gradients(main, row_grad.data_ptr<float>(), wd, d, rows, l1_grad);
 
-  std::vector<std::pair<const SparseCodes*, const float*>> terms = {{&main, row_grad.data_ptr<float>()}};
+  std::vector<Term> terms = {{&main, error.data_ptr<float>(), scale}};
   SparseCodes aux;
-  torch::Tensor aux_row_grad;
+  torch::Tensor aux_error;
   const std::int64_t dead_count = topk && dead.defined() ? dead.sum().item<std::int64_t>() : 0;
   if (dead_count > 0) {
-    const torch::Tensor residual = x - reconstruction;  // a fixed target: no gradient through it
-    const double denominator = std::max(1e-8, residual.pow(2).sum(1).mean().item<double>());
+    // AuxK: the dead latents reconstruct the residual x − x̂ = −error, a fixed
+    // target, so their error is aux decode + error; normalised by the mean
+    // squared residual norm.
+    const double denominator = std::max(1e-8, squared_error / static_cast<double>(rows));
+    const float aux_scale = static_cast<float>(2.0 * aux_coefficient / (static_cast<double>(rows) * denominator));
     aux = select_codes(pre, std::min(aux_k, dead_count), dead);
-    torch::Tensor aux_reconstruction = torch::zeros({rows, d});
-    decode_into(aux, wd, d, aux_reconstruction.data_ptr<float>(), rows);
-    const torch::Tensor aux_error = aux_reconstruction - residual;
-    result.loss += aux_coefficient * aux_error.pow(2).sum(1).mean().item<double>() / denominator;
-    aux_row_grad = (aux_error * static_cast<float>(2.0 * aux_coefficient / (static_cast<double>(rows) * denominator))).contiguous();
-    code_gradients(aux, aux_row_grad.data_ptr<float>(), wd, d, rows, 0.0f);
-    terms.push_back({&aux, aux_row_grad.data_ptr<float>()});
+    aux_error = torch::empty({rows, d});
+    const double aux_squared =
+        decode_errors(aux, wd, error.data_ptr<float>(), aux_error.data_ptr<float>(), d, rows, aux_scale, 0.0f);
+    result.loss += aux_coefficient * aux_squared / static_cast<double>(rows) / denominator;
+    terms.push_back({&aux, aux_error.data_ptr<float>(), aux_scale});
   }
 
   // Decoder rows, encoder columns (built as rows of W_enc^T) and the encoder
   // bias, one feature per task: each feature owns its slice, so no locks.
+  // The decoder row's gradient is projected while in cache (see
+  // Sae::project_decoder_gradient); rows of silent features stay zero.
   const FeatureEntries entries = by_feature(terms, d_sae, d);
   torch::Tensor w_dec_grad = torch::zeros({d_sae, d});
   torch::Tensor w_enc_grad_t = torch::zeros({d_sae, d});
@@ -176,12 +219,15 @@ StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x_in, double l
   float* gb = b_enc_grad.data_ptr<float>();
   const float* xc = centered.data_ptr<float>();
   at::parallel_for(0, d_sae, 64, [&](std::int64_t begin, std::int64_t end) {
-    for (std::int64_t j = begin; j < end; ++j)
+    for (std::int64_t j = begin; j < end; ++j) {
+      if (entries.start[j] == entries.start[j + 1]) continue;
       for (std::int64_t at = entries.start[j]; at < entries.start[j + 1]; ++at) {
-        axpy(entries.value[at], entries.row_grad[at], gd + j * d, d);
+        axpy(entries.decoder_weight[at], entries.error[at], gd + j * d, d);
         axpy(entries.grad[at], xc + entries.row[at] * d, ge + j * d, d);
         gb[j] += entries.grad[at];
       }
+      axpy(-dot(gd + j * d, wd + j * d, d), wd + j * d, gd + j * d, d);
+    }
   });
 
   sae.W_dec.mutable_grad() = w_dec_grad;
@@ -190,7 +236,7 @@ StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x_in, double l
   // b_dec is added after decoding (its gradient: the summed row gradient of
   // the main term) and subtracted before encoding (minus W_enc times the
   // summed code gradients).
-  sae.b_dec.mutable_grad() = row_grad.sum(0) - torch::mv(sae.W_enc, b_enc_grad);
+  sae.b_dec.mutable_grad() = error.sum(0) * scale - torch::mv(sae.W_enc, b_enc_grad);
 
   result.features_fired = torch::zeros({d_sae}, torch::kBool);
   bool* fired = result.features_fired.data_ptr<bool>();

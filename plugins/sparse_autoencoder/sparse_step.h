@@ -19,7 +19,8 @@ struct StepLoss {
 // the decoder and encoder gradients all cost O(batch · L0 · d_in) instead of
 // O(batch · d_sae · d_in). `x` is already scaled. For "standard" SAEs the L1
 // term uses l1_coefficient; for "topk" SAEs the AuxK term uses the dead
-// latents, aux_k and aux_coefficient.
+// latents, aux_k and aux_coefficient. W_dec's gradient comes already
+// projected (Sae::project_decoder_gradient), as the trainer needs it.
 StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x, double l1_coefficient, const torch::Tensor& dead,
                                    std::int64_t aux_k, double aux_coefficient);
 

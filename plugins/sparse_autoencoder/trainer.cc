@@ -6,6 +6,7 @@
 #include "checkpoints.h"
 #include "training_guards.h"
 #include "dictlab/errors.h"
+#include "fused_adam.h"
 #include "geometric_median.h"
 #include "sparse_step.h"
 
@@ -19,7 +20,7 @@ constexpr double kSparseL0Share = 0.05;
 
 // Kaiming-uniform rows, normalised; the encoder starts as the decoder's
 // transpose (Gao et al.), which also helps the L1 recipe start well.
-void initialize(Sae& sae, ActivationBuffer& buffer, const TrainerOptions& options, std::uint64_t seed) {
+void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& options, std::uint64_t seed) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(seed);
   const double bound = std::sqrt(6.0 / static_cast<double>(sae.config.d_in));
@@ -27,7 +28,7 @@ void initialize(Sae& sae, ActivationBuffer& buffer, const TrainerOptions& option
   sae.normalize_decoder();
   sae.W_enc.copy_(sae.W_dec.t());
   sae.b_enc.zero_();
-  const torch::Tensor sample = buffer.sample(options.init_contexts);
+  const torch::Tensor sample = source.sample(options.init_rows, /*index=*/0);
   sae.config.activation_scale =
       options.normalize_activations
           ? std::sqrt(static_cast<double>(sae.config.d_in) / sample.pow(2).sum(1).mean().item<double>())
@@ -54,13 +55,13 @@ StepLoss dense_loss_and_gradients(Sae& sae, const torch::Tensor& x, const Traine
           (features > 0).sum(1).to(torch::kFloat).mean().item<double>()};
 }
 
-TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuffer& buffer,
+TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSource& source,
                           dictlab::RunContext& context) {
-  if (buffer.d_in() != sae.config.d_in)
-    throw dictlab::PluginError("the model's MLP has " + std::to_string(buffer.d_in()) +
+  if (source.d_in() != sae.config.d_in)
+    throw dictlab::PluginError("the model's MLP has " + std::to_string(source.d_in()) +
                                " neurons, the dictionary expects d_in = " + std::to_string(sae.config.d_in));
-  initialize(sae, buffer, options, context.seed());
-  torch::optim::Adam optimizer(sae.parameters(), torch::optim::AdamOptions(options.learning_rate));
+  initialize(sae, source, options, context.seed());
+  FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(options.learning_rate));
   torch::Tensor last_fired = torch::zeros({sae.config.d_sae}, torch::kLong);
   torch::Tensor scale = torch::full({1}, sae.config.activation_scale, torch::kDouble);
   // The last step's L0 picks the next step's kernels; checkpointed so that a
@@ -99,21 +100,24 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuf
     }
     for (std::int64_t r : options.resample_steps)
       if (!topk && r == step && step > 0)
-        summary.resampled += resample_dead_features(sae, optimizer, last_fired, step, options, buffer, context.log());
+        summary.resampled += resample_dead_features(sae, optimizer, last_fired, step, options, source, context.log());
 
-    const torch::Tensor x = buffer.batch(step) * sae.config.activation_scale;
+    const torch::Tensor x = source.batch(step) * sae.config.activation_scale;
     const torch::Tensor dead = (step - last_fired) >= options.dead_steps;
     optimizer.zero_grad();
     // The sparse kernels pay off once codes are sparse; an L1 SAE starts with
     // about half its features active, so its first steps run dense.
     const bool sparse = options.sparse_kernels &&
                         previous_l0.item<double>() < kSparseL0Share * static_cast<double>(sae.config.d_sae);
-    const StepLoss result = sparse ? sparse_loss_and_gradients(sae, x, options.l1_coefficient, dead, options.aux_k,
-                                                               options.aux_coefficient)
-                                   : dense_loss_and_gradients(sae, x, options, dead);
+    StepLoss result;
+    if (sparse) {
+      result = sparse_loss_and_gradients(sae, x, options.l1_coefficient, dead, options.aux_k, options.aux_coefficient);
+    } else {
+      result = dense_loss_and_gradients(sae, x, options, dead);
+      sae.project_decoder_gradient();
+    }
     previous_l0.fill_(result.l0);
     torch_training::check_finite_loss(result.loss, step, last_checkpoint);
-    sae.project_decoder_gradient();
     optimizer.step();
     sae.normalize_decoder();
     last_fired.masked_fill_(result.features_fired, step);

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "activation_buffer.h"
+#include "activation_source.h"
 #include "dictlab/run_context.h"
 #include "sae.h"
 #include "sparse_step.h"
@@ -22,7 +22,7 @@ struct TrainerOptions {
   std::int64_t dead_steps = 500;          // silent this long = dead, for AuxK and the dead fraction
   std::int64_t checkpoint_interval = 500;
   std::int64_t log_interval = 100;
-  std::int64_t init_contexts = 64;        // windows for the scale and the geometric median
+  std::int64_t init_rows = 8192;          // activations for the scale, the geometric median, resampling
   bool normalize_activations = true;
   bool sparse_kernels = true;             // false: plain autograd (the reference)
 };
@@ -38,7 +38,7 @@ struct TrainingSummary {
 
 // Initialises (scale, geometric-median decoder bias, unit-norm decoder) and
 // trains with Adam, resuming from the stage's newest intact checkpoint.
-TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationBuffer& buffer,
+TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSource& source,
                           dictlab::RunContext& context);
 
 // The same loss and gradients with LibTorch autograd over dense tensors: the
@@ -49,7 +49,7 @@ StepLoss dense_loss_and_gradients(Sae& sae, const torch::Tensor& x, const Traine
 // The paper's resampling: features dead for options.resample_window steps
 // get inputs the SAE reconstructs worst (drawn ∝ loss²) as their directions.
 std::int64_t resample_dead_features(Sae& sae, torch::optim::Adam& optimizer, torch::Tensor& last_fired,
-                                    std::int64_t step, const TrainerOptions& options, ActivationBuffer& buffer,
+                                    std::int64_t step, const TrainerOptions& options, ActivationSource& source,
                                     dictlab::Logger& log);
 
 // Gao et al.'s auxiliary loss: the residual the SAE leaves, reconstructed

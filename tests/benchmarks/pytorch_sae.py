@@ -10,16 +10,18 @@ import torch
 D_IN, D_SAE, BATCH = 512, 4096, 4096
 
 
-def seconds_per(repeats, work):
+def median_seconds(repeats, work):
     work()
-    start = time.perf_counter()
+    times = []
     for _ in range(repeats):
+        start = time.perf_counter()
         work()
-    return (time.perf_counter() - start) / repeats
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
 
 
 def main():
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 9
     torch.set_num_threads(os.cpu_count())
     torch.manual_seed(0)
     x = torch.relu(torch.randn(BATCH, D_IN) - 0.5)
@@ -53,7 +55,7 @@ def main():
                 w_dec.div_(w_dec.norm(dim=1, keepdim=True).clamp_min(1e-8))
             state["l0"] = (features > 0).sum(1).float().mean().item()
 
-        seconds = seconds_per(repeats, step)
+        seconds = median_seconds(repeats, step)
         name = "TopK k=32" if architecture == "topk" else "L1"
         print(json.dumps({"what": f"PyTorch {torch.__version__} (Python) step, {name}", "l0": round(state["l0"], 1),
                           "activations_per_second": round(BATCH / seconds)}))

@@ -31,6 +31,28 @@ echo "toy transformer training, d_model 128, d_mlp 512, vocab 4096, context 128,
 OMP_WAIT_POLICY=PASSIVE compare "OMP_WAIT_POLICY=PASSIVE (what dictlab runs with):"
 
 echo
-echo "sparse autoencoder training, d_in 512, 4096 features, batch 4096:"
-OMP_WAIT_POLICY=PASSIVE "$build/sae_bench" 5 | sed 's/^/  /'
-OMP_WAIT_POLICY=PASSIVE $python "$here/pytorch_sae.py" 5 | sed 's/^/  /'
+echo "sparse autoencoder training, d_in 512, 4096 features, batch 4096 (medians of 9 steps):"
+ours=$(OMP_WAIT_POLICY=PASSIVE "$build/sae_bench" throughput 9)
+theirs=$(OMP_WAIT_POLICY=PASSIVE $python "$here/pytorch_sae.py" 9)
+echo "$ours" | sed 's/^/  /'
+echo "$theirs" | sed 's/^/  /'
+$python - "$ours" "$theirs" <<'PY'
+import json, sys
+rows = [json.loads(line) for arg in sys.argv[1:3] for line in arg.splitlines()]
+def rate(prefix, name):
+    return next(r for r in rows if r["what"].startswith(prefix) and r["what"].endswith(name))
+for name in ("L1", "TopK k=32"):
+    sparse, dense, torch = rate("sparse", name), rate("dense", name), rate("PyTorch", name)
+    print(f"  {name}: sparse kernels / PyTorch {sparse['activations_per_second'] / torch['activations_per_second']:.2f}x, "
+          f"/ dense LibTorch {sparse['activations_per_second'] / dense['activations_per_second']:.2f}x, "
+          f"step time / encoder GEMM {sparse['step_over_gemm']:.2f}x "
+          f"(the GEMM is {100 / sparse['step_over_gemm']:.0f}% of the step)")
+PY
+
+echo
+echo "final loss of the sparse and dense paths from one start on the same synthetic batches:"
+OMP_WAIT_POLICY=PASSIVE "$build/sae_bench" quality 400 | sed 's/^/  /'
+
+echo
+echo "peak memory, 131072 features (3 steps):"
+OMP_WAIT_POLICY=PASSIVE "$build/sae_bench" memory 131072 | sed 's/^/  /'

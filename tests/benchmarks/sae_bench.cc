@@ -1,79 +1,192 @@
-// Training throughput of the sparse autoencoders (activations/s) with the
-// dense LibTorch step the plugins run today, and the encoder GEMM alone: the
-// bound a step that exploits sparsity could approach. Prints JSON lines.
+// Sparse autoencoder training figures, as JSON lines:
+//   sae_bench throughput [REPEATS]  the step with the sparse kernels, with dense
+//                                   LibTorch autograd, and the encoder GEMM alone
+//   sae_bench quality [STEPS]       both paths trained from one start on the
+//                                   same synthetic batches: final loss of each
+//   sae_bench memory [FEATURES]     peak resident memory of sparse steps
+//   sae_bench crossover             L1 step times of both paths as L0 grows:
+//                                   where the trainer should switch
+// Times are medians over the repeats; the GEMM is timed between the steps it
+// bounds, so that a busy machine slows both alike.
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <string>
 #include <thread>
 
+#include "fused_adam.h"
 #include "sae.h"
 #include "sparse_step.h"
+#include "trainer.h"
 
 namespace {
 
-double seconds_per(int repeats, const std::function<void()>& work) {
-  work();  // warm up
+using sparse_autoencoder::Sae;
+
+double seconds_of(const std::function<void()>& work) {
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < repeats; ++i) work();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / repeats;
+  work();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+Sae trained_looking_sae(const std::string& architecture, std::int64_t d_in, std::int64_t d_sae,
+                        double encoder_bias = -1.2) {
+  Sae sae({.d_in = d_in, .d_sae = d_sae, .architecture = architecture, .k = 32});
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(0);
+  sae.W_dec.uniform_(-0.1, 0.1);
+  sae.normalize_decoder();
+  sae.W_enc.copy_(sae.W_dec.t());
+  sae.b_enc.fill_(encoder_bias);  // -1.2: an L0 in the tens, as a trained SAE has
+  return sae;
+}
+
+// One optimiser step of either path; returns the step's loss.
+double train_step(Sae& sae, sparse_autoencoder::FusedAdam& optimizer, const torch::Tensor& x, bool sparse, double l1) {
+  optimizer.zero_grad();
+  sparse_autoencoder::TrainerOptions options;
+  options.l1_coefficient = l1;
+  const torch::Tensor no_dead = torch::zeros({sae.config.d_sae}, torch::kBool);
+  sparse_autoencoder::StepLoss result;
+  if (sparse) {
+    result = sparse_autoencoder::sparse_loss_and_gradients(sae, x, l1, no_dead, options.aux_k, options.aux_coefficient);
+  } else {
+    result = sparse_autoencoder::dense_loss_and_gradients(sae, x, options, no_dead);
+    sae.project_decoder_gradient();
+  }
+  optimizer.step();
+  sae.normalize_decoder();
+  return result.loss;
+}
+
+void throughput(int repeats) {
+  const std::int64_t d_in = 512, d_sae = 4096, batch = 4096;
+  torch::manual_seed(0);
+  // Activations shaped like an MLP's after a ReLU: sparse-ish and non-negative.
+  const torch::Tensor x = torch::relu(torch::randn({batch, d_in}) - 0.5);
+  const torch::Tensor weights = torch::randn({d_in, d_sae}), bias = torch::zeros({d_sae});
+  auto gemm = [&] {
+    torch::NoGradGuard no_grad;
+    torch::Tensor pre = torch::addmm(bias, x, weights);
+  };
+  for (const std::string architecture : {"standard", "topk"}) {
+    const char* name = architecture == "topk" ? "TopK k=32" : "L1";
+    for (const bool sparse : {false, true}) {
+      Sae sae = trained_looking_sae(architecture, d_in, d_sae);
+      sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(4e-4));
+      train_step(sae, optimizer, x, sparse, 5e-3);  // warm up
+      std::vector<double> steps, gemms;
+      for (int i = 0; i < repeats; ++i) {
+        steps.push_back(seconds_of([&] { train_step(sae, optimizer, x, sparse, 5e-3); }));
+        gemms.push_back(seconds_of(gemm));
+      }
+      double l0 = 0;
+      {
+        torch::NoGradGuard no_grad;
+        l0 = (sae.encode(x) > 0).sum(1).to(torch::kFloat).mean().item<double>();
+      }
+      const double step = median(steps), gemm_time = median(gemms);
+      std::printf("{\"what\": \"%s step, %s\", \"l0\": %.1f, \"activations_per_second\": %.0f, "
+                  "\"encoder_gemm_activations_per_second\": %.0f, \"step_over_gemm\": %.2f}\n",
+                  sparse ? "sparse kernels" : "dense LibTorch", name, l0, static_cast<double>(batch) / step,
+                  static_cast<double>(batch) / gemm_time, step / gemm_time);
+    }
+  }
+}
+
+// Activations made from a known sparse dictionary: what an SAE should learn.
+torch::Tensor synthetic_batch(const torch::Tensor& directions, std::int64_t rows, std::int64_t step) {
+  torch::manual_seed(1000 + step);
+  const std::int64_t count = directions.size(0);
+  const torch::Tensor on = torch::rand({rows, count}) < 8.0 / static_cast<double>(count);
+  const torch::Tensor codes = torch::rand({rows, count}) * on;
+  return torch::mm(codes, directions);
+}
+
+void quality(int steps) {
+  const std::int64_t d_in = 128, d_sae = 1024, batch = 1024;
+  torch::manual_seed(7);
+  const torch::Tensor directions = torch::nn::functional::normalize(
+      torch::randn({512, d_in}), torch::nn::functional::NormalizeFuncOptions().dim(1));
+  for (const std::string architecture : {"standard", "topk"}) {
+    const char* name = architecture == "topk" ? "TopK k=32" : "L1";
+    for (const bool sparse : {false, true}) {
+      Sae sae = trained_looking_sae(architecture, d_in, d_sae);
+      {
+        torch::NoGradGuard no_grad;
+        sae.b_enc.zero_();
+      }
+      sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(1e-3));
+      double tail = 0;
+      const int window = std::max(1, steps / 10);
+      for (int step = 0; step < steps; ++step) {
+        const double loss = train_step(sae, optimizer, synthetic_batch(directions, batch, step), sparse, 1e-3);
+        if (step >= steps - window) tail += loss / window;
+      }
+      std::printf("{\"what\": \"%s path, %s, %d steps\", \"final_loss\": %.6g}\n",
+                  sparse ? "sparse kernels" : "dense LibTorch", name, steps, tail);
+    }
+  }
+}
+
+void crossover() {
+  const std::int64_t d_in = 512, d_sae = 4096, batch = 4096;
+  torch::manual_seed(0);
+  const torch::Tensor x = torch::relu(torch::randn({batch, d_in}) - 0.5);
+  for (const double bias : {-1.2, -0.9, -0.6, -0.4, -0.2}) {
+    double seconds[2] = {0, 0}, l0 = 0;
+    for (const bool sparse : {false, true}) {
+      Sae sae = trained_looking_sae("standard", d_in, d_sae, bias);
+      {
+        torch::NoGradGuard no_grad;
+        l0 = (sae.encode(x) > 0).sum(1).to(torch::kFloat).mean().item<double>();
+      }
+      sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(1e-9));
+      train_step(sae, optimizer, x, sparse, 0);
+      std::vector<double> times;
+      for (int i = 0; i < 3; ++i) times.push_back(seconds_of([&] { train_step(sae, optimizer, x, sparse, 0); }));
+      seconds[sparse] = median(times);
+    }
+    std::printf("{\"what\": \"L1 step at L0 %.0f (%.1f%% of %lld features)\", \"dense_seconds\": %.3f, "
+                "\"sparse_seconds\": %.3f}\n",
+                l0, 100 * l0 / static_cast<double>(d_sae), static_cast<long long>(d_sae), seconds[0], seconds[1]);
+  }
+}
+
+void memory(std::int64_t d_sae) {
+  const std::int64_t d_in = 512, batch = 4096;
+  const torch::Tensor x = torch::relu(torch::randn({batch, d_in}) - 0.5);
+  Sae sae = trained_looking_sae("topk", d_in, d_sae);
+  sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(4e-4));
+  std::vector<double> times;
+  for (int i = 0; i < 3; ++i) times.push_back(seconds_of([&] { train_step(sae, optimizer, x, true, 0); }));
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::printf("{\"what\": \"sparse kernels step, TopK k=32, %lld features, batch %lld\", "
+              "\"peak_resident_gib\": %.2f, \"seconds_per_step\": %.2f}\n",
+              static_cast<long long>(d_sae), static_cast<long long>(batch),
+              static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0), median(times));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int repeats = argc > 1 ? std::atoi(argv[1]) : 5;
   torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  const std::int64_t d_in = 512, d_sae = 4096, batch = 4096;
-  torch::manual_seed(0);
-  // Activations shaped like an MLP's after a ReLU: sparse-ish and non-negative.
-  const torch::Tensor x = torch::relu(torch::randn({batch, d_in}) - 0.5);
-
-  const torch::Tensor weights = torch::randn({d_in, d_sae}), bias = torch::zeros({d_sae});
-  const double gemm = seconds_per(repeats, [&] {
-    torch::NoGradGuard no_grad;
-    torch::Tensor pre = torch::addmm(bias, x, weights);
-  });
-  std::printf("{\"what\": \"encoder GEMM alone (%lldx%lldx%lld)\", \"activations_per_second\": %.0f}\n",
-              static_cast<long long>(batch), static_cast<long long>(d_in), static_cast<long long>(d_sae),
-              static_cast<double>(batch) / gemm);
-
-  for (const std::string architecture : {"standard", "topk"}) {
-    sparse_autoencoder::Sae sae({.d_in = d_in, .d_sae = d_sae, .architecture = architecture, .k = 32});
-    {
-      torch::NoGradGuard no_grad;
-      sae.W_dec.uniform_(-0.1, 0.1);
-      sae.normalize_decoder();
-      sae.W_enc.copy_(sae.W_dec.t());
-      sae.b_enc.fill_(-1.2);  // an L0 in the tens, as a trained SAE has
-    }
-    torch::optim::Adam optimizer(sae.parameters(), torch::optim::AdamOptions(4e-4));
-    double l0 = 0;
-    const double step = seconds_per(repeats, [&] {
-      optimizer.zero_grad();
-      const torch::Tensor features = sae.activate(sae.pre_activations(x));
-      const torch::Tensor reconstruction = torch::addmm(sae.b_dec, features, sae.W_dec);
-      torch::Tensor loss = (reconstruction - x).pow(2).mean();
-      if (architecture == "standard") loss = loss + 5e-3 * features.sum(1).mean();
-      loss.backward();
-      sae.project_decoder_gradient();
-      optimizer.step();
-      sae.normalize_decoder();
-      l0 = (features > 0).sum(1).to(torch::kFloat).mean().item<double>();
-    });
-    std::printf("{\"what\": \"dense LibTorch step, %s\", \"l0\": %.1f, \"activations_per_second\": %.0f, "
-                "\"encoder_gemm_share\": %.2f}\n",
-                architecture == "topk" ? "TopK k=32" : "L1", l0, static_cast<double>(batch) / step, gemm / step);
-    const torch::Tensor no_dead = torch::zeros({d_sae}, torch::kBool);
-    const double sparse_step = seconds_per(repeats, [&] {
-      optimizer.zero_grad();
-      const auto result = sparse_autoencoder::sparse_loss_and_gradients(sae, x, 5e-3, no_dead, 256, 1.0 / 32);
-      sae.project_decoder_gradient();
-      optimizer.step();
-      sae.normalize_decoder();
-      l0 = result.l0;
-    });
-    std::printf("{\"what\": \"sparse kernels step, %s\", \"l0\": %.1f, \"activations_per_second\": %.0f, "
-                "\"encoder_gemm_share\": %.2f, \"speedup_over_dense\": %.2f}\n",
-                architecture == "topk" ? "TopK k=32" : "L1", l0, static_cast<double>(batch) / sparse_step,
-                gemm / sparse_step, step / sparse_step);
+  const std::string mode = argc > 1 ? argv[1] : "throughput";
+  const long argument = argc > 2 ? std::atol(argv[2]) : 0;
+  if (mode == "throughput") throughput(argument > 0 ? static_cast<int>(argument) : 9);
+  else if (mode == "quality") quality(argument > 0 ? static_cast<int>(argument) : 400);
+  else if (mode == "memory") memory(argument > 0 ? argument : 131072);
+  else if (mode == "crossover") crossover();
+  else {
+    std::fprintf(stderr, "usage: sae_bench [throughput [REPEATS] | quality [STEPS] | memory [FEATURES] | crossover]\n");
+    return 2;
   }
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <thread>
 
+#include "dictlab/activation_cache.h"
 #include "dictlab/dictionary.h"
 #include "dictlab/safetensors.h"
 #include "runner.h"
@@ -143,6 +144,109 @@ TEST(SaeL1, KillAndResumeGivesBitIdenticalWeights) {
   EXPECT_NE(resumed.output.find("resuming from the checkpoint at step"), std::string::npos) << resumed.output;
   EXPECT_EQ(read_text(killed / "run/stages/sae/sae_weights.safetensors"),
             read_text(straight / "run/stages/sae/sae_weights.safetensors"));
+}
+
+// The synthetic MLP, an activation cache, and dictionary stages reading it.
+std::string cached_experiment(const std::filesystem::path& dir, const std::string& stages) {
+  std::string toml = experiment(dir, "");
+  toml = toml.substr(0, toml.find("[[stage]]\nname = \"sae\""));
+  return toml +
+         "[[stage]]\nname = \"activations\"\nplugin = \"activation_cache\"\ninputs = [\"model\", \"tokens\"]\n"
+         "activations = 32768\nshard_activations = 4096\n\n" +
+         stages;
+}
+
+CommandResult run_cached(const TempDir& dir, const std::string& stages) {
+  write_tiny_corpus(dir / "corpus");
+  write_text(dir / "exp.toml", cached_experiment(dir.path(), stages));
+  return run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
+}
+
+const std::string kCachedTopK =
+    "[[stage]]\nname = \"sae\"\nplugin = \"sae_topk\"\ninputs = [\"model\", \"tokens\", \"activations\"]\n"
+    "d_sae = 256\nbatch_size = 512\nk = 4\nsteps = 500\nlearning_rate = 0.003\n\n";
+
+TEST(ActivationCache, DictionariesOfASweepTrainOnOneHarvestAndRecoverTheDirections) {
+  TempDir dir;
+  // 500 steps of 512 read the 32768 cached activations about eight times over.
+  const auto result = run_cached(dir, kCachedTopK +
+                                          "[[stage]]\nname = \"sae_small\"\nplugin = \"sae_topk\"\n"
+                                          "inputs = [\"model\", \"tokens\", \"activations\"]\n"
+                                          "d_sae = 128\nbatch_size = 512\nk = 4\nsteps = 50\n");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto cache = dir / "run/stages/activations";
+  const auto info = ActivationCacheInfo::read(cache);
+  EXPECT_EQ(info.shards, 8);
+  EXPECT_EQ(info.d_in, 64);
+  EXPECT_EQ(info.model_stage, "model");
+  const SafetensorsFile shard(ActivationCacheInfo::shard_file(cache, 7));
+  EXPECT_EQ(shard.get("activations", {4096, 64}).dtype, "F16");
+  EXPECT_GT(mean_max_cosine(dir / "run"), 0.9) << result.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "run/stages/sae_small/sae_weights.safetensors"));
+}
+
+TEST(ActivationCache, AKilledHarvestResumesToTheSameShards) {
+  TempDir straight, killed;
+  ASSERT_EQ(run_cached(straight, "").exit_code, 0);
+  write_tiny_corpus(killed / "corpus");
+  write_text(killed / "exp.toml", cached_experiment(killed.path(), ""));
+  const auto cache = killed / "run/stages/activations";
+  {
+    Process process({DICTLAB_BINARY, "run", (killed / "exp.toml").string()}, kEnv, killed / "log");
+    wait_for([&] { return std::filesystem::exists(ActivationCacheInfo::shard_file(cache, 1)); },
+             std::chrono::seconds(120));
+    process.signal(SIGKILL);
+    process.wait();
+  }
+  const bool interrupted = !std::filesystem::exists(cache / "activations.json");
+  const auto resumed = run_command({DICTLAB_BINARY, "run", (killed / "exp.toml").string()}, kEnv);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  if (interrupted) EXPECT_EQ(resumed.output.find("(8 harvested in this run)"), std::string::npos) << resumed.output;
+  for (int shard = 0; shard < 8; ++shard)
+    EXPECT_EQ(read_text(ActivationCacheInfo::shard_file(cache, shard)),
+              read_text(ActivationCacheInfo::shard_file(straight / "run/stages/activations", shard)))
+        << shard;
+}
+
+TEST(ActivationCache, ABatchLargerThanAShardIsRefusedNamingTheKey) {
+  TempDir dir;
+  const auto result = run_cached(dir, "[[stage]]\nname = \"sae\"\nplugin = \"sae_l1\"\n"
+                                      "inputs = [\"model\", \"tokens\", \"activations\"]\nbatch_size = 8192\n");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("batch_size"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("larger than the activation cache's shards (4096"), std::string::npos) << result.output;
+}
+
+// Model B is model A's synthetic MLP again (the same seed), so its neurons are
+// A's exactly; the two dictionaries differ only in their seeds, and each finds
+// nearly all the true directions, so nearly every feature has a close twin.
+TEST(Universality, IdenticalNeuronsMatchExactlyAndDictionariesOfTwoSeedsHaveTwins) {
+  TempDir dir;
+  std::string toml = experiment(dir.path(), "");
+  toml = toml.substr(0, toml.find("[[stage]]\nname = \"sae\""));
+  const std::string sae = "plugin = \"sae_topk\"\nd_sae = 256\nbatch_size = 512\nbuffer_contexts = 64\nk = 4\n"
+                          "steps = 400\nlearning_rate = 0.003\n";
+  toml += "[[stage]]\nname = \"model_b\"\nplugin = \"synthetic_mlp\"\ninputs = [\"tokens\"]\n\n"
+          "[[stage]]\nname = \"sae\"\ninputs = [\"model\", \"tokens\"]\n" + sae + "\n"
+          "[[stage]]\nname = \"sae_b\"\ninputs = [\"model_b\", \"tokens\"]\nseed = 3\n" + sae + "\n"
+          "[[stage]]\nname = \"universality\"\nplugin = \"universality\"\n"
+          "inputs = [\"model\", \"sae\", \"model_b\", \"sae_b\", \"tokens\"]\ncontexts = 128\n";
+  write_tiny_corpus(dir / "corpus");
+  write_text(dir / "exp.toml", toml);
+  const auto result = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::map<std::string, double> median;
+  const auto report = read_json(dir / "run/stages/universality/report.json");
+  for (const auto& figure : report["figures"])
+    if (figure["name"] == "universality_median_correlation")
+      median[figure["labels"]["unit"].get<std::string>()] = figure["value"].get<double>();
+  EXPECT_GT(median.at("neurons"), 0.9999);
+  EXPECT_GT(median.at("features"), 0.9);
+  EXPECT_LT(median.at("features"), 1.0);
+  const auto twins = read_json(dir / "run/stages/universality/twins.json");
+  EXPECT_EQ(twins["model_b"], "model_b");
+  EXPECT_EQ(twins["neurons"][5]["twin"], twins["neurons"][5]["unit"]);
+  EXPECT_GT(twins["features"].size(), 100u);  // 128 true directions, 256 features: some never fire
 }
 
 }  // namespace dictlab::testing

@@ -82,6 +82,19 @@ plugin = "p"
   EXPECT_NE(message.find("exp.toml:10:1: [[stage]] is missing required key 'name'"), std::string::npos) << message;
 }
 
+TEST(ExperimentFile, AStageSeedReplacesTheExperimentsAndIsNotAPluginOption) {
+  testing::TempDir dir;
+  auto experiment = parse(dir, "[experiment]\nseed = 1\n[[stage]]\nname = \"a\"\nplugin = \"p\"\n"
+                               "[[stage]]\nname = \"b\"\nplugin = \"p\"\nseed = 2\n");
+  ASSERT_TRUE(experiment.ok()) << experiment.status();
+  EXPECT_FALSE(experiment->stages[0].seed.has_value());
+  EXPECT_EQ(experiment->stages[1].seed, 2u);
+  EXPECT_EQ(experiment->stages[1].options.count("seed"), 0u);
+  EXPECT_NE(error_of(dir, "[[stage]]\nname = \"a\"\nplugin = \"p\"\nseed = -1\n")
+                .find("exp.toml:4:8: key 'seed' must be a non-negative integer"),
+            std::string::npos);
+}
+
 TEST(ExperimentFile, AnExperimentNeedsAStage) {
   testing::TempDir dir;
   EXPECT_NE(error_of(dir, "[experiment]\nname = \"x\"\n").find("no [[stage]] tables"), std::string::npos);

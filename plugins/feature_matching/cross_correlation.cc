@@ -1,0 +1,38 @@
+#include "cross_correlation.h"
+
+namespace feature_matching {
+
+CrossCorrelation::CrossCorrelation(std::int64_t a_width, std::int64_t b_width)
+    : sum_a_(torch::zeros({a_width}, torch::kDouble)),
+      sum_b_(torch::zeros({b_width}, torch::kDouble)),
+      squares_a_(torch::zeros({a_width}, torch::kDouble)),
+      squares_b_(torch::zeros({b_width}, torch::kDouble)),
+      cross_(torch::zeros({a_width, b_width}, torch::kDouble)) {}
+
+void CrossCorrelation::add(const torch::Tensor& a, const torch::Tensor& b) {
+  torch::NoGradGuard no_grad;
+  // One chunk's products in float (a few thousand terms each), summed across
+  // chunks in double.
+  cross_ += torch::mm(a.t(), b).to(torch::kDouble);
+  sum_a_ += a.sum(0).to(torch::kDouble);
+  sum_b_ += b.sum(0).to(torch::kDouble);
+  squares_a_ += a.pow(2).sum(0).to(torch::kDouble);
+  squares_b_ += b.pow(2).sum(0).to(torch::kDouble);
+  rows_ += static_cast<double>(a.size(0));
+}
+
+CrossCorrelation::Matches CrossCorrelation::best_matches() const {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor mean_a = sum_a_ / rows_, mean_b = sum_b_ / rows_;
+  const torch::Tensor std_a = (squares_a_ / rows_ - mean_a.pow(2)).clamp_min(0).sqrt();
+  const torch::Tensor std_b = (squares_b_ / rows_ - mean_b.pow(2)).clamp_min(0).sqrt();
+  constexpr double kConstant = 1e-12;  // below this a column did not vary
+  const torch::Tensor covariance = cross_ / rows_ - torch::outer(mean_a, mean_b);
+  const torch::Tensor scale = torch::outer(std_a, std_b);
+  const torch::Tensor correlation =
+      torch::where(scale > kConstant, covariance / scale.clamp_min(kConstant), torch::zeros_like(scale));
+  auto [best, index] = correlation.max(1);
+  return {index, best, std_a > kConstant};
+}
+
+}  // namespace feature_matching
