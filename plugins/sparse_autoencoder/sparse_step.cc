@@ -30,8 +30,8 @@ std::int64_t top_k_of_row(const float* row, std::int64_t width, std::int64_t k, 
   // The k-th largest so far, once there are k: most entries fall below it
   // and cost one compare.
   float threshold = -std::numeric_limits<float>::infinity();
-  for (std::int64_t j = 0; j < width; ++j) {
-    if (!(row[j] > threshold) || (allowed && !allowed[j])) continue;
+  for (std::int64_t j = next_above(row, 0, width, threshold); j < width; j = next_above(row, j + 1, width, threshold)) {
+    if (allowed && !allowed[j]) continue;
     if (size == k) std::pop_heap(heap, heap + size--, greater);
     heap[size++] = {row[j], static_cast<std::int32_t>(j)};
     std::push_heap(heap, heap + size, greater);
@@ -117,6 +117,19 @@ double decode_errors(SparseCodes& codes, const float* w_dec, const float* start,
   return std::accumulate(squared.begin(), squared.end(), 0.0);
 }
 
+// `tensor` as a contiguous float tensor of `shape`, reusing its memory when
+// it already has that shape (the contents are then left as they were).
+torch::Tensor& sized(torch::Tensor& tensor, at::IntArrayRef shape) {
+  if (!tensor.defined() || tensor.sizes() != shape || !tensor.is_contiguous()) tensor = torch::empty(shape);
+  return tensor;
+}
+
+// Asks for a row's cache lines before the loop that reads it needs them: the
+// rows a feature's entries read are scattered over the batch.
+void prefetch_row(const float* row, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; i += 16) __builtin_prefetch(row + i);
+}
+
 // One loss term's codes, the rows of its error, and d loss / d error.
 struct Term {
   const SparseCodes* codes;
@@ -164,13 +177,16 @@ FeatureEntries by_feature(const std::vector<Term>& terms, std::int64_t d_sae, st
 }  // namespace
 
 StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x_in, double l1_coefficient,
-                                   const torch::Tensor& dead, std::int64_t aux_k, double aux_coefficient) {
+                                   const torch::Tensor& dead, std::int64_t aux_k, double aux_coefficient,
+                                   SparseStepWorkspace* workspace) {
   torch::NoGradGuard no_grad;
+  SparseStepWorkspace local;
+  SparseStepWorkspace& buffers = workspace ? *workspace : local;
   const std::int64_t rows = x_in.size(0), d = sae.config.d_in, d_sae = sae.config.d_sae;
   const bool topk = sae.config.architecture == "topk";
   const torch::Tensor x = x_in.contiguous();
   const torch::Tensor centered = (x - sae.b_dec).contiguous();
-  const torch::Tensor pre = torch::addmm(sae.b_enc, centered, sae.W_enc).contiguous();  // the one dense GEMM
+  const torch::Tensor& pre = torch::addmm_out(sized(buffers.pre, {rows, d_sae}), sae.b_enc, centered, sae.W_enc);
   const torch::Tensor w_dec = sae.W_dec.contiguous();
   const float* wd = w_dec.data_ptr<float>();
   const double element_count = static_cast<double>(rows * d);
@@ -211,9 +227,9 @@ StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x_in, double l
   // The decoder row's gradient is projected while in cache (see
   // Sae::project_decoder_gradient); rows of silent features stay zero.
   const FeatureEntries entries = by_feature(terms, d_sae, d);
-  torch::Tensor w_dec_grad = torch::zeros({d_sae, d});
-  torch::Tensor w_enc_grad_t = torch::zeros({d_sae, d});
-  torch::Tensor b_enc_grad = torch::zeros({d_sae});
+  torch::Tensor& w_dec_grad = sized(sae.W_dec.mutable_grad(), {d_sae, d}).zero_();
+  torch::Tensor& w_enc_grad_t = sized(buffers.w_enc_grad_t, {d_sae, d}).zero_();
+  torch::Tensor& b_enc_grad = sized(sae.b_enc.mutable_grad(), {d_sae}).zero_();
   float* gd = w_dec_grad.data_ptr<float>();
   float* ge = w_enc_grad_t.data_ptr<float>();
   float* gb = b_enc_grad.data_ptr<float>();
@@ -222,6 +238,10 @@ StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x_in, double l
     for (std::int64_t j = begin; j < end; ++j) {
       if (entries.start[j] == entries.start[j + 1]) continue;
       for (std::int64_t at = entries.start[j]; at < entries.start[j + 1]; ++at) {
+        if (at + 1 < entries.start[j + 1]) {
+          prefetch_row(entries.error[at + 1], d);
+          prefetch_row(xc + entries.row[at + 1] * d, d);
+        }
         axpy(entries.decoder_weight[at], entries.error[at], gd + j * d, d);
         axpy(entries.grad[at], xc + entries.row[at] * d, ge + j * d, d);
         gb[j] += entries.grad[at];
@@ -230,9 +250,7 @@ StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x_in, double l
     }
   });
 
-  sae.W_dec.mutable_grad() = w_dec_grad;
-  sae.W_enc.mutable_grad() = w_enc_grad_t.t().contiguous();
-  sae.b_enc.mutable_grad() = b_enc_grad;
+  sized(sae.W_enc.mutable_grad(), {d, d_sae}).copy_(w_enc_grad_t.t());
   // b_dec is added after decoding (its gradient: the summed row gradient of
   // the main term) and subtracted before encoding (minus W_enc times the
   // summed code gradients).

@@ -13,6 +13,14 @@ struct StepLoss {
   double l0 = 0;
 };
 
+// Buffers a training loop keeps from step to step: a fresh [batch, d_sae]
+// pre-activation matrix each step costs more in page faults than the sparse
+// work after the GEMM.
+struct SparseStepWorkspace {
+  torch::Tensor pre;           // [batch, d_sae]
+  torch::Tensor w_enc_grad_t;  // [d_sae, d_in]
+};
+
 // The loss of one batch and the gradients of every SAE parameter (written to
 // their .grad), computed as dense autograd would, but touching only the
 // active features after the encoder GEMM: decoding, the code gradients, and
@@ -22,6 +30,7 @@ struct StepLoss {
 // latents, aux_k and aux_coefficient. W_dec's gradient comes already
 // projected (Sae::project_decoder_gradient), as the trainer needs it.
 StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x, double l1_coefficient, const torch::Tensor& dead,
-                                   std::int64_t aux_k, double aux_coefficient);
+                                   std::int64_t aux_k, double aux_coefficient,
+                                   SparseStepWorkspace* workspace = nullptr);
 
 }  // namespace sparse_autoencoder

@@ -61,6 +61,19 @@ DICTLAB_VECTOR_KERNEL std::int64_t count_positive(const float* x, std::int64_t n
   return count;
 }
 
+DICTLAB_VECTOR_KERNEL std::int64_t next_above(const float* x, std::int64_t from, std::int64_t n, float threshold) {
+  typedef long long Longs4 __attribute__((vector_size(32)));
+  const Floats8 bound = threshold - Floats8{};
+  std::int64_t i = from;
+  for (; i + 8 <= n; i += 8) {
+    const Longs4 above = reinterpret_cast<Longs4>(load(x + i) > bound);
+    if (above[0] | above[1] | above[2] | above[3]) break;
+  }
+  for (; i < n; ++i)
+    if (x[i] > threshold) return i;
+  return n;
+}
+
 DICTLAB_VECTOR_KERNEL void adam_update(float* w, const float* g, float* m, float* v, std::int64_t n,
                                     const AdamConstants& c) {
   const float beta1 = c.beta1, beta2 = c.beta2, one_minus_beta1 = 1 - c.beta1, one_minus_beta2 = 1 - c.beta2;

@@ -66,4 +66,17 @@ TEST(SparseStep, TopKWithAuxKOverDeadLatentsEqualsDenseAutograd) {
   expect_same_step("topk", dead);
 }
 
+TEST(SparseStep, AReusedWorkspaceAndGradientsGiveTheSameStep) {
+  Sae sae = random_sae("standard");
+  const torch::Tensor x = torch::randn({200, 48});
+  const StepLoss fresh = sparse_loss_and_gradients(sae, x, 0.02, {}, 16, 1.0 / 32);
+  const auto expected = gradients(sae);
+  SparseStepWorkspace workspace;
+  for (int i = 0; i < 2; ++i) {  // the second call finds every buffer already filled
+    const StepLoss reused = sparse_loss_and_gradients(sae, x, 0.02, {}, 16, 1.0 / 32, &workspace);
+    EXPECT_EQ(reused.loss, fresh.loss);
+    for (const auto& [name, grad] : gradients(sae)) EXPECT_TRUE(torch::equal(grad, expected.at(name))) << name;
+  }
+}
+
 }  // namespace sparse_autoencoder
