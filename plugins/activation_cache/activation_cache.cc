@@ -12,6 +12,7 @@
 #include "dictlab/safetensors.h"
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
+#include "dictlab/token_windows.h"
 
 namespace {
 
@@ -106,24 +107,8 @@ class ActivationCache : public dictlab::Evaluator {
                           std::int64_t shard, std::uint64_t seed, const std::filesystem::path& file) {
     std::seed_seq sequence{seed, static_cast<std::uint64_t>(shard)};
     std::mt19937_64 rng(sequence);
-    std::uniform_int_distribution<std::int64_t> start(0, tokens.size() - info.context_length - 1);
-    const std::int64_t contexts = info.shard_rows / info.context_length;
-    // The model runs a few contexts at a time to bound its memory.
-    constexpr std::int64_t kChunk = 32;
-    std::vector<float> rows;
-    rows.reserve(static_cast<std::size_t>(info.shard_rows * info.d_in));
-    std::vector<std::int32_t> ids;
-    for (std::int64_t c = 0; c < contexts; c += kChunk) {
-      const std::int64_t n = std::min(kChunk, contexts - c);
-      ids.resize(static_cast<std::size_t>(n * info.context_length));
-      for (std::int64_t b = 0; b < n; ++b) {
-        const std::int64_t s = start(rng);
-        for (std::int64_t t = 0; t < info.context_length; ++t)
-          ids[static_cast<std::size_t>(b * info.context_length + t)] = static_cast<std::int32_t>(tokens[s + t]);
-      }
-      const auto activations = model.mlp_activations({ids.data(), n, info.context_length});
-      rows.insert(rows.end(), activations.begin(), activations.end());
-    }
+    const std::vector<float> rows =
+        dictlab::random_window_activations(model, tokens, info.shard_rows / info.context_length, rng);
     // Shuffled so that a batch read in order mixes positions and windows.
     std::vector<std::int64_t> order(static_cast<std::size_t>(info.shard_rows));
     std::iota(order.begin(), order.end(), 0);

@@ -13,6 +13,7 @@
 #include "cross_correlation.h"
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
+#include "dictlab/token_windows.h"
 
 namespace {
 
@@ -106,11 +107,7 @@ class Universality : public dictlab::Evaluator {
     for (std::int64_t start = 0; start < contexts; start += kBatch) {
       if (context.stop_requested()) return {};
       const std::int64_t n = std::min(kBatch, contexts - start), rows = n * length;
-      std::vector<std::int32_t> ids(static_cast<std::size_t>(rows));
-      for (std::int64_t b = 0; b < n; ++b) {
-        const std::int64_t offset = (start + b) * (heldout.size() - length) / contexts;
-        for (std::int64_t t = 0; t < length; ++t) ids[static_cast<std::size_t>(b * length + t)] = heldout[offset + t];
-      }
+      const auto ids = dictlab::evenly_spaced_windows(heldout, start, n, contexts, length);
       const dictlab::TokenBatch batch{ids.data(), n, length};
       auto a = model_a->mlp_activations(batch), b = model_b->mlp_activations(batch);
       std::vector<float> fa(static_cast<std::size_t>(rows * d_sae_a)), fb(static_cast<std::size_t>(rows * d_sae_b));

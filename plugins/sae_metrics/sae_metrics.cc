@@ -7,6 +7,7 @@
 
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
+#include "dictlab/token_windows.h"
 
 namespace {
 
@@ -65,11 +66,7 @@ class SaeMetrics : public dictlab::Evaluator {
     for (std::int64_t start = 0; start < contexts; start += kBatch) {
       if (context.stop_requested()) return {};
       const std::int64_t n = std::min(kBatch, contexts - start);
-      std::vector<std::int32_t> ids(static_cast<std::size_t>(n * length));
-      for (std::int64_t b = 0; b < n; ++b) {
-        const std::int64_t offset = (start + b) * (heldout.size() - length) / contexts;  // evenly spaced windows
-        for (std::int64_t t = 0; t < length; ++t) ids[static_cast<std::size_t>(b * length + t)] = heldout[offset + t];
-      }
+      const auto ids = dictlab::evenly_spaced_windows(heldout, start, n, contexts, length);
       const dictlab::TokenBatch batch{ids.data(), n, length};
       const auto x = model->mlp_activations(batch);
       const std::int64_t rows = n * length;

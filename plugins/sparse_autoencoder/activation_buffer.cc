@@ -3,6 +3,7 @@
 #include <random>
 
 #include "dictlab/errors.h"
+#include "dictlab/token_windows.h"
 
 namespace sparse_autoencoder {
 
@@ -26,22 +27,8 @@ ActivationBuffer::ActivationBuffer(dictlab::Model& model, const dictlab::TokenSh
 torch::Tensor ActivationBuffer::harvest(std::uint64_t stream, std::int64_t index, std::int64_t contexts) {
   std::seed_seq sequence{seed_, stream, static_cast<std::uint64_t>(index)};
   std::mt19937_64 rng(sequence);
-  std::uniform_int_distribution<std::int64_t> start(0, tokens_.size() - context_length_ - 1);
-  // Models are run a few contexts at a time to bound their memory.
-  constexpr std::int64_t kChunk = 32;
-  std::vector<torch::Tensor> parts;
-  for (std::int64_t c = 0; c < contexts; c += kChunk) {
-    const std::int64_t n = std::min(kChunk, contexts - c);
-    std::vector<std::int32_t> chunk(static_cast<std::size_t>(n * context_length_));
-    for (std::int64_t b = 0; b < n; ++b) {
-      const std::int64_t s = start(rng);
-      for (std::int64_t t = 0; t < context_length_; ++t)
-        chunk[static_cast<std::size_t>(b * context_length_ + t)] = static_cast<std::int32_t>(tokens_[s + t]);
-    }
-    auto activations = model_.mlp_activations({chunk.data(), n, context_length_});
-    parts.push_back(torch::from_blob(activations.data(), {n * context_length_, d_in_}, torch::kFloat).clone());
-  }
-  return torch::cat(parts);
+  std::vector<float> activations = dictlab::random_window_activations(model_, tokens_, contexts, rng);
+  return torch::from_blob(activations.data(), {contexts * context_length_, d_in_}, torch::kFloat).clone();
 }
 
 torch::Tensor ActivationBuffer::batch(std::int64_t step) {

@@ -55,6 +55,16 @@ StepLoss dense_loss_and_gradients(Sae& sae, const torch::Tensor& x, const Traine
           (features > 0).sum(1).to(torch::kFloat).mean().item<double>()};
 }
 
+StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const TrainerOptions& options, const torch::Tensor& dead,
+                            bool sparse, SparseStepWorkspace& workspace) {
+  if (sparse)
+    return sparse_loss_and_gradients(sae, x, options.l1_coefficient, dead, options.aux_k, options.aux_coefficient,
+                                     &workspace);
+  StepLoss result = dense_loss_and_gradients(sae, x, options, dead);
+  sae.project_decoder_gradient();
+  return result;
+}
+
 TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSource& source,
                           dictlab::RunContext& context) {
   if (source.d_in() != sae.config.d_in)
@@ -110,14 +120,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
     // about half its features active, so its first steps run dense.
     const bool sparse = options.sparse_kernels &&
                         previous_l0.item<double>() < kSparseL0Share * static_cast<double>(sae.config.d_sae);
-    StepLoss result;
-    if (sparse) {
-      result = sparse_loss_and_gradients(sae, x, options.l1_coefficient, dead, options.aux_k, options.aux_coefficient,
-                                         &workspace);
-    } else {
-      result = dense_loss_and_gradients(sae, x, options, dead);
-      sae.project_decoder_gradient();
-    }
+    const StepLoss result = loss_and_gradients(sae, x, options, dead, sparse, workspace);
     previous_l0.fill_(result.l0);
     torch_training::check_finite_loss(result.loss, step, last_checkpoint);
     optimizer.step();

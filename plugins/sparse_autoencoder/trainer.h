@@ -46,6 +46,11 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
 StepLoss dense_loss_and_gradients(Sae& sae, const torch::Tensor& x, const TrainerOptions& options,
                                   const torch::Tensor& dead);
 
+// One batch's loss and gradients by the sparse kernels or dense autograd,
+// with W_dec's gradient projected as the optimiser step needs it.
+StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const TrainerOptions& options, const torch::Tensor& dead,
+                            bool sparse, SparseStepWorkspace& workspace);
+
 // The paper's resampling: features dead for options.resample_window steps
 // get inputs the SAE reconstructs worst (drawn ∝ loss²) as their directions.
 std::int64_t resample_dead_features(Sae& sae, torch::optim::Adam& optimizer, torch::Tensor& last_fired,

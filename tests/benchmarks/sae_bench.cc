@@ -54,16 +54,9 @@ double train_step(Sae& sae, sparse_autoencoder::FusedAdam& optimizer, const torc
   sparse_autoencoder::TrainerOptions options;
   options.l1_coefficient = l1;
   const torch::Tensor no_dead = torch::zeros({sae.config.d_sae}, torch::kBool);
-  sparse_autoencoder::StepLoss result;
   // As the trainer does: one workspace for the whole run (of one SAE shape).
   static sparse_autoencoder::SparseStepWorkspace workspace;
-  if (sparse) {
-    result = sparse_autoencoder::sparse_loss_and_gradients(sae, x, l1, no_dead, options.aux_k, options.aux_coefficient,
-                                                           &workspace);
-  } else {
-    result = sparse_autoencoder::dense_loss_and_gradients(sae, x, options, no_dead);
-    sae.project_decoder_gradient();
-  }
+  const auto result = sparse_autoencoder::loss_and_gradients(sae, x, options, no_dead, sparse, workspace);
   optimizer.step();
   sae.normalize_decoder();
   return result.loss;

@@ -1,0 +1,56 @@
+#pragma once
+
+// Context windows cut from a token shard, and the MLP activations a model
+// gives on them: how evaluators and dictionary learners feed a model.
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "dictlab/model.h"
+#include "dictlab/token_shards.h"
+
+namespace dictlab {
+
+// Windows first .. first+count-1 of `total` windows of `length` tokens spread
+// evenly over the shard, as row-major ids [count, length]. The same `total`
+// gives the same windows on every run and in every evaluator.
+inline std::vector<std::int32_t> evenly_spaced_windows(const TokenShard& shard, std::int64_t first,
+                                                       std::int64_t count, std::int64_t total, std::int64_t length) {
+  std::vector<std::int32_t> ids(static_cast<std::size_t>(count * length));
+  for (std::int64_t b = 0; b < count; ++b) {
+    const std::int64_t offset = (first + b) * (shard.size() - length) / total;
+    for (std::int64_t t = 0; t < length; ++t)
+      ids[static_cast<std::size_t>(b * length + t)] = static_cast<std::int32_t>(shard[offset + t]);
+  }
+  return ids;
+}
+
+// MLP activations [contexts * context_length, d_mlp] of `contexts` windows
+// starting at positions drawn from `rng`, in the order drawn. The model runs
+// a few windows at a time to bound its memory.
+inline std::vector<float> random_window_activations(Model& model, const TokenShard& shard, std::int64_t contexts,
+                                                    std::mt19937_64& rng) {
+  const std::int64_t length = model.shape().context_length;
+  if (shard.size() <= length) throw PluginError("the token shard is shorter than one context");
+  std::uniform_int_distribution<std::int64_t> start(0, shard.size() - length - 1);
+  constexpr std::int64_t kChunk = 32;
+  std::vector<float> activations;
+  activations.reserve(static_cast<std::size_t>(contexts * length * model.shape().d_mlp));
+  std::vector<std::int32_t> ids;
+  for (std::int64_t c = 0; c < contexts; c += kChunk) {
+    const std::int64_t n = std::min(kChunk, contexts - c);
+    ids.resize(static_cast<std::size_t>(n * length));
+    for (std::int64_t b = 0; b < n; ++b) {
+      const std::int64_t s = start(rng);
+      for (std::int64_t t = 0; t < length; ++t)
+        ids[static_cast<std::size_t>(b * length + t)] = static_cast<std::int32_t>(shard[s + t]);
+    }
+    const auto chunk = model.mlp_activations({ids.data(), n, length});
+    activations.insert(activations.end(), chunk.begin(), chunk.end());
+  }
+  return activations;
+}
+
+}  // namespace dictlab
