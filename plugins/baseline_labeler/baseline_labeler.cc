@@ -47,8 +47,8 @@ dictlab::Label label_one(const dictlab::FeatureEvidence& feature) {
     ++tokens[token.empty() ? "(a byte inside a character)" : trimmed(token).empty() ? token : trimmed(token)];
     std::string context;
     for (const auto& t : example.tokens) context += t;
-    focus_classes.push_back(baseline_labeler::text_class(token));
-    context_classes.push_back(baseline_labeler::text_class(context));
+    focus_classes.push_back(text_kinds::text_class(token));
+    context_classes.push_back(text_kinds::text_class(context));
   }
   std::vector<std::pair<int, std::string>> ranked;
   for (const auto& [token, n] : tokens) ranked.emplace_back(-n, token);

@@ -51,22 +51,6 @@ std::int64_t positive(const dictlab::Options& options, const char* key) {
   return value;
 }
 
-// Decoder directions in MLP space, [d_sae, d_mlp]: decode(e_i) - decode(0).
-torch::Tensor decoder_directions(dictlab::DictionaryLearner& dictionary) {
-  const auto shape = dictionary.shape();
-  torch::Tensor directions = torch::empty({shape.d_sae, shape.d_in});
-  std::vector<float> zero(static_cast<std::size_t>(shape.d_sae), 0.0f), bias(static_cast<std::size_t>(shape.d_in));
-  dictionary.decode(zero.data(), 1, bias.data());
-  constexpr std::int64_t kChunk = 256;
-  for (std::int64_t start = 0; start < shape.d_sae; start += kChunk) {
-    const std::int64_t n = std::min(kChunk, shape.d_sae - start);
-    torch::Tensor basis = torch::zeros({n, shape.d_sae});
-    for (std::int64_t i = 0; i < n; ++i) basis[i][start + i] = 1.0f;
-    dictionary.decode(basis.data_ptr<float>(), n, directions.narrow(0, start, n).data_ptr<float>());
-  }
-  return directions - torch::from_blob(bias.data(), {1, shape.d_in}).clone();
-}
-
 class FeatureAnalysis : public dictlab::Evaluator {
  public:
   dictlab::Report evaluate(dictlab::RunContext& context) override {
@@ -136,7 +120,9 @@ class FeatureAnalysis : public dictlab::Evaluator {
 
     context.log().info("logit effects and 2-D layout of " + std::to_string(shape.features) + " features");
     const feature_analysis::TokenDisplay display(*model);
-    const torch::Tensor directions = decoder_directions(*dictionary);
+    auto direction_rows = dictlab::decoder_directions(*dictionary);
+    const torch::Tensor directions =
+        torch::from_blob(direction_rows.data(), {dictionary->shape().d_sae, dictionary->shape().d_in});
     const std::vector<float> path = model->mlp_logit_weights();
     const torch::Tensor mlp_logits =
         torch::from_blob(const_cast<float*>(path.data()), {model->shape().d_mlp, model->shape().vocab_size});

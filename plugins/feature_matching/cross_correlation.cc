@@ -1,5 +1,7 @@
 #include "cross_correlation.h"
 
+#include <algorithm>
+
 namespace feature_matching {
 
 CrossCorrelation::CrossCorrelation(std::int64_t a_width, std::int64_t b_width)
@@ -27,12 +29,22 @@ CrossCorrelation::Matches CrossCorrelation::best_matches() const {
   const torch::Tensor std_a = (squares_a_ / rows_ - mean_a.pow(2)).clamp_min(0).sqrt();
   const torch::Tensor std_b = (squares_b_ / rows_ - mean_b.pow(2)).clamp_min(0).sqrt();
   constexpr double kConstant = 1e-12;  // below this a column did not vary
-  const torch::Tensor covariance = cross_ / rows_ - torch::outer(mean_a, mean_b);
-  const torch::Tensor scale = torch::outer(std_a, std_b);
-  const torch::Tensor correlation =
-      torch::where(scale > kConstant, covariance / scale.clamp_min(kConstant), torch::zeros_like(scale));
-  auto [best, index] = correlation.max(1);
-  return {index, best, std_a > kConstant};
+  Matches matches{torch::empty({sum_a_.size(0)}, torch::kLong), torch::empty({sum_a_.size(0)}, torch::kDouble),
+                  std_a > kConstant};
+  // A few rows of A at a time: the whole [a_width, b_width] matrix in double,
+  // with its temporaries, would be several GiB for the largest dictionaries.
+  constexpr std::int64_t kChunk = 512;
+  for (std::int64_t start = 0; start < sum_a_.size(0); start += kChunk) {
+    const std::int64_t n = std::min(kChunk, sum_a_.size(0) - start);
+    const torch::Tensor covariance = cross_.narrow(0, start, n) / rows_ - torch::outer(mean_a.narrow(0, start, n), mean_b);
+    const torch::Tensor scale = torch::outer(std_a.narrow(0, start, n), std_b);
+    const torch::Tensor correlation =
+        torch::where(scale > kConstant, covariance / scale.clamp_min(kConstant), torch::zeros_like(scale));
+    auto [best, index] = correlation.max(1);
+    matches.index.narrow(0, start, n).copy_(index);
+    matches.correlation.narrow(0, start, n).copy_(best);
+  }
+  return matches;
 }
 
 }  // namespace feature_matching

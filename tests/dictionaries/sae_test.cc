@@ -249,4 +249,47 @@ TEST(Universality, IdenticalNeuronsMatchExactlyAndDictionariesOfTwoSeedsHaveTwin
   EXPECT_GT(twins["features"].size(), 100u);  // 128 true directions, 256 features: some never fire
 }
 
+// 128 true directions seen through 32 features: each small feature stands for
+// several directions, and the 256-feature dictionary splits it into them.
+TEST(FeatureSplitting, FeaturesOfALargerDictionaryLinkToTheSmallFeatureTheySplitFrom) {
+  TempDir dir;
+  std::string toml = experiment(dir.path(), "");
+  toml = toml.substr(0, toml.find("[[stage]]\nname = \"sae\""));
+  const std::string sae = "plugin = \"sae_topk\"\ninputs = [\"model\", \"tokens\"]\nbatch_size = 512\n"
+                          "buffer_contexts = 64\nk = 4\nsteps = 400\nlearning_rate = 0.003\n";
+  toml += "[[stage]]\nname = \"sae\"\nd_sae = 256\n" + sae + "\n"
+          "[[stage]]\nname = \"sae_small\"\nd_sae = 32\n" + sae + "\n"
+          "[[stage]]\nname = \"splitting\"\nplugin = \"feature_splitting\"\n"
+          "inputs = [\"model\", \"sae\", \"sae_small\", \"tokens\"]\ncontexts = 128\n";
+  write_tiny_corpus(dir / "corpus");
+  write_text(dir / "exp.toml", toml);
+  const auto result = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+
+  std::map<std::string, double> figure;
+  const auto report = read_json(dir / "run/stages/splitting/report.json");
+  for (const auto& f : report["figures"]) {
+    EXPECT_EQ(f["labels"]["parent_dictionary"], "sae_small");  // ordered by size, not by inputs
+    figure[f["name"].get<std::string>()] = f["value"].get<double>();
+  }
+  ASSERT_EQ(figure.size(), 6u) << report.dump();
+  EXPECT_GT(figure.at("splitting_split_parents"), 16);  // most of the 32 split
+  // A direction against a blend of about four: cosine near 0.5; against a
+  // random feature of 32 in 64 dimensions it would be near 0.1.
+  EXPECT_GT(figure.at("splitting_median_cosine"), 0.3);
+  // Two features of unrelated directions fire on unrelated tokens: near 0.
+  EXPECT_GT(figure.at("splitting_median_correlation"), 0.2);
+  EXPECT_GT(figure.at("splitting_cosine_agreement"), 0.5);
+
+  const auto splitting = read_json(dir / "run/stages/splitting/splitting.json");
+  ASSERT_EQ(splitting["links"].size(), 1u);
+  const auto& link = splitting["links"][0];
+  EXPECT_EQ(link["child_dictionary"], "sae");
+  EXPECT_EQ(static_cast<double>(link["pairs"].size()), figure.at("splitting_children"));
+  for (const auto& pair : link["pairs"]) {
+    ASSERT_LT(pair["child"].get<int>(), 256);
+    ASSERT_LT(pair["parent"].get<int>(), 32);
+  }
+}
+
 }  // namespace dictlab::testing

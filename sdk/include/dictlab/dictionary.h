@@ -1,9 +1,11 @@
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "dictlab/descriptor.h"
 #include "dictlab/plugin.h"
@@ -42,6 +44,27 @@ inline std::shared_ptr<DictionaryLearner> open_input_dictionary(RunContext& cont
   auto dictionary = std::static_pointer_cast<DictionaryLearner>(context.open_plugin(input));
   dictionary->load(input.dir, context.device());
   return dictionary;
+}
+
+// Each feature's decoder direction in MLP space, row-major [d_sae, d_in]:
+// decode(e_i) - decode(0), so that it works for any dictionary, whatever its
+// bias or scaling conventions.
+inline std::vector<float> decoder_directions(DictionaryLearner& dictionary) {
+  const auto [d_in, d_sae] = dictionary.shape();
+  std::vector<float> directions(static_cast<std::size_t>(d_sae * d_in));
+  std::vector<float> zero(static_cast<std::size_t>(d_sae), 0.0f), bias(static_cast<std::size_t>(d_in));
+  dictionary.decode(zero.data(), 1, bias.data());
+  constexpr std::int64_t kChunk = 256;  // bounds the one-hot basis to kChunk x d_sae
+  std::vector<float> basis;
+  for (std::int64_t start = 0; start < d_sae; start += kChunk) {
+    const std::int64_t n = std::min(kChunk, d_sae - start);
+    basis.assign(static_cast<std::size_t>(n * d_sae), 0.0f);
+    for (std::int64_t i = 0; i < n; ++i) basis[static_cast<std::size_t>(i * d_sae + start + i)] = 1.0f;
+    float* rows = directions.data() + start * d_in;
+    dictionary.decode(basis.data(), n, rows);
+    for (std::int64_t i = 0; i < n * d_in; ++i) rows[i] -= bias[static_cast<std::size_t>(i % d_in)];
+  }
+  return directions;
 }
 
 }  // namespace dictlab

@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-namespace baseline_labeler {
+namespace text_kinds {
 
 // What kind of text a snippet is, from its characters alone: a writing system
 // ("Arabic script"), a format ("base64-like text", "DNA sequence", "code"), or
@@ -14,4 +14,4 @@ std::string text_class(std::string_view text);
 // "Arabic", "Hebrew", "Han", "Greek", "Devanagari"...), or "" for no letters.
 std::string dominant_script(std::string_view text);
 
-}  // namespace baseline_labeler
+}  // namespace text_kinds
