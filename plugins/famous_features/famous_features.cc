@@ -73,6 +73,18 @@ Measured best_unit(const KindSums& choose, const KindSums& measure, std::int64_t
           measure.fires[kKinds][unit].item<double>() / std::max(1.0, measure.tokens[kKinds].item<double>())};
 }
 
+// Units that are mostly about this kind of text on `measure` (half their
+// activation mass or more on it) and fire on at least 1% of it, best first:
+// the features a kind of text has split into.
+std::vector<std::int64_t> specific_units(const KindSums& measure, std::int64_t kind) {
+  constexpr double kSpecific = 0.5, kSensitive = 0.01;
+  const torch::Tensor specificity = measure.specificity(kind), sensitivity = measure.sensitivity(kind);
+  const torch::Tensor chosen = ((specificity >= kSpecific) & (sensitivity >= kSensitive)).nonzero().squeeze(1);
+  const torch::Tensor order = (specificity * sensitivity).index_select(0, chosen).argsort(0, true);
+  const torch::Tensor sorted = chosen.index_select(0, order).contiguous();
+  return {sorted.data_ptr<std::int64_t>(), sorted.data_ptr<std::int64_t>() + sorted.numel()};
+}
+
 class FamousFeatures : public dictlab::Evaluator {
  public:
   dictlab::Report evaluate(dictlab::RunContext& context) override {
@@ -159,7 +171,12 @@ class FamousFeatures : public dictlab::Evaluator {
                        {"specificity", best.specificity},
                        {"sensitivity", best.sensitivity},
                        {"density", best.density}};
+        const auto specific = specific_units((*sums)[1], kind);
+        entry[std::string("specific_") + unit + "s"] = specific;
         const dictlab::MetricLabels labels = {{"kind", name}, {"unit", unit}};
+        report.figures.push_back({"famous_specific_units", static_cast<double>(specific.size()), labels,
+                                  "Units with half their activation mass or more on this kind of text, firing on "
+                                  "at least 1% of it (measured half)."});
         report.figures.push_back({"famous_specificity", best.specificity, labels,
                                   "Share of the best unit's activation mass on this kind of text (measured half)."});
         report.figures.push_back({"famous_sensitivity", best.sensitivity, labels,

@@ -74,6 +74,8 @@ TEST(FamousFeatures, TheChosenFeatureIsSpecificToItsScriptOnContextsItWasNotChos
     EXPECT_GT(share, 0.005) << kind;
     EXPECT_LE(specificity, 1.0);
     EXPECT_LE(sensitivity, 1.0);
+    ASSERT_TRUE(entry["specific_features"].is_array());
+    for (const auto& id : entry["specific_features"]) EXPECT_LT(id.get<int>(), 128);
   }
   const auto& arabic = famous["kinds"]["arabic"];
   EXPECT_GT(arabic["feature"]["specificity"].get<double>(), 3 * arabic["share_of_tokens"].get<double>());

@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Draws REPRODUCTION.md's figures from a run directory's stage outputs.
+
+    /usr/bin/python3 experiments/plots.py [RUN_DIR] [OUT_DIR]   (defaults: runs/model_a, experiments/figures)
+
+Needs Debian's python3-matplotlib. Each figure is drawn only when the stages
+it reads have finished; the script says which it skipped and why.
+"""
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+SWEEP = [512, 1024, 2048, 4096, 8192, 16384]
+FAMOUS = ["arabic", "hebrew", "dna", "base64"]
+
+
+def load(path):
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def figures(report):
+    return {(f["name"], tuple(sorted(f.get("labels", {}).items()))): f["value"] for f in report["figures"]}
+
+
+def density_histogram(run, out):
+    report = load(run / "stages/sae_a1_metrics/report.json")
+    if report is None:
+        return "sae_a1_metrics has not run"
+    # One figure per bin, labelled with the bin's upper edge.
+    bins = sorted((float(dict(labels)["log10_density_le"]), value)
+                  for (name, labels), value in figures(report).items()
+                  if name == "sae_eval_feature_density_features")
+    width = bins[1][0] - bins[0][0]
+    edges = [upper - width for upper, _ in bins]
+    counts = [count for _, count in bins]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.bar(edges, counts, width=width * 0.9, align="edge")
+    ax.set_xlabel("log10 feature density (share of tokens where the feature fires)")
+    ax.set_ylabel("features")
+    ax.set_title("A/1: feature density (262,144 held-out tokens)")
+    fig.tight_layout()
+    fig.savefig(out / "a1_feature_density.png", dpi=120)
+    return None
+
+
+def universality(run, out):
+    twins = load(run / "stages/universality/twins.json")
+    if twins is None:
+        return "universality has not run"
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    bins = [i / 40 for i in range(41)]
+    for unit, colour in [("features", "tab:blue"), ("neurons", "tab:orange")]:
+        best = [t["correlation"] for t in twins[unit]]
+        ax.hist(best, bins=bins, alpha=0.6, color=colour, density=True,
+                label=f"{unit} (median {sorted(best)[len(best) // 2]:.2f})")
+    ax.set_xlabel("best activation correlation with a unit of model B")
+    ax.set_ylabel("density")
+    ax.set_title(f"Universality: {twins['dictionary_a']} against {twins['dictionary_b']}")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "universality.png", dpi=120)
+    return None
+
+
+def famous(run, out):
+    result = load(run / "stages/famous_a1/famous.json")
+    if result is None:
+        return "famous_a1 has not run"
+    kinds = [k for k in FAMOUS if "feature" in result["kinds"].get(k, {})]
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.5), sharey=True)
+    for ax, measure in zip(axes, ["specificity", "sensitivity"]):
+        x = range(len(kinds))
+        for offset, unit, colour in [(-0.2, "feature", "tab:blue"), (0.2, "neuron", "tab:orange")]:
+            ax.bar([i + offset for i in x], [result["kinds"][k][unit][measure] for k in kinds], width=0.4,
+                   color=colour, label=f"best {unit}")
+        ax.set_xticks(list(x), kinds)
+        ax.set_title(measure)
+        ax.set_ylim(0, 1)
+    axes[0].legend()
+    fig.suptitle("A/1's famous features against the best neuron (held-out half)")
+    fig.tight_layout()
+    fig.savefig(out / "famous_features.png", dpi=120)
+    return None
+
+
+def sweep(run, out):
+    rows = []
+    for size in SWEEP:
+        report = load(run / f"stages/sae_{size}_metrics/report.json")
+        if report is not None:
+            f = {name: value for (name, labels), value in figures(report).items() if not labels}
+            rows.append((size, f))
+    if len(rows) < 2:
+        return "fewer than two sweep dictionaries measured"
+    sizes = [size for size, _ in rows]
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.3))
+    for ax, (key, title) in zip(axes, [("sae_eval_loss_recovered_ratio", "loss recovered"),
+                                       ("sae_eval_l0", "L0"),
+                                       ("sae_eval_variance_explained_ratio", "variance explained")]):
+        ax.plot(sizes, [f[key] for _, f in rows], marker="o")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("features")
+        ax.set_title(title)
+    fig.suptitle("Dictionary size sweep on model A (2000 steps each, one activation harvest)")
+    fig.tight_layout()
+    fig.savefig(out / "sweep.png", dpi=120)
+    return None
+
+
+def main():
+    run = Path(sys.argv[1] if len(sys.argv) > 1 else "runs/model_a")
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else "experiments/figures")
+    out.mkdir(parents=True, exist_ok=True)
+    for draw in [density_histogram, universality, famous, sweep]:
+        skipped = draw(run, out)
+        print(f"{draw.__name__}: " + (f"skipped, {skipped}" if skipped else "drawn"))
+
+
+if __name__ == "__main__":
+    main()
