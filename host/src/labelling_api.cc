@@ -88,7 +88,8 @@ class LabellingApi {
     return "";
   }
 
-  void install(httplib::Server& server) {
+  // `prefix`: a regular expression (httplib's routes are) matching the folder the routes are under.
+  void install(httplib::Server& server, const std::string& prefix) {
     // A malformed query parameter (count=abc) is the client's mistake: 400, saying what failed.
     server.set_exception_handler([](const httplib::Request& request, httplib::Response& response, std::exception_ptr e) {
       std::string what = "bad request";
@@ -99,10 +100,10 @@ class LabellingApi {
       }
       reply(response, 400, {{"error", "cannot handle " + request.path + ": " + what}});
     });
-    server.Get("/api/status", [this](const httplib::Request&, httplib::Response& response) {
+    server.Get(prefix + "/api/status", [this](const httplib::Request&, httplib::Response& response) {
       reply(response, 200, {{"labelling", true}, {"analysis_stage", analysis_}, {"n_features", n_features_}});
     });
-    server.Get("/api/queue", [this](const httplib::Request& request, httplib::Response& response) {
+    server.Get(prefix + "/api/queue", [this](const httplib::Request& request, httplib::Response& response) {
       const std::string author = request.get_param_value("author");
       const std::int64_t count = request.has_param("count") ? std::stoll(request.get_param_value("count")) : 20;
       const std::uint64_t seed = request.has_param("seed") ? std::stoull(request.get_param_value("seed")) : 0;
@@ -114,7 +115,7 @@ class LabellingApi {
       queue.resize(std::min<std::size_t>(queue.size(), static_cast<std::size_t>(std::max<std::int64_t>(0, count))));
       reply(response, 200, {{"features", queue}});
     });
-    server.Get("/api/labels", [this](const httplib::Request& request, httplib::Response& response) {
+    server.Get(prefix + "/api/labels", [this](const httplib::Request& request, httplib::Response& response) {
       std::optional<std::int64_t> feature;
       if (request.has_param("feature")) feature = std::stoll(request.get_param_value("feature"));
       nlohmann::json labels = nlohmann::json::array();
@@ -122,7 +123,7 @@ class LabellingApi {
         labels.push_back(to_json(label));
       reply(response, 200, {{"labels", labels}});
     });
-    server.Post("/api/labels", [this](const httplib::Request& request, httplib::Response& response) {
+    server.Post(prefix + "/api/labels", [this](const httplib::Request& request, httplib::Response& response) {
       const auto body = nlohmann::json::parse(request.body, nullptr, false);
       if (!body.is_object()) return reply(response, 400, {{"error", "the body is not a JSON object"}});
       HumanLabel label;
@@ -139,7 +140,7 @@ class LabellingApi {
       labels_.put(analysis_, label);
       reply(response, 201, {{"label", to_json(label)}});
     });
-    server.Get("/api/labels/export", [this](const httplib::Request& request, httplib::Response& response) {
+    server.Get(prefix + "/api/labels/export", [this](const httplib::Request& request, httplib::Response& response) {
       const auto labels = labels_.labels(analysis_);
       if (request.get_param_value("format") == "csv") {
         std::string csv = "feature,author,text,rubric,created_at\n";
@@ -155,7 +156,7 @@ class LabellingApi {
       response.set_header("Content-Disposition", "attachment; filename=\"human-labels." +
                                                      std::string(request.get_param_value("format") == "csv" ? "csv" : "jsonl") + "\"");
     });
-    server.Post("/api/labels/import", [this](const httplib::Request& request, httplib::Response& response) {
+    server.Post(prefix + "/api/labels/import", [this](const httplib::Request& request, httplib::Response& response) {
       std::vector<HumanLabel> labels;
       try {
         labels = request.get_header_value("Content-Type").starts_with("text/csv") ? from_csv(request.body)
@@ -222,9 +223,14 @@ class LabellingApi {
 };
 
 std::shared_ptr<LabellingApi> install_labelling_api(httplib::Server& server, const std::filesystem::path& run_dir,
-                                                    const std::string& analysis_stage) {
+                                                    const std::string& analysis_stage, const std::string& folder) {
   auto api = std::make_shared<LabellingApi>(run_dir, analysis_stage);
-  api->install(server);
+  std::string prefix;  // the folder, escaped for std::regex
+  for (char c : folder) {
+    if (std::string_view("\\^$.|?*+()[]{}").find(c) != std::string_view::npos) prefix += '\\';
+    prefix += c;
+  }
+  api->install(server, prefix);
   return api;
 }
 

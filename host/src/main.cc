@@ -76,14 +76,20 @@ int main(int argc, char** argv) {
   auto* export_command = app.add_subcommand("export", "Write the feature browser of a run as a static site");
   export_command->add_option("run_dir", site.run_dir, "Run directory")->required()->check(CLI::ExistingDirectory);
   export_command->add_option("--out", site.out, "Site folder to write (default RUN_DIR/site)");
-  export_command->add_option("--stage", site.stage, "The feature_analysis stage (needed if the run has several)");
+  auto* export_stage =
+      export_command->add_option("--stage", site.stage, "The feature_analysis stage (needed if the run has several)");
+  export_command->add_flag("--all", site.all,
+                           "Every feature_analysis stage, each into OUT/<stage>/, with OUT/index.html listing them "
+                           "(links between related features of their dictionaries then work)")
+      ->excludes(export_stage);
   export_command->add_option("--shard-size", site.shard_size, "Features per data file")->capture_default_str();
 
   std::string address = "127.0.0.1";
   int port = 8080;
   auto* serve = app.add_subcommand("serve", "Export a run's feature browser and serve it on 127.0.0.1");
   serve->add_option("run_dir", site.run_dir, "Run directory")->required()->check(CLI::ExistingDirectory);
-  serve->add_option("--stage", site.stage, "The feature_analysis stage (needed if the run has several)");
+  auto* serve_stage = serve->add_option("--stage", site.stage, "The feature_analysis stage (needed if the run has several)");
+  serve->add_flag("--all", site.all, "Every feature_analysis stage (export --all), each at /<stage>/")->excludes(serve_stage);
   serve->add_option("--port", port, "Port (0: any free one)")->capture_default_str()->check(CLI::Range(0, 65535));
   serve->add_option("--address", address, "Address to listen on (loopback unless you mean it)")
       ->capture_default_str();
@@ -92,19 +98,28 @@ int main(int argc, char** argv) {
 
   if (export_command->parsed() || serve->parsed()) {
     if (site.out.empty()) site.out = site.run_dir / "site";
-    const auto stage = find_analysis_stage(site.run_dir, site.stage);
-    if (!stage.ok()) return exit_code(stage.status());
-    site.stage = *stage;
+    std::vector<std::string> stages;
+    if (site.all) {
+      const auto found = find_analysis_stages(site.run_dir);
+      if (!found.ok()) return exit_code(found.status());
+      stages = *found;
+    } else {
+      const auto stage = find_analysis_stage(site.run_dir, site.stage);
+      if (!stage.ok()) return exit_code(stage.status());
+      site.stage = *stage;
+      stages = {*stage};
+    }
     if (site.site_assets.empty())
       std::cerr << "warning: the site is not built (no site/ next to dictlab); writing data/ only. "
                    "Build it with: npm --prefix host/site ci && npm --prefix host/site run build\n";
     if (const auto status = export_site(site); !status.ok()) return exit_code(status);
     if (export_command->parsed()) {
-      std::cout << "wrote " << site.out.string() << " (open it with: dictlab serve " << site.run_dir.string() << ")\n";
+      std::cout << "wrote " << site.out.string() << " (open it with: dictlab serve " << site.run_dir.string()
+                << (site.all ? " --all" : "") << ")\n";
       return 0;
     }
     install_stop_handlers();
-    return exit_code(serve_site(site.out, site.run_dir, site.stage, address, port, std::cout));
+    return exit_code(serve_site(site.out, site.run_dir, stages, site.all, address, port, std::cout));
   }
 
   if (plugins->parsed()) {

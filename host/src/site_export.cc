@@ -11,6 +11,7 @@
 #include "dictlab/errors.h"
 #include "dictlab/feature_store.h"
 #include "dictlab/label_store.h"
+#include "related_features.h"
 
 namespace dictlab::host {
 namespace fs = std::filesystem;
@@ -88,8 +89,61 @@ std::map<std::int64_t, nlohmann::json> collect_labels(const fs::path& run_dir, c
   return by_feature;
 }
 
+// Each dictionary stage that an analysis stage shows, and the first such
+// analysis stage (by name): where the links to its features go.
+std::map<std::string, std::string> analysis_of_dictionary(const fs::path& run_dir) {
+  std::map<std::string, std::string> sites;
+  for (const auto& stage : analysis_stages(run_dir)) {
+    auto store = FeatureStore::open(run_dir / "stages" / stage / FeatureStore::kFileName);
+    const auto dictionary = store.meta("dictionary_stage");
+    if (dictionary.is_string()) sites.emplace(dictionary.get<std::string>(), stage);
+  }
+  return sites;
+}
+
+// The relations of the analysis stage's dictionary to others (related_features.h).
+absl::StatusOr<std::map<std::int64_t, nlohmann::json>> related_of(const SiteExportOptions& options,
+                                                                  const std::string& stage,
+                                                                  const std::map<std::string, std::string>& sites) {
+  auto store = FeatureStore::open(options.run_dir / "stages" / stage / FeatureStore::kFileName);
+  const auto dictionary = store.meta("dictionary_stage");
+  if (!dictionary.is_string()) return std::map<std::int64_t, nlohmann::json>{};
+  return collect_related_features(
+      {options.run_dir, dictionary.get<std::string>(), store.meta("n_features").get<std::int64_t>(), sites});
+}
+
+std::string html_escaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// DIR/index.html of an --all export: a link to each analysis stage's site.
+void write_site_list(const fs::path& out, const SiteExportOptions& options, const std::vector<std::string>& stages) {
+  const std::string experiment = html_escaped(options.run_dir.filename().string());
+  std::string html = "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>dictlab: " + experiment +
+                     "</title></head>\n<body>\n<h1>dictlab: " + experiment + "</h1>\n<p>One feature browser per dictionary:</p>\n<ul>\n";
+  for (const auto& stage : stages) {
+    auto store = FeatureStore::open(options.run_dir / "stages" / stage / FeatureStore::kFileName);
+    const auto dictionary = store.meta("dictionary_stage"), model = store.meta("model_stage");
+    html += "<li><a href=\"" + html_escaped(stage) + "/\">" + html_escaped(stage) + "</a>: " +
+            std::to_string(store.meta("n_features").get<std::int64_t>()) + " features of dictionary " +
+            html_escaped(dictionary.is_string() ? dictionary.get<std::string>() : "?") + " (model " +
+            html_escaped(model.is_string() ? model.get<std::string>() : "?") + ")</li>\n";
+  }
+  AtomicFile::write_all(out / "index.html", html + "</ul>\n</body>\n</html>\n");
+}
+
 void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& data, const SiteExportOptions& options,
-                const std::string& stage) {
+                const std::string& stage, const std::map<std::int64_t, nlohmann::json>& related) {
   auto feature_labels = collect_labels(options.run_dir, stage);
   fs::create_directories(data / "features");
   const std::int64_t n = store.meta("n_features").get<std::int64_t>();
@@ -125,6 +179,7 @@ void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& 
     store.for_each_evidence(shard * options.shard_size, options.shard_size, [&](std::int64_t, nlohmann::json e) {
       const auto it = feature_labels.find(e["id"].get<std::int64_t>());
       e["labels"] = it == feature_labels.end() ? nlohmann::json::array() : it->second;
+      if (const auto r = related.find(e["id"].get<std::int64_t>()); r != related.end()) e["related"] = r->second;
       round_floats(e);
       features.push_back(std::move(e));
     });
@@ -168,43 +223,79 @@ fs::path default_site_assets() {
   return {};
 }
 
-absl::StatusOr<std::string> find_analysis_stage(const fs::path& run_dir, const std::string& requested) {
+absl::StatusOr<std::vector<std::string>> find_analysis_stages(const fs::path& run_dir) {
   if (!fs::is_directory(run_dir / "stages"))
     return absl::InvalidArgumentError(run_dir.string() + " is not a run directory (no stages/ in it)");
-  const auto stages = analysis_stages(run_dir);
-  if (!requested.empty()) {
-    if (std::find(stages.begin(), stages.end(), requested) == stages.end())
-      return absl::InvalidArgumentError("no finished analysis stage '" + requested + "' in " + run_dir.string());
-    return requested;
-  }
+  auto stages = analysis_stages(run_dir);
   if (stages.empty())
     return absl::FailedPreconditionError(run_dir.string() +
                                          " has no finished feature_analysis stage: add one to the experiment "
                                          "(see experiments/quickstart.toml) and run it");
-  if (stages.size() > 1) {
-    std::string names;
-    for (const auto& s : stages) names += " " + s;
-    return absl::InvalidArgumentError("several analysis stages in " + run_dir.string() + "; pick one with --stage:" +
-                                      names);
+  return stages;
+}
+
+absl::StatusOr<std::string> find_analysis_stage(const fs::path& run_dir, const std::string& requested) {
+  const auto stages = find_analysis_stages(run_dir);
+  if (!stages.ok()) {
+    if (!requested.empty() && stages.status().code() == absl::StatusCode::kFailedPrecondition)
+      return absl::InvalidArgumentError("no finished analysis stage '" + requested + "' in " + run_dir.string());
+    return stages.status();
   }
-  return stages.front();
+  if (!requested.empty()) {
+    if (std::find(stages->begin(), stages->end(), requested) == stages->end())
+      return absl::InvalidArgumentError("no finished analysis stage '" + requested + "' in " + run_dir.string());
+    return requested;
+  }
+  if (stages->size() > 1) {
+    std::string names;
+    for (const auto& s : *stages) names += " " + s;
+    return absl::InvalidArgumentError("several analysis stages in " + run_dir.string() +
+                                      "; pick one with --stage, or export them all with --all:" + names);
+  }
+  return stages->front();
 }
 
 absl::Status export_site(const SiteExportOptions& options) {
   if (options.shard_size <= 0) return absl::InvalidArgumentError("--shard-size must be positive");
-  const auto found = find_analysis_stage(options.run_dir, options.stage);
-  if (!found.ok()) return found.status();
-  const std::string stage = *found;
+  std::vector<std::string> stages;
+  if (options.all) {
+    if (!options.stage.empty()) return absl::InvalidArgumentError("--all exports every analysis stage: drop --stage");
+    auto found = find_analysis_stages(options.run_dir);
+    if (!found.ok()) return found.status();
+    stages = *found;
+  } else {
+    const auto found = find_analysis_stage(options.run_dir, options.stage);
+    if (!found.ok()) return found.status();
+    stages = {*found};
+  }
+
+  // Relations first: a malformed relation file stops the export before anything is written.
+  std::map<std::string, std::map<std::int64_t, nlohmann::json>> related;
+  try {
+    const auto sites = analysis_of_dictionary(options.run_dir);
+    for (const auto& stage : stages) {
+      auto of_stage = related_of(options, stage, sites);
+      if (!of_stage.ok()) return of_stage.status();
+      related[stage] = std::move(*of_stage);
+    }
+  } catch (const std::exception& error) {
+    return absl::InternalError(std::string("export failed: ") + error.what());
+  }
 
   const fs::path out = fs::absolute(options.out).lexically_normal();
   const fs::path temp = out.string() + ".tmp-" + std::to_string(::getpid());
   try {
     fs::remove_all(temp);
     fs::create_directories(temp);
-    if (!options.site_assets.empty()) fs::copy(options.site_assets, temp, fs::copy_options::recursive);
-    const fs::path stage_dir = options.run_dir / "stages" / stage;
-    auto store = FeatureStore::open(stage_dir / FeatureStore::kFileName);
-    write_data(store, stage_dir, temp / "data", options, stage);
+    for (const auto& stage : stages) {
+      const fs::path site = options.all ? temp / stage : temp;
+      fs::create_directories(site);
+      if (!options.site_assets.empty()) fs::copy(options.site_assets, site, fs::copy_options::recursive);
+      const fs::path stage_dir = options.run_dir / "stages" / stage;
+      auto store = FeatureStore::open(stage_dir / FeatureStore::kFileName);
+      write_data(store, stage_dir, site / "data", options, stage, related[stage]);
+    }
+    if (options.all) write_site_list(temp, options, stages);
     const fs::path old = out.string() + ".old-" + std::to_string(::getpid());
     if (fs::exists(out)) fs::rename(out, old);
     fs::rename(temp, out);

@@ -12,9 +12,12 @@
 namespace dictlab::host {
 
 absl::Status serve_site(const std::filesystem::path& site, const std::filesystem::path& run_dir,
-                        const std::string& analysis_stage, const std::string& address, int port, std::ostream& out) {
+                        const std::vector<std::string>& analysis_stages, bool per_stage_folders,
+                        const std::string& address, int port, std::ostream& out) {
   httplib::Server server;
-  const auto api = install_labelling_api(server, run_dir, analysis_stage);
+  std::vector<std::shared_ptr<LabellingApi>> apis;
+  for (const auto& stage : analysis_stages)
+    apis.push_back(install_labelling_api(server, run_dir, stage, per_stage_folders ? "/" + stage : ""));
   // A finished run's last values (every stage's, kept in RUN_DIR/metrics.prom), for
   // Prometheus to scrape, so that Grafana's dashboards show finished runs too.
   server.Get("/metrics", [run_dir](const httplib::Request&, httplib::Response& response) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 
@@ -10,8 +11,11 @@ namespace dictlab::host {
 
 // Serves a site folder (an export) on address:port until Ctrl-C or SIGTERM,
 // with the labelling API over the run's labels; port 0 picks a free one.
-// Prints the URL once it listens.
+// Prints the URL once it listens. `per_stage_folders`: the folder is an
+// `export --all` (one site per analysis stage in site/<stage>/), and each
+// stage's labelling API is under /<stage>/api/; else the one stage's is at /api/.
 absl::Status serve_site(const std::filesystem::path& site, const std::filesystem::path& run_dir,
-                        const std::string& analysis_stage, const std::string& address, int port, std::ostream& out);
+                        const std::vector<std::string>& analysis_stages, bool per_stage_folders,
+                        const std::string& address, int port, std::ostream& out);
 
 }  // namespace dictlab::host

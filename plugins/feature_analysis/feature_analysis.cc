@@ -10,6 +10,7 @@
 #include "dictlab/feature_store.h"
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
+#include "dictlab/token_windows.h"
 #include "feature_statistics.h"
 #include "layout.h"
 #include "logit_effects.h"
@@ -24,7 +25,7 @@ using feature_analysis::FeatureStatistics;
 
 dictlab::PluginDescriptor describe() {
   return {.name = "feature_analysis",
-          .version = "1.0.0",
+          .version = "1.1.0",
           .summary = "Per-feature evidence, 2-D layout and the feature store (features.sqlite) for labelers and the site.",
           .options = {
               {"tokens", OptionType::kInt, "Held-out tokens analysed (whole contexts).", std::int64_t{262144}},
@@ -103,9 +104,9 @@ class FeatureAnalysis : public dictlab::Evaluator {
       }
       const std::int64_t batch = step % batches;
       const std::int64_t first = batch * per_batch, n = std::min(per_batch, contexts - first);
-      ids.resize(static_cast<std::size_t>(n * length));
-      for (std::int64_t i = 0; i < n * length; ++i)
-        ids[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(heldout[first * length + i]);
+      // Spread over the whole split: held-out documents come grouped by source,
+      // so its first tokens alone would show one kind of text.
+      ids = dictlab::evenly_spaced_windows(heldout, first, n, contexts, length);
       const auto activations = model->mlp_activations({ids.data(), n, length});
       codes.resize(static_cast<std::size_t>(n * length * shape.features));
       dictionary->encode(activations.data(), n * length, codes.data());

@@ -2,6 +2,9 @@
 // argv[1]/site, for the site's TypeScript tests (ctest fixture "site"): real
 // C++ model, dictionary and analysis, so the browser is checked against what
 // C++ computes, and a run directory for `dictlab serve` (the labelling page).
+// Then a copy of the run, argv[1]/work/run-all, gets a second, smaller
+// dictionary with its analysis and relation stages (tiny_site_run.h), and
+// `dictlab export --all` writes its two linked sites to argv[1]/site-all.
 #include <iostream>
 
 #include "tiny_site_run.h"
@@ -16,15 +19,26 @@ int main(int argc, char** argv) {
   const auto work = out / "work";
   std::filesystem::remove_all(out);
   const auto experiment = write_tiny_site_experiment(work);
-  for (const auto& argv_ : {std::vector<std::string>{DICTLAB_BINARY, "run", experiment.string()},
-                            std::vector<std::string>{DICTLAB_BINARY, "export", (work / "run").string(), "--out",
-                                                     (out / "site").string()}}) {
+  auto run = [](const std::vector<std::string>& argv_) {
     const auto result = run_command(argv_, plugin_environment());
-    if (result.exit_code != 0) {
-      std::cerr << result.output;
-      return 1;
-    }
-  }
+    if (result.exit_code != 0) std::cerr << result.output;
+    return result.exit_code == 0;
+  };
+  if (!run({DICTLAB_BINARY, "run", experiment.string()}) ||
+      !run({DICTLAB_BINARY, "export", (work / "run").string(), "--out", (out / "site").string()}))
+    return 1;
+
+  // The same experiment with the small dictionary: its first stages are
+  // already done in the copy, so only sae_small and features_small run.
+  std::filesystem::copy(work / "run", work / "run-all", std::filesystem::copy_options::recursive);
+  std::filesystem::remove(work / "run-all/run.lock");
+  const std::string toml = read_text(experiment) + small_dictionary_stages();
+  write_text(work / "exp-all.toml", toml);
+  if (!run({DICTLAB_BINARY, "run", (work / "exp-all.toml").string(), "--run-dir", (work / "run-all").string()}))
+    return 1;
+  write_relation_stages(work / "run-all");
+  if (!run({DICTLAB_BINARY, "export", (work / "run-all").string(), "--all", "--out", (out / "site-all").string()}))
+    return 1;
   std::cout << "wrote " << out.string() << "\n";
   return 0;
 }

@@ -4,6 +4,8 @@
 #include <map>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "test_support.h"
 
 namespace dictlab::testing {
@@ -13,8 +15,32 @@ std::map<std::string, std::string> plugin_environment();
 
 // A tiny corpus under `dir`/corpus and an experiment `dir`/exp.toml that runs
 // it through tokenizer, toy model, a TopK dictionary and the feature analysis
-// into `dir`/run; `analysis_options` are appended to the analysis stage.
+// into `dir`/run; `analysis_options` are appended to the analysis stage and
+// `more_stages` (whole [[stage]] tables) after it.
 std::filesystem::path write_tiny_site_experiment(const std::filesystem::path& dir,
-                                                 const std::string& analysis_options = "");
+                                                 const std::string& analysis_options = "",
+                                                 const std::string& more_stages = "");
+
+// Two more stages for write_tiny_site_experiment's `more_stages`: a smaller
+// TopK dictionary "sae_small" (64 features) on the same model and its
+// analysis "features_small", so a run has two dictionaries to browse.
+std::string small_dictionary_stages();
+
+// Relation stages in a run that has small_dictionary_stages(), written as the
+// universality and feature_splitting evaluators leave them (their artifact and
+// a manifest.json): "universality" (twins.json, sae -> sae_b of model_b, a
+// dictionary with no analysis), "universality_ba" (sae_b -> sae), "splitting"
+// (splitting.json, sae_small -> sae), and "splitting_rerun", a stage stopped
+// mid-run (checkpoint, no manifest) whose splitting.json must be ignored.
+// The relations, by feature:
+//   sae #0: twin sae_b #11 (0.91); best match of sae_b #30 (0.7); parent sae_small #3 (0.6, cosine 0.5)
+//   sae #1: twin sae_b #12 (0.42); parent sae_small #3 (0.8, cosine 0.7)
+//   sae #2: best match of sae_b #0..#24 (correlation 0.5 + 0.01 * unit)
+//   sae #10..#34: parent sae_small #7 (correlation 0.3 + 0.01 * (child - 10), cosine 0.2)
+//   sae_small #3: children sae #1, #0; sae_small #7: children sae #10..#34
+void write_relation_stages(const std::filesystem::path& run_dir);
+
+// A finished stage's manifest.json (host/src/manifest.h) in `stage_dir`.
+void write_finished_manifest(const std::filesystem::path& stage_dir, const std::string& plugin);
 
 }  // namespace dictlab::testing

@@ -43,6 +43,7 @@ TEST(Cli, PluginsListsEveryPluginWithItsOptions) {
 TEST(Cli, EveryShippedExperimentValidates) {
   int experiments = 0;
   for (const auto& entry : std::filesystem::directory_iterator(std::string(DICTLAB_SOURCE_DIR) + "/experiments")) {
+    if (entry.path().extension() != ".toml") continue;  // the report's plots live beside the experiments
     const auto result = dictlab({"validate", entry.path().string()});
     EXPECT_EQ(result.exit_code, 0) << result.output;
     expect_contains(result, entry.path().filename().string() + ": ok,");

@@ -40,11 +40,23 @@ function inside(root, path) {
 /**
  * Serves siteDir at / and dataDir at /data/. `missing` (URL paths answered 404) and `truncate`
  * (URL path -> bytes kept) simulate a damaged export without touching the files.
+ *
+ * With `sitesDir` (a `dictlab export --all` folder: index.html and one STAGE/data/ per analysis
+ * stage) instead of dataDir: its index.html at /, and each stage's site at /STAGE/ (siteDir's
+ * files, with that stage's data at /STAGE/data/).
  */
-export function startServer({ siteDir, dataDir }) {
+export function startServer({ siteDir, dataDir, sitesDir }) {
   const site = resolve(siteDir);
-  const data = resolve(dataDir);
+  const data = dataDir ? resolve(dataDir) : null;
+  const sites = sitesDir ? resolve(sitesDir) : null;
   if (!existsSync(join(site, "index.html"))) throw new Error(`${site} has no index.html: build the site first (npx vite build)`);
+  const fileOf = (path) => {
+    if (!sites) return path.startsWith("/data/") ? inside(data, path.slice(5)) : inside(site, path);
+    if (path === "/index.html") return join(sites, "index.html");
+    const m = /^\/([^/]+)(\/.*)$/.exec(path);
+    if (!m || m[1] === "." || m[1] === ".." || !existsSync(join(sites, m[1], "data"))) return null;
+    return m[2].startsWith("/data/") ? inside(join(sites, m[1]), m[2]) : inside(site, m[2]);
+  };
   const missing = new Set();
   const truncate = new Map();
   const requests = [];
@@ -62,7 +74,7 @@ export function startServer({ siteDir, dataDir }) {
       return;
     }
     if (path.endsWith("/")) path += "index.html";
-    const file = path.startsWith("/data/") ? inside(data, path.slice(5)) : inside(site, path);
+    const file = fileOf(path);
     let stat = null;
     try {
       stat = file && !missing.has(path) ? statSync(file) : null;

@@ -191,6 +191,8 @@ test("a feature page shows examples, highlighted tokens, the histogram and logit
       const text = await page.locator(".label-list").textContent();
       check(text.includes(f.labels[0].text) && text.includes(f.labels[0].labeler), "label or labeler not shown");
     }
+    // Related features (DATA.md "related"): a section only when the export has some for it.
+    check((await page.locator("section.related").count()) === (f.related ? 1 : 0), `Related section shown: ${await page.locator("section.related").count()}, related in the shard: ${Boolean(f.related)}`);
     const intervals = page.locator(".intervals details");
     check((await intervals.count()) === (f.intervals?.length ?? 0), "interval groups missing");
     // Hovering a token shows its value.

@@ -2,6 +2,7 @@
 // Shards are fetched when something needs one of their features and kept in a small LRU cache.
 
 import { DataError, dataPath, fetchJson } from "./fetch";
+import { readRelated } from "./related";
 import type { Feature } from "./types";
 
 const KEEP_SHARDS = 48;
@@ -39,6 +40,7 @@ function normalize(f: Feature): Feature {
     intervals: Array.isArray(f.intervals) ? f.intervals : [],
     logits: f.logits && Array.isArray(f.logits.positive) ? f.logits : null,
     labels: Array.isArray(f.labels) ? f.labels : [],
+    related: readRelated(f.related),
   };
 }
 

@@ -37,6 +37,26 @@ export interface Label {
   rubric: string | null;
 }
 
+/** A feature of another dictionary related to this one (DATA.md, "related"). */
+export interface RelatedFeature {
+  dictionary: string; // its dictionary's stage
+  model: string | null; // the model stage that dictionary reads
+  feature: number;
+  correlation: number | null; // of the two features' activations on the same tokens
+  cosine: number | null; // of their decoder directions (parents and children only)
+  direction: "best_match" | "best_match_of" | null; // twins: which one was matched to which
+  href: string | null; // its page in the sibling site of its analysis stage, if exported
+  source: string | null; // the stage that found the relation
+}
+
+export interface Related {
+  twins: RelatedFeature[];
+  parents: RelatedFeature[];
+  children: RelatedFeature[];
+  more_twins: Record<string, number>; // dictionary -> matches not listed
+  more_children: Record<string, number>;
+}
+
 export interface Feature {
   id: number;
   density: number;
@@ -47,6 +67,7 @@ export interface Feature {
   intervals: Interval[];
   logits: { positive: Array<[string, number]>; negative: Array<[string, number]> } | null;
   labels: Label[];
+  related: Related | null; // absent in older exports and for features with no relation
 }
 
 // index.bin, one value per feature in each column.

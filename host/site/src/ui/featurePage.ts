@@ -1,5 +1,5 @@
-// One feature: labels, density, histogram, logit effects, top examples, interval samples,
-// and (when the export has a model) sampling with the feature pinned.
+// One feature: labels, related features of other dictionaries, density, histogram, logit effects,
+// top examples, interval samples, and (when the export has a model) sampling with the feature pinned.
 
 import type { Feature } from "../data/types";
 import type { Context } from "./context";
@@ -11,6 +11,7 @@ import { generator } from "./generate";
 import { histogramBlock } from "./histogram";
 import { liveLabelList } from "./labels";
 import { logitEffects } from "./logits";
+import { relatedFeatures } from "./relatedFeatures";
 
 /** Renders into `view`; resolves when done (data-feature-ready is then set to the id). */
 export async function showFeature(ctx: Context, view: HTMLElement, idText: string, isCurrent: () => boolean): Promise<void> {
@@ -58,6 +59,7 @@ export async function showFeature(ctx: Context, view: HTMLElement, idText: strin
     header(ctx, id, feature),
     stats(ctx, feature),
     liveLabelList(id, feature.labels),
+    relatedFeatures(feature.related),
     el(
       "div",
       { class: "two-columns" },
