@@ -1,7 +1,8 @@
 // The Grafana dashboards against a finished run: every stage of a tiny
-// pipeline (model, SAE, its metrics, analysis, labelers, label scores), its
-// figures served by `dictlab serve` and scraped by a real Prometheus; every
-// panel's query must return data.
+// pipeline (model, SAE, its metrics, analysis, labelers, label scores, and a
+// second model and dictionary for universality, famous features and
+// splitting), its figures served by `dictlab serve` and scraped by a real
+// Prometheus; every panel's query must return data.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
@@ -16,19 +17,36 @@
 namespace dictlab::testing {
 namespace {
 
+// The tiny experiment's model again with another seed, and a dictionary of it:
+// the second model the universality panels compare against.
+std::string model_b_stages(const std::string& experiment) {
+  const auto begin = experiment.find("[[stage]]\nname = \"model\"");
+  std::string model = experiment.substr(begin, experiment.find("[[stage]]", begin + 1) - begin);
+  model.replace(model.find("name = \"model\""), 14, "name = \"model_b\"\nseed = 2");
+  return "\n" + model +
+         "\n[[stage]]\nname = \"sae_b\"\nplugin = \"sae_topk\"\ninputs = [\"model_b\", \"tokens\"]\n"
+         "d_sae = 64\nk = 8\nsteps = 30\nbatch_size = 256\nbuffer_contexts = 32\n";
+}
+
 TEST(Dashboards, EveryPanelShowsAFinishedRun) {
   TempDir dir;
   // Detection answers parse; simulation answers do not (recorded as failures).
   FakeLlmServer llm([](const nlohmann::json&) { return "1, 2"; });
-  const auto file = write_tiny_site_experiment(dir.path());
-  write_text(file, read_text(file) +
+  const auto file = write_tiny_site_experiment(dir.path(), "", small_dictionary_stages());
+  write_text(file, read_text(file) + model_b_stages(read_text(file)) +
                        "\n[[stage]]\nname = \"sae_metrics\"\nplugin = \"sae_metrics\"\ninputs = [\"model\", \"tokens\", \"sae\"]\n"
                        "contexts = 8\n"
                        "\n[[stage]]\nname = \"labels_baseline\"\nplugin = \"baseline\"\ninputs = [\"features\"]\n"
                        "\n[[stage]]\nname = \"labels_human\"\nplugin = \"human\"\ninputs = [\"features\"]\n"
                        "\n[[stage]]\nname = \"scores\"\nplugin = \"label_scores\"\n"
                        "inputs = [\"model\", \"tokens\", \"sae\", \"features\", \"labels_baseline\", \"labels_human\"]\n"
-                       "endpoint = \"" + llm.endpoint() + "\"\nmodel = \"fake\"\nfeatures = 3\nmax_attempts = 1\n");
+                       "endpoint = \"" + llm.endpoint() + "\"\nmodel = \"fake\"\nfeatures = 3\nmax_attempts = 1\n"
+                       "\n[[stage]]\nname = \"universality\"\nplugin = \"universality\"\n"
+                       "inputs = [\"model\", \"sae\", \"model_b\", \"sae_b\", \"tokens\"]\ncontexts = 16\n"
+                       "\n[[stage]]\nname = \"famous\"\nplugin = \"famous_features\"\n"
+                       "inputs = [\"model\", \"sae\", \"tokens\"]\ncontexts = 32\nmin_tokens = 5\n"
+                       "\n[[stage]]\nname = \"splitting\"\nplugin = \"feature_splitting\"\n"
+                       "inputs = [\"model\", \"sae_small\", \"sae\", \"tokens\"]\ncontexts = 16\n");
   {
     std::filesystem::create_directories(dir / "run");
     LabelStore people(dir / "run/labels.sqlite");
@@ -38,7 +56,7 @@ TEST(Dashboards, EveryPanelShowsAFinishedRun) {
   const auto result = run_command({DICTLAB_BINARY, "run", file.string()}, plugin_environment());
   ASSERT_EQ(result.exit_code, 0) << result.output;
 
-  Process serve({DICTLAB_BINARY, "serve", (dir / "run").string(), "--port", "0"}, plugin_environment(),
+  Process serve({DICTLAB_BINARY, "serve", (dir / "run").string(), "--all", "--port", "0"}, plugin_environment(),
                 dir / "serve.log");
   const int serve_port = served_port(serve, std::chrono::seconds(60));
   ASSERT_NE(serve_port, 0) << serve.output();
@@ -53,7 +71,8 @@ TEST(Dashboards, EveryPanelShowsAFinishedRun) {
                        std::chrono::seconds(60)))
       << read_text(dir / "prometheus.log");
 
-  for (const char* name : {"dictlab-runs", "dictlab-training", "dictlab-dictionary", "dictlab-labels"}) {
+  for (const char* name :
+       {"dictlab-runs", "dictlab-training", "dictlab-dictionary", "dictlab-labels", "dictlab-features"}) {
     const auto dashboard = nlohmann::json::parse(
         read_text(std::string(DICTLAB_SOURCE_DIR) + "/dashboards/" + name + ".json"));
     EXPECT_EQ(dashboard["uid"], name);
