@@ -3,9 +3,10 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <limits>
 #include <numeric>
 
+#include "row_top_k.h"
+#include "single_threaded_blas.h"
 #include "vector_kernels.h"
 
 namespace sparse_autoencoder {
@@ -20,50 +21,34 @@ struct SparseCodes {
   std::vector<float> grad;
 };
 
-// The k largest entries of a row among the allowed features, as a min-heap
-// of (value, feature) in `heap`; returns how many it holds (< k when fewer
-// features are allowed).
-std::int64_t top_k_of_row(const float* row, std::int64_t width, std::int64_t k, const bool* allowed,
-                          std::pair<float, std::int32_t>* heap) {
-  const auto greater = [](const auto& a, const auto& b) { return a.first > b.first; };
-  std::int64_t size = 0;
-  // The k-th largest so far, once there are k: most entries fall below it
-  // and cost one compare.
-  float threshold = -std::numeric_limits<float>::infinity();
-  for (std::int64_t j = next_above(row, 0, width, threshold); j < width; j = next_above(row, j + 1, width, threshold)) {
-    if (allowed && !allowed[j]) continue;
-    if (size == k) std::pop_heap(heap, heap + size--, greater);
-    heap[size++] = {row[j], static_cast<std::int32_t>(j)};
-    std::push_heap(heap, heap + size, greater);
-    if (size == k) threshold = heap[0].first;
-  }
-  return size;
-}
-
-// Codes from pre-activations: all positive entries (ReLU), or the positive
-// part of the k largest among `allowed` features (TopK / AuxK). Rows are
-// scanned in parallel: first what each keeps, then packed into CSR.
-SparseCodes select_codes(const torch::Tensor& pre, std::int64_t k, const torch::Tensor& allowed) {
+// Codes from a block of pre-activations: all positive entries (ReLU), or
+// the positive part of the k largest (TopK), among the `allowed` features
+// when given (AuxK: the dead ones). Rows are scanned in parallel: first what
+// each keeps, then packed into CSR.
+SparseCodes select_codes(const torch::Tensor& pre, std::int64_t k, const std::vector<std::int32_t>* allowed) {
   const std::int64_t rows = pre.size(0), width = pre.size(1);
   const float* p = pre.data_ptr<float>();
-  const torch::Tensor allowed_flags = allowed.defined() ? allowed.to(torch::kBool).contiguous() : allowed;
-  const bool* ok = allowed_flags.defined() ? allowed_flags.data_ptr<bool>() : nullptr;
   SparseCodes codes;
   codes.row_start.assign(static_cast<std::size_t>(rows + 1), 0);
   // TopK rows keep their picks here (k slots a row) between the two passes.
-  std::vector<std::pair<float, std::int32_t>> picks(static_cast<std::size_t>(k > 0 ? rows * k : 0));
+  std::vector<Pick> picks(static_cast<std::size_t>(k > 0 ? rows * k : 0));
   at::parallel_for(0, rows, 64, [&](std::int64_t begin, std::int64_t end) {
+    TopKScratch scratch;
+    std::vector<float> gathered(allowed ? allowed->size() : 0);
     for (std::int64_t r = begin; r < end; ++r) {
       const float* row = p + r * width;
       std::int64_t kept = 0;
       if (k <= 0) {
         kept = count_positive(row, width);
       } else {
-        auto* heap = picks.data() + r * k;
-        const std::int64_t size = top_k_of_row(row, width, k, ok, heap);
+        if (allowed)
+          for (std::size_t i = 0; i < gathered.size(); ++i) gathered[i] = row[(*allowed)[i]];
+        Pick* top = picks.data() + r * k;
+        const std::int64_t size = allowed ? row_top_k(gathered.data(), static_cast<std::int64_t>(gathered.size()), k, top, scratch)
+                                          : row_top_k(row, width, k, top, scratch);
         // ReLU after TopK: non-positive picks stay zero, so drop them.
         for (std::int64_t i = 0; i < size; ++i)
-          if (heap[i].first > 0) heap[kept++] = heap[i];
+          if (top[i].first > 0) top[kept++] = {top[i].first, allowed ? (*allowed)[top[i].second] : top[i].second};
       }
       codes.row_start[static_cast<std::size_t>(r + 1)] = kept;
     }
@@ -174,6 +159,35 @@ FeatureEntries by_feature(const std::vector<Term>& terms, std::int64_t d_sae, st
   return e;
 }
 
+// The features whose flag is set, in order.
+std::vector<std::int32_t> features_in(const torch::Tensor& flags) {
+  const torch::Tensor f = flags.to(torch::kBool).contiguous();
+  const bool* on = f.data_ptr<bool>();
+  std::vector<std::int32_t> features;
+  for (std::int64_t j = 0; j < f.numel(); ++j)
+    if (on[j]) features.push_back(static_cast<std::int32_t>(j));
+  return features;
+}
+
+// `block`'s rows after `codes`' rows.
+void append(SparseCodes& codes, const SparseCodes& block) {
+  if (codes.row_start.empty()) codes.row_start.push_back(0);
+  const std::int64_t offset = codes.row_start.back();
+  for (auto it = block.row_start.begin() + 1; it != block.row_start.end(); ++it) codes.row_start.push_back(*it + offset);
+  codes.feature.insert(codes.feature.end(), block.feature.begin(), block.feature.end());
+  codes.value.insert(codes.value.end(), block.value.begin(), block.value.end());
+  codes.grad.insert(codes.grad.end(), block.grad.begin(), block.grad.end());
+}
+
+// Rows encoded at a time: a block's pre-activations take about 8 MiB, so
+// they are still in the last-level cache when their codes are picked, but
+// never fewer than 256 rows, below which the GEMM streams W_enc too often.
+std::int64_t encoder_block_rows(const SparseStepWorkspace& workspace, std::int64_t rows, std::int64_t d_sae) {
+  const std::int64_t automatic = std::max<std::int64_t>(256, (std::int64_t{8} << 20) / (4 * d_sae));
+  return std::clamp<std::int64_t>(workspace.encoder_block_rows > 0 ? workspace.encoder_block_rows : automatic, 1,
+                                  std::max<std::int64_t>(rows, 1));
+}
+
 }  // namespace
 
 StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x_in, double l1_coefficient,
@@ -186,13 +200,46 @@ StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x_in, double l
   const bool topk = sae.config.architecture == "topk";
   const torch::Tensor x = x_in.contiguous();
   const torch::Tensor centered = (x - sae.b_dec).contiguous();
-  const torch::Tensor& pre = torch::addmm_out(sized(buffers.pre, {rows, d_sae}), sae.b_enc, centered, sae.W_enc);
+  const std::vector<std::int32_t> dead_features = topk && dead.defined() ? features_in(dead) : std::vector<std::int32_t>{};
+  const std::int64_t aux_count = std::min<std::int64_t>(aux_k, static_cast<std::int64_t>(dead_features.size()));
+
+  // Encode a block of rows at a time and pick its codes while its
+  // pre-activations are in cache: [block, d_sae] floats a thread instead of
+  // [batch, d_sae] (2 GiB for a batch of 4096 and 131072 features).
+  const std::int64_t block = encoder_block_rows(buffers, rows, d_sae);
+  const std::int64_t blocks = (rows + block - 1) / block;
+  std::vector<SparseCodes> main_blocks(static_cast<std::size_t>(blocks)), aux_blocks(main_blocks.size());
+  const auto encode_block = [&](std::int64_t b, const torch::Tensor& pre_buffer) {
+    torch::NoGradGuard no_grad_here;  // grad mode is per thread
+    const std::int64_t first = b * block, n = std::min(block, rows - first);
+    torch::Tensor pre = pre_buffer.narrow(0, 0, n);
+    torch::addmm_out(pre, sae.b_enc, centered.narrow(0, first, n), sae.W_enc);
+    main_blocks[static_cast<std::size_t>(b)] = select_codes(pre, topk ? sae.config.k : 0, nullptr);
+    if (aux_count > 0) aux_blocks[static_cast<std::size_t>(b)] = select_codes(pre, aux_count, &dead_features);
+  };
+  const SingleThreadedBlas blas;
+  if (blas.active()) {
+    // One single-threaded GEMM per thread: no hand-over between OpenBLAS's
+    // threads and OpenMP's after each block.
+    torch::Tensor& pre = sized(buffers.pre, {at::get_num_threads() * block, d_sae});
+    at::parallel_for(0, blocks, 1, [&](std::int64_t begin, std::int64_t end) {
+      const torch::Tensor mine = pre.narrow(0, at::get_thread_num() * block, block);
+      for (std::int64_t b = begin; b < end; ++b) encode_block(b, mine);
+    });
+  } else {
+    const torch::Tensor& pre = sized(buffers.pre, {block, d_sae});
+    for (std::int64_t b = 0; b < blocks; ++b) encode_block(b, pre);
+  }
+  SparseCodes main, aux;
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    append(main, main_blocks[static_cast<std::size_t>(b)]);
+    if (aux_count > 0) append(aux, aux_blocks[static_cast<std::size_t>(b)]);
+  }
   const torch::Tensor w_dec = sae.W_dec.contiguous();
   const float* wd = w_dec.data_ptr<float>();
   const double element_count = static_cast<double>(rows * d);
 
   // The main term: x̂ − x = −centered + Σ codes · W_dec rows.
-  SparseCodes main = select_codes(pre, topk ? sae.config.k : 0, {});
   const torch::Tensor error = centered.neg();
   const float scale = static_cast<float>(2.0 / element_count);
   const float l1_grad = topk ? 0.0f : static_cast<float>(l1_coefficient / static_cast<double>(rows));
@@ -205,16 +252,13 @@ StepLoss sparse_loss_and_gradients(Sae& sae, const torch::Tensor& x_in, double l
   if (!topk) result.loss += l1_coefficient * std::accumulate(main.value.begin(), main.value.end(), 0.0) / static_cast<double>(rows);
 
   std::vector<Term> terms = {{&main, error.data_ptr<float>(), scale}};
-  SparseCodes aux;
   torch::Tensor aux_error;
-  const std::int64_t dead_count = topk && dead.defined() ? dead.sum().item<std::int64_t>() : 0;
-  if (dead_count > 0) {
+  if (aux_count > 0) {
     // AuxK: the dead latents reconstruct the residual x − x̂ = −error, a fixed
     // target, so their error is aux decode + error; normalised by the mean
     // squared residual norm.
     const double denominator = std::max(1e-8, squared_error / static_cast<double>(rows));
     const float aux_scale = static_cast<float>(2.0 * aux_coefficient / (static_cast<double>(rows) * denominator));
-    aux = select_codes(pre, std::min(aux_k, dead_count), dead);
     aux_error = torch::empty({rows, d});
     const double aux_squared =
         decode_errors(aux, wd, error.data_ptr<float>(), aux_error.data_ptr<float>(), d, rows, aux_scale, 0.0f);

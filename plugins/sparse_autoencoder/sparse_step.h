@@ -17,8 +17,10 @@ struct StepLoss {
 // pre-activation matrix each step costs more in page faults than the sparse
 // work after the GEMM.
 struct SparseStepWorkspace {
-  torch::Tensor pre;           // [batch, d_sae]
+  torch::Tensor pre;           // [encoder block rows, d_sae]
   torch::Tensor w_enc_grad_t;  // [d_sae, d_in]
+  // Rows encoded at a time; 0 chooses from d_sae (see sparse_step.cc).
+  std::int64_t encoder_block_rows = 0;
 };
 
 // The loss of one batch and the gradients of every SAE parameter (written to

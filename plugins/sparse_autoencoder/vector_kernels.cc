@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <algorithm>
+#include <limits>
 
 // The helpers below pass 32-byte vectors by value; they are inlined into each
 // clone, so the baseline ABI GCC warns about never applies.
@@ -61,17 +63,25 @@ DICTLAB_VECTOR_KERNEL std::int64_t count_positive(const float* x, std::int64_t n
   return count;
 }
 
-DICTLAB_VECTOR_KERNEL std::int64_t next_above(const float* x, std::int64_t from, std::int64_t n, float threshold) {
-  typedef long long Longs4 __attribute__((vector_size(32)));
-  const Floats8 bound = threshold - Floats8{};
-  std::int64_t i = from;
-  for (; i + 8 <= n; i += 8) {
-    const Longs4 above = reinterpret_cast<Longs4>(load(x + i) > bound);
-    if (above[0] | above[1] | above[2] | above[3]) break;
+DICTLAB_VECTOR_KERNEL void group_maxima(const float* x, std::int64_t n, std::int64_t group, float* out) {
+  constexpr float lowest = -std::numeric_limits<float>::infinity();
+  std::int64_t g = 0, i = 0;
+  if (group % 8 == 0)
+    for (; i + group <= n; i += group, ++g) {
+      Floats8 m = lowest - Floats8{};
+      for (std::int64_t j = 0; j < group; j += 8) {
+        const Floats8 v = load(x + i + j);
+        m = v > m ? v : m;
+      }
+      float best = lowest;
+      for (int lane = 0; lane < 8; ++lane) best = m[lane] > best ? m[lane] : best;
+      out[g] = best;
+    }
+  for (; i < n; i += group, ++g) {
+    float best = lowest;
+    for (std::int64_t j = i; j < std::min(n, i + group); ++j) best = x[j] > best ? x[j] : best;
+    out[g] = best;
   }
-  for (; i < n; ++i)
-    if (x[i] > threshold) return i;
-  return n;
 }
 
 DICTLAB_VECTOR_KERNEL void adam_update(float* w, const float* g, float* m, float* v, std::int64_t n,

@@ -10,8 +10,9 @@ namespace sparse_autoencoder {
 float dot(const float* a, const float* b, std::int64_t n);
 void axpy(float alpha, const float* x, float* y, std::int64_t n);  // y += alpha·x
 std::int64_t count_positive(const float* x, std::int64_t n);
-// The first i in [from, n) with x[i] > threshold, or n.
-std::int64_t next_above(const float* x, std::int64_t from, std::int64_t n, float threshold);
+// out[g] = the largest of x[g·group, min(n, (g+1)·group)), NaN counting as
+// −∞ (so that no NaN ever reaches a comparison-based selection).
+void group_maxima(const float* x, std::int64_t n, std::int64_t group, float* out);
 
 // Adam's update of n parameters in one pass (LibTorch's takes about ten):
 // m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; w ← w − step_size·m / (√v·c + ε).

@@ -6,8 +6,9 @@
 //   sae_bench memory [FEATURES]     peak resident memory of sparse steps
 //   sae_bench crossover             L1 step times of both paths as L0 grows:
 //                                   where the trainer should switch
-// Times are medians over the repeats; the GEMM is timed between the steps it
-// bounds, so that a busy machine slows both alike.
+//   sae_bench profile [ARCH] [STEPS] only sparse steps (standard or topk), to
+//                                   run under perf
+// Times are medians over the repeats.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -68,9 +69,12 @@ void throughput(int repeats) {
   // Activations shaped like an MLP's after a ReLU: sparse-ish and non-negative.
   const torch::Tensor x = torch::relu(torch::randn({batch, d_in}) - 0.5);
   const torch::Tensor weights = torch::randn({d_in, d_sae}), bias = torch::zeros({d_sae});
+  // The bound: the encoder's product on all cores, into memory already
+  // mapped (a fresh [batch, d_sae] output would add its page faults).
+  torch::Tensor pre = torch::empty({batch, d_sae});
   auto gemm = [&] {
     torch::NoGradGuard no_grad;
-    torch::Tensor pre = torch::addmm(bias, x, weights);
+    torch::addmm_out(pre, bias, x, weights);
   };
   for (const std::string architecture : {"standard", "topk"}) {
     const char* name = architecture == "topk" ? "TopK k=32" : "L1";
@@ -78,10 +82,15 @@ void throughput(int repeats) {
       Sae sae = trained_looking_sae(architecture, d_in, d_sae);
       sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(4e-4));
       train_step(sae, optimizer, x, sparse, 5e-3);  // warm up
+      // Steps back to back, as training runs them, then GEMMs back to back;
+      // twice, so that a machine that gets busier slows both alike. Not one
+      // of each in turn: OpenBLAS's threads spin for about 0.1 s after each
+      // GEMM, which would slow the step after it as training never is.
       std::vector<double> steps, gemms;
-      for (int i = 0; i < repeats; ++i) {
-        steps.push_back(seconds_of([&] { train_step(sae, optimizer, x, sparse, 5e-3); }));
-        gemms.push_back(seconds_of(gemm));
+      for (int round = 0; round < 2; ++round) {
+        for (int i = 0; i < (repeats + 1) / 2; ++i)
+          steps.push_back(seconds_of([&] { train_step(sae, optimizer, x, sparse, 5e-3); }));
+        for (int i = 0; i < (repeats + 1) / 2; ++i) gemms.push_back(seconds_of(gemm));
       }
       double l0 = 0;
       {
@@ -171,6 +180,18 @@ void memory(std::int64_t d_sae) {
               static_cast<double>(usage.ru_maxrss) / (1024.0 * 1024.0), median(times));
 }
 
+void profile(const std::string& architecture, int steps) {
+  const std::int64_t d_in = 512, d_sae = 4096, batch = 4096;
+  torch::manual_seed(0);
+  const torch::Tensor x = torch::relu(torch::randn({batch, d_in}) - 0.5);
+  Sae sae = trained_looking_sae(architecture, d_in, d_sae);
+  sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(4e-4));
+  std::vector<double> times;
+  for (int i = 0; i < steps; ++i) times.push_back(seconds_of([&] { train_step(sae, optimizer, x, true, 5e-3); }));
+  std::printf("{\"what\": \"sparse kernels step, %s\", \"seconds_per_step\": %.4f}\n", architecture.c_str(),
+              median(times));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -181,8 +202,9 @@ int main(int argc, char** argv) {
   else if (mode == "quality") quality(argument > 0 ? static_cast<int>(argument) : 400);
   else if (mode == "memory") memory(argument > 0 ? argument : 131072);
   else if (mode == "crossover") crossover();
+  else if (mode == "profile") profile(argc > 2 ? argv[2] : "topk", argc > 3 ? std::atoi(argv[3]) : 30);
   else {
-    std::fprintf(stderr, "usage: sae_bench [throughput [REPEATS] | quality [STEPS] | memory [FEATURES] | crossover]\n");
+    std::fprintf(stderr, "usage: sae_bench [throughput [REPEATS] | quality [STEPS] | memory [FEATURES] | crossover | profile [ARCH] [STEPS]]\n");
     return 2;
   }
 }

@@ -25,7 +25,9 @@ std::map<std::string, torch::Tensor> gradients(const Sae& sae) {
           {"W_dec", sae.W_dec.grad().clone()}, {"b_dec", sae.b_dec.grad().clone()}};
 }
 
-void expect_same_step(const std::string& architecture, const torch::Tensor& dead) {
+// `block_rows` > 0 encodes that many rows at a time (the last block shorter),
+// each block on whichever thread takes it.
+void expect_same_step(const std::string& architecture, const torch::Tensor& dead, std::int64_t block_rows = 0) {
   Sae sae = random_sae(architecture);
   const torch::Tensor x = torch::randn({200, 48});
   TrainerOptions options;
@@ -36,8 +38,10 @@ void expect_same_step(const std::string& architecture, const torch::Tensor& dead
   sae.project_decoder_gradient();  // the sparse step returns it projected
   const auto expected = gradients(sae);
   for (auto& p : sae.parameters()) p.mutable_grad() = torch::Tensor();
+  SparseStepWorkspace workspace;
+  workspace.encoder_block_rows = block_rows;
   const StepLoss sparse = sparse_loss_and_gradients(sae, x, options.l1_coefficient, dead, options.aux_k,
-                                                    options.aux_coefficient);
+                                                    options.aux_coefficient, &workspace);
   const auto actual = gradients(sae);
 
   EXPECT_NEAR(sparse.loss, dense.loss, 1e-5 * std::abs(dense.loss));
@@ -64,6 +68,14 @@ TEST(SparseStep, TopKWithAuxKOverDeadLatentsEqualsDenseAutograd) {
   torch::Tensor dead = torch::zeros({320}, torch::kBool);
   dead.narrow(0, 100, 120).fill_(true);
   expect_same_step("topk", dead);
+}
+
+TEST(SparseStep, EncodingInBlocksOnTwoThreadsEqualsDenseAutograd) {
+  torch::set_num_threads(2);
+  torch::Tensor dead = torch::zeros({320}, torch::kBool);
+  dead.narrow(0, 40, 200).fill_(true);
+  expect_same_step("standard", {}, 48);  // 200 rows: blocks of 48, 48, 48, 48 and 8
+  expect_same_step("topk", dead, 48);
 }
 
 TEST(SparseStep, AReusedWorkspaceAndGradientsGiveTheSameStep) {
