@@ -162,6 +162,9 @@ export async function openPage(browser, { allowedFailures = [], viewport = { wid
     const url = new URL(request.url());
     if (url.hostname !== "127.0.0.1") return; // already recorded as external
     if (allowed(request.url())) return;
+    // A fetch still in flight when the page navigates away (a prefetch of the
+    // next feature, say) is cancelled by the browser: not a failure of the site.
+    if (request.failure()?.errorText === "net::ERR_ABORTED") return;
     problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
   });
   return {
