@@ -87,10 +87,10 @@ void throughput(int repeats) {
       // of each in turn: OpenBLAS's threads spin for about 0.1 s after each
       // GEMM, which would slow the step after it as training never is.
       std::vector<double> steps, gemms;
-      for (int round = 0; round < 2; ++round) {
-        for (int i = 0; i < (repeats + 1) / 2; ++i)
+      for (const int count : {repeats / 2, repeats - repeats / 2}) {
+        for (int i = 0; i < count; ++i)
           steps.push_back(seconds_of([&] { train_step(sae, optimizer, x, sparse, 5e-3); }));
-        for (int i = 0; i < (repeats + 1) / 2; ++i) gemms.push_back(seconds_of(gemm));
+        for (int i = 0; i < count; ++i) gemms.push_back(seconds_of(gemm));
       }
       double l0 = 0;
       {
