@@ -112,11 +112,87 @@ def sweep(run, out):
     return None
 
 
+def famous_by_size(run, out):
+    found = [(size, load(run / f"stages/famous_{size}/famous.json")) for size in SWEEP]
+    found = [(size, result) for size, result in found if result is not None]
+    if len(found) < 2:
+        return "fewer than two famous_N stages have run"
+    sizes = [size for size, _ in found]
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+    for kind in FAMOUS:
+        axes[0].plot(sizes, [len(r["kinds"].get(kind, {}).get("specific_features", [])) for _, r in found],
+                     marker="o", label=kind)
+        axes[1].plot(sizes, [r["kinds"].get(kind, {}).get("feature", {}).get("specificity", float("nan"))
+                             for _, r in found], marker="o", label=kind)
+    axes[0].set_title("features specific to the kind")
+    axes[1].set_title("specificity of the best feature")
+    axes[1].set_ylim(0, 1)
+    for ax in axes:
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("features in the dictionary")
+    axes[0].legend()
+    fig.suptitle("Feature splitting: the famous kinds of text across dictionary sizes")
+    fig.tight_layout()
+    fig.savefig(out / "famous_by_size.png", dpi=120)
+    return None
+
+
+def family(splitting, root_stage, root):
+    """Levels of the family tree under feature `root` of `root_stage`: [(stage, [(feature, parent, corr)])]."""
+    levels, members = [], {root}
+    for link in splitting["links"]:
+        if not levels and link["parent_dictionary"] != root_stage:
+            continue
+        if not levels:
+            levels.append((root_stage, [(root, None, 1.0)]))
+        children = [(p["child"], p["parent"], p["correlation"]) for p in link["pairs"] if p["parent"] in members]
+        levels.append((link["child_dictionary"], children))
+        members = {child for child, _, _ in children}
+    return levels
+
+
+def splitting_tree(run, out):
+    splitting = load(run / "stages/splitting/splitting.json")
+    smallest = load(run / f"stages/famous_{SWEEP[0]}/famous.json")
+    if splitting is None or smallest is None:
+        return f"splitting or famous_{SWEEP[0]} has not run"
+    kinds = [k for k in FAMOUS if "feature" in smallest["kinds"].get(k, {})]
+    fig, axes = plt.subplots(1, len(kinds), figsize=(3.2 * len(kinds), 4.2))
+    for ax, kind in zip(axes, kinds):
+        root_stage = splitting["dictionaries"][0]["stage"]
+        levels = family(splitting, root_stage, smallest["kinds"][kind]["feature"]["id"])
+        position = {}
+        for depth, (stage, members) in enumerate(levels):
+            size = stage.removeprefix("sae_")
+            specific = set(load(run / f"stages/famous_{size}/famous.json")["kinds"][kind]["specific_features"]) \
+                if (run / f"stages/famous_{size}/famous.json").is_file() else set()
+            members = sorted(members, key=lambda m: (position.get((depth - 1, m[1]), 0), m[0]))
+            ax.text(1.0, depth, f" {len(members)}", fontsize=8, va="center")
+            for i, (feature, parent, correlation) in enumerate(members):
+                x = (i + 0.5) / len(members)
+                position[(depth, feature)] = x
+                if parent is not None:
+                    ax.plot([position[(depth - 1, parent)], x], [depth - 1, depth], color="grey",
+                            linewidth=0.3 + 1.5 * max(correlation, 0), alpha=0.6)
+                ax.plot(x, depth, "o", markersize=4,
+                        color="tab:blue" if feature in specific else "tab:orange")
+        ax.set_title(f"{kind} (feature {levels[0][1][0][0]} of {levels[0][0]})", fontsize=9)
+        ax.set_xticks([])
+        ax.set_xlim(0, 1.12)
+        ax.set_yticks(range(len(levels)), [stage.removeprefix("sae_") for stage, _ in levels], fontsize=8)
+        ax.invert_yaxis()
+    fig.suptitle("Feature splitting: descendants of the smallest dictionary's famous features "
+                 "(blue: specific to the kind)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out / "splitting_trees.png", dpi=120)
+    return None
+
+
 def main():
     run = Path(sys.argv[1] if len(sys.argv) > 1 else "runs/model_a")
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "experiments/figures")
     out.mkdir(parents=True, exist_ok=True)
-    for draw in [density_histogram, universality, famous, sweep]:
+    for draw in [density_histogram, universality, famous, sweep, famous_by_size, splitting_tree]:
         skipped = draw(run, out)
         print(f"{draw.__name__}: " + (f"skipped, {skipped}" if skipped else "drawn"))
 

@@ -26,6 +26,10 @@ std::vector<dictlab::OptionSpec> common_options() {
       {"log_interval", OptionType::kInt, "Steps between log lines and metric updates.", std::int64_t{100}},
       {"sparse_kernels", OptionType::kBool,
        "Compute everything after the encoder over active features only (false: dense autograd).", true},
+      {"fit_encoder_init", OptionType::kBool,
+       "Start the encoder as the decoder's transpose scaled so the first reconstruction fits a sample best "
+       "(false: the transpose as it is, which overshoots by about d_sae / (2 d_in)).",
+       false},
   };
 }
 
@@ -43,6 +47,7 @@ TrainerOptions common_trainer_options(const dictlab::Options& o) {
   t.checkpoint_interval = o.get_int("checkpoint_interval");
   t.log_interval = o.get_int("log_interval");
   t.sparse_kernels = o.get_bool("sparse_kernels");
+  t.fit_encoder_init = o.get_bool("fit_encoder_init");
   return t;
 }
 

@@ -22,7 +22,8 @@ constexpr double kSparseL0Share = 0.25;
 
 // Kaiming-uniform rows, normalised; the encoder starts as the decoder's
 // transpose (Gao et al.), which also helps the L1 recipe start well.
-void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& options, std::uint64_t seed) {
+void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& options, std::uint64_t seed,
+                dictlab::Logger& log) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(seed);
   const double bound = std::sqrt(6.0 / static_cast<double>(sae.config.d_in));
@@ -36,6 +37,20 @@ void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& option
           ? std::sqrt(static_cast<double>(sae.config.d_in) / sample.pow(2).sum(1).mean().item<double>())
           : 1.0;
   sae.b_dec.copy_(geometric_median(sample * sae.config.activation_scale));
+  if (options.fit_encoder_init) {
+    // With unit decoder rows, the transpose alone reconstructs x about
+    // d_sae / (2 d_in) times too long (half the features fire), so a wide
+    // dictionary spends its first hundreds of steps, dense and slow, undoing
+    // that. The reconstruction is linear in the encoder's scale (ReLU and
+    // TopK are positively homogeneous, b_enc = 0): the least-squares scale
+    // makes the first one fit the sample best.
+    const torch::Tensor centered = sample * sae.config.activation_scale - sae.b_dec;
+    const torch::Tensor reconstruction = torch::mm(sae.activate(torch::mm(centered, sae.W_enc)), sae.W_dec);
+    const double fit = (reconstruction * centered).sum().item<double>() /
+                       std::max(reconstruction.pow(2).sum().item<double>(), 1e-30);
+    sae.W_enc.mul_(fit);
+    log.info("encoder initialised as the decoder's transpose times " + std::to_string(fit));
+  }
 }
 
 }  // namespace
@@ -72,7 +87,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
   if (source.d_in() != sae.config.d_in)
     throw dictlab::PluginError("the model's MLP has " + std::to_string(source.d_in()) +
                                " neurons, the dictionary expects d_in = " + std::to_string(sae.config.d_in));
-  initialize(sae, source, options, context.seed());
+  initialize(sae, source, options, context.seed(), context.log());
   FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(options.learning_rate));
   torch::Tensor last_fired = torch::zeros({sae.config.d_sae}, torch::kLong);
   torch::Tensor scale = torch::full({1}, sae.config.activation_scale, torch::kDouble);

@@ -25,6 +25,7 @@ struct TrainerOptions {
   std::int64_t init_rows = 8192;          // activations for the scale, the geometric median, resampling
   bool normalize_activations = true;
   bool sparse_kernels = true;             // false: plain autograd (the reference)
+  bool fit_encoder_init = false;          // scale the initial encoder so the first reconstruction fits
 };
 
 struct TrainingSummary {
