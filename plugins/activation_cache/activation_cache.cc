@@ -70,9 +70,7 @@ class ActivationCache : public dictlab::Evaluator {
       throw OptionError("shard_activations", "must be a positive multiple of the model's context length (" +
                                                  std::to_string(shape.context_length) + ")");
     const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
-    const dictlab::TokenShard tokens(tokens_stage.dir / "tokens.train.bin",
-                                     dictlab::TokenSetInfo::read(tokens_stage.dir).dtype);
-    if (tokens.size() <= shape.context_length) throw dictlab::PluginError("the token shard is shorter than one context");
+    const dictlab::TokenShard tokens(tokens_stage.dir, "train", shape.context_length);
 
     ActivationCacheInfo info;
     info.d_in = shape.d_mlp;

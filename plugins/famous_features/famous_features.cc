@@ -102,10 +102,8 @@ class FamousFeatures : public dictlab::Evaluator {
                         std::to_string(dictionary->shape().d_in) + " but the model has " +
                         std::to_string(shape.d_mlp) + " neurons");
     const auto& tokens_stage = context.input(PluginKind::kTokenizer);
-    const dictlab::TokenShard shard(tokens_stage.dir / ("tokens." + split + ".bin"),
-                                    dictlab::TokenSetInfo::read(tokens_stage.dir).dtype);
     const std::int64_t length = shape.context_length;
-    if (shard.size() <= length) throw PluginError("the " + split + " split is shorter than one context");
+    const dictlab::TokenShard shard(tokens_stage.dir, split, length);
 
     std::vector<std::string> token_bytes;  // each id's bytes, possibly part of a character
     for (std::int32_t id = 0; id < shape.vocab_size; ++id) token_bytes.push_back(model->decode({id}));

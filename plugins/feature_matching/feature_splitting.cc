@@ -88,10 +88,8 @@ class FeatureSplitting : public dictlab::Evaluator {
     const auto shape = model->shape();
     auto dictionaries = open_dictionaries(context, shape.d_mlp);
     const auto& tokens_stage = context.input(PluginKind::kTokenizer);
-    const dictlab::TokenShard heldout(tokens_stage.dir / "tokens.heldout.bin",
-                                      dictlab::TokenSetInfo::read(tokens_stage.dir).dtype);
     const std::int64_t length = shape.context_length;
-    if (heldout.size() <= length) throw PluginError("the held-out split is shorter than one context");
+    const dictlab::TokenShard heldout(tokens_stage.dir, "heldout", length);
 
     // pairs[i]: children of dictionary i + 1 against parents in dictionary i.
     std::vector<CrossCorrelation> pairs;

@@ -95,10 +95,8 @@ class Universality : public dictlab::Evaluator {
                           " but model '" + models[i]->stage + "' has " + std::to_string(model.d_mlp) + " neurons");
     }
     const auto& tokens_stage = context.input(PluginKind::kTokenizer);
-    const dictlab::TokenShard heldout(tokens_stage.dir / "tokens.heldout.bin",
-                                      dictlab::TokenSetInfo::read(tokens_stage.dir).dtype);
     const std::int64_t length = std::min(shape_a.context_length, shape_b.context_length);
-    if (heldout.size() <= length) throw PluginError("the held-out split is shorter than one context");
+    const dictlab::TokenShard heldout(tokens_stage.dir, "heldout", length);
 
     const std::int64_t d_sae_a = dictionary_a->shape().d_sae, d_sae_b = dictionary_b->shape().d_sae;
     CrossCorrelation neurons(shape_a.d_mlp, shape_b.d_mlp), features(d_sae_a, d_sae_b);

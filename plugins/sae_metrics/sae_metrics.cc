@@ -39,14 +39,12 @@ class SaeMetrics : public dictlab::Evaluator {
     const auto model = dictlab::open_input_model(context);
     const auto dictionary = dictlab::open_input_dictionary(context);
     const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
-    const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);
-    const dictlab::TokenShard heldout(tokens_stage.dir / "tokens.heldout.bin", info.dtype);
     const auto shape = dictionary->shape();
     const std::int64_t length = model->shape().context_length;
     if (model->shape().d_mlp != shape.d_in)
       throw dictlab::PluginError("the model's MLP has " + std::to_string(model->shape().d_mlp) +
                                  " neurons but the dictionary was trained on d_in = " + std::to_string(shape.d_in));
-    if (heldout.size() <= length) throw dictlab::PluginError("the held-out split is shorter than one context");
+    const dictlab::TokenShard heldout(tokens_stage.dir, "heldout", length);
 
     std::vector<double> fired(static_cast<std::size_t>(shape.d_sae), 0.0);
     std::vector<double> sum(static_cast<std::size_t>(shape.d_in), 0.0);

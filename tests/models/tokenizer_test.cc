@@ -59,6 +59,17 @@ TEST_F(Tokenizer, WritesShardsWhoseSizesMatchTokensJson) {
   EXPECT_EQ(train[train.size() - 1], static_cast<std::uint32_t>(info.document_separator));
 }
 
+TEST_F(Tokenizer, ASplitOpensByNameAndOneTooShortForAContextIsRefusedSayingWhy) {
+  const TokenShard heldout(stage(), "heldout", 8);
+  EXPECT_EQ(heldout.size(), TokenShard(stage() / "tokens.heldout.bin", "uint16").size());
+  try {
+    const TokenShard too_short(stage(), "heldout", heldout.size());
+    FAIL() << "a split of " << heldout.size() << " tokens holds no context of as many";
+  } catch (const PluginError& error) {
+    EXPECT_NE(std::string(error.what()).find("heldout split in " + stage().string()), std::string::npos) << error.what();
+  }
+}
+
 TEST_F(Tokenizer, RoundTripsTextInEveryScriptExactly) {
   const auto tokenizer = BpeTokenizer::from_file(stage() / "tokenizer.json");
   for (const auto& text : kEveryScript) {

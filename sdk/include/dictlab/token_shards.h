@@ -63,6 +63,14 @@ class TokenShard {
       if (data_ == MAP_FAILED) throw PluginError("cannot map " + file.string());
     }
   }
+  // One split ("train" or "heldout") of a tokenizer stage's folder, refused
+  // unless it holds a whole context and the token after it.
+  TokenShard(const std::filesystem::path& tokens_dir, const std::string& split, std::int64_t context_length)
+      : TokenShard(tokens_dir / ("tokens." + split + ".bin"), TokenSetInfo::read(tokens_dir).dtype) {
+    if (size() <= context_length)
+      throw PluginError("the " + split + " split in " + tokens_dir.string() + " has " + std::to_string(size()) +
+                        " tokens, too few for one context of " + std::to_string(context_length));
+  }
   TokenShard(const TokenShard&) = delete;
   TokenShard& operator=(const TokenShard&) = delete;
   ~TokenShard() {
