@@ -18,26 +18,12 @@ nlohmann::json read_json(const std::filesystem::path& file) {
 }
 
 // One tiny run (model, TopK dictionary, analysis) shared by the tests below.
-class FeatureBrowser : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = std::make_unique<TempDir>();
-    const auto result = run_command({DICTLAB_BINARY, "run", write_tiny_site_experiment(dir_->path()).string()},
-                                    plugin_environment());
-    run_output_ = result.output;
-    run_exit_code_ = result.exit_code;
+class FeatureBrowser : public SharedRunSuite<FeatureBrowser> {
+ public:
+  static std::filesystem::path write_experiment(const std::filesystem::path& dir) {
+    return write_tiny_site_experiment(dir);
   }
-  static void TearDownTestSuite() { dir_.reset(); }
-  void SetUp() override { ASSERT_EQ(run_exit_code_, 0) << run_output_; }
-  static std::filesystem::path run() { return dir_->path() / "run"; }
-
-  static std::unique_ptr<TempDir> dir_;
-  static std::string run_output_;
-  static int run_exit_code_;
 };
-std::unique_ptr<TempDir> FeatureBrowser::dir_;
-std::string FeatureBrowser::run_output_;
-int FeatureBrowser::run_exit_code_ = -1;
 
 TEST_F(FeatureBrowser, StoreAgreesWithItself) {
   auto store = FeatureStore::open(run() / "stages/features/features.sqlite");

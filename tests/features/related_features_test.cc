@@ -57,27 +57,13 @@ nlohmann::json split(const std::string& dictionary, std::int64_t feature, double
           {"source", "splitting"}};
 }
 
-class RelatedFeatures : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = std::make_unique<TempDir>();
-    const auto experiment = write_tiny_site_experiment(dir_->path(), "", small_dictionary_stages());
-    const auto result = run_command({DICTLAB_BINARY, "run", experiment.string()}, plugin_environment());
-    run_output_ = result.output;
-    run_exit_code_ = result.exit_code;
-    if (result.exit_code == 0) write_relation_stages(run());
+class RelatedFeatures : public SharedRunSuite<RelatedFeatures> {
+ public:
+  static std::filesystem::path write_experiment(const std::filesystem::path& dir) {
+    return write_tiny_site_experiment(dir, "", small_dictionary_stages());
   }
-  static void TearDownTestSuite() { dir_.reset(); }
-  void SetUp() override { ASSERT_EQ(run_exit_code_, 0) << run_output_; }
-  static std::filesystem::path run() { return dir_->path() / "run"; }
-
-  static std::unique_ptr<TempDir> dir_;
-  static std::string run_output_;
-  static int run_exit_code_;
+  static void after_run(const std::filesystem::path& run_dir) { write_relation_stages(run_dir); }
 };
-std::unique_ptr<TempDir> RelatedFeatures::dir_;
-std::string RelatedFeatures::run_output_;
-int RelatedFeatures::run_exit_code_ = -1;
 
 TEST_F(RelatedFeatures, ExportAllLinksTwinsParentsAndChildren) {
   const auto out = dir_->path() / "all";

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -39,6 +42,30 @@ std::string small_dictionary_stages();
 //   sae #10..#34: parent sae_small #7 (correlation 0.3 + 0.01 * (child - 10), cosine 0.2)
 //   sae_small #3: children sae #1, #0; sae_small #7: children sae #10..#34
 void write_relation_stages(const std::filesystem::path& run_dir);
+
+// A test suite sharing one run: Suite::write_experiment(dir) writes the
+// experiment file into a temporary folder and returns its path; the run goes
+// once for the whole suite, and Suite::after_run(run_dir) may add to it.
+template <typename Suite>
+class SharedRunSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<TempDir>();
+    const auto result =
+        run_command({DICTLAB_BINARY, "run", Suite::write_experiment(dir_->path()).string()}, plugin_environment());
+    run_output_ = result.output;
+    run_exit_code_ = result.exit_code;
+    if (result.exit_code == 0) Suite::after_run(run());
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+  void SetUp() override { ASSERT_EQ(run_exit_code_, 0) << run_output_; }
+  static std::filesystem::path run() { return dir_->path() / "run"; }
+  static void after_run(const std::filesystem::path&) {}
+
+  static inline std::unique_ptr<TempDir> dir_;
+  static inline std::string run_output_;
+  static inline int run_exit_code_ = -1;
+};
 
 // A finished stage's manifest.json (host/src/manifest.h) in `stage_dir`.
 void write_finished_manifest(const std::filesystem::path& stage_dir, const std::string& plugin);
