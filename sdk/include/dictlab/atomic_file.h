@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -12,14 +13,16 @@
 
 namespace dictlab {
 
-// Writes to "<path>.tmp-<pid>" and renames onto <path> in commit(), so
-// readers see the old file or the complete new one, never a torn write.
+// Writes to "<path>.tmp-<pid>-<n>" and renames onto <path> in commit(), so
+// readers see the old file or the complete new one, never a torn write. The
+// per-process count n keeps threads that write one path at once (an LLM
+// cache entry two labels ask for) out of each other's temp file.
 // Dropped without commit() (an exception, a stop), the temp file is removed.
 class AtomicFile {
  public:
   explicit AtomicFile(std::filesystem::path path)
       : path_(std::move(path)),
-        temp_(path_.string() + ".tmp-" + std::to_string(::getpid())),
+        temp_(path_.string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(next_temp_number())),
         out_(temp_, std::ios::binary | std::ios::trunc) {
     if (!out_) throw PluginError("cannot write " + temp_.string());
   }
@@ -54,6 +57,11 @@ class AtomicFile {
   }
 
  private:
+  static std::uint64_t next_temp_number() {
+    static std::atomic<std::uint64_t> count{0};
+    return count.fetch_add(1, std::memory_order_relaxed);
+  }
+
   // Without fsync a power cut after the rename can leave an empty file.
   static void sync_file(const std::filesystem::path& path) {
     if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
