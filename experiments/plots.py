@@ -52,7 +52,9 @@ def universality(run, out):
     twins = load(run / "stages/universality/twins.json")
     if twins is None:
         return "universality has not run"
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    density = load(run / "stages/sae_a1_metrics/feature_density.json")
+    fig, axes = plt.subplots(1, 2 if density else 1, figsize=(11 if density else 6, 3.5), squeeze=False)
+    ax = axes[0][0]
     bins = [i / 40 for i in range(41)]
     for unit, colour in [("features", "tab:blue"), ("neurons", "tab:orange")]:
         best = [t["correlation"] for t in twins[unit]]
@@ -62,6 +64,20 @@ def universality(run, out):
     ax.set_ylabel("density")
     ax.set_title(f"Universality: {twins['dictionary_a']} against {twins['dictionary_b']}")
     ax.legend()
+    if density:
+        # Why the features' histogram has a bump near 0.1: rare features.
+        ax = axes[0][1]
+        points = [(density["density"][t["unit"]], t["correlation"]) for t in twins["features"]
+                  if density["density"][t["unit"]] > 0]
+        ax.scatter([d for d, _ in points], [c for _, c in points], s=2, alpha=0.3)
+        ax.set_xscale("log")
+        ax.set_xlabel("feature density on sae_a1_metrics' held-out tokens")
+        ax.set_ylabel("best correlation in B/1")
+        ax.set_title("A/1 features: universality against density")
+        for floor in [1e-4, 1e-3]:
+            kept = sorted(c for d, c in points if d >= floor)
+            print(f"  A/1 features with density >= {floor:g}: {len(kept)}, "
+                  f"median best correlation {kept[len(kept) // 2]:.2f}")
     fig.tight_layout()
     fig.savefig(out / "universality.png", dpi=120)
     return None
@@ -106,7 +122,7 @@ def sweep(run, out):
         ax.set_xscale("log", base=2)
         ax.set_xlabel("features")
         ax.set_title(title)
-    fig.suptitle("Dictionary size sweep on model A (2000 steps each, one activation harvest)")
+    fig.suptitle("Dictionary size sweep on model A (2000 steps each, fitted encoder init, one activation harvest)")
     fig.tight_layout()
     fig.savefig(out / "sweep.png", dpi=120)
     return None
@@ -131,6 +147,9 @@ def famous_by_size(run, out):
         ax.set_xscale("log", base=2)
         ax.set_xlabel("features in the dictionary")
     axes[0].legend()
+    for kind in FAMOUS:
+        print(f"  {kind}: specific features by size " + ", ".join(
+            f"{size}: {len(r['kinds'].get(kind, {}).get('specific_features', []))}" for size, r in found))
     fig.suptitle("Feature splitting: the famous kinds of text across dictionary sizes")
     fig.tight_layout()
     fig.savefig(out / "famous_by_size.png", dpi=120)
@@ -177,6 +196,8 @@ def splitting_tree(run, out):
                 ax.plot(x, depth, "o", markersize=4,
                         color="tab:blue" if feature in specific else "tab:orange")
         ax.set_title(f"{kind} (feature {levels[0][1][0][0]} of {levels[0][0]})", fontsize=9)
+        print(f"  {kind}: feature {levels[0][1][0][0]} of {levels[0][0]}, descendants by size " +
+              ", ".join(f"{stage.removeprefix('sae_')}: {len(m)}" for stage, m in levels[1:]))
         ax.set_xticks([])
         ax.set_xlim(0, 1.12)
         ax.set_yticks(range(len(levels)), [stage.removeprefix("sae_") for stage, _ in levels], fontsize=8)
