@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-SWEEP = [512, 1024, 2048, 4096, 8192, 16384]
+SWEEP = [512, 1024, 2048, 4096, 8192, 16384, 32768]
 FAMOUS = ["arabic", "hebrew", "dna", "base64"]
 
 
