@@ -44,8 +44,9 @@ void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& option
     // that. The reconstruction is linear in the encoder's scale (ReLU and
     // TopK are positively homogeneous, b_enc = 0): the least-squares scale
     // makes the first one fit the sample best.
-    const torch::Tensor centered = sample * sae.config.activation_scale - sae.b_dec;
-    const torch::Tensor reconstruction = torch::mm(sae.activate(torch::mm(centered, sae.W_enc)), sae.W_dec);
+    const torch::Tensor scaled = sample * sae.config.activation_scale;
+    const torch::Tensor centered = scaled - sae.b_dec;
+    const torch::Tensor reconstruction = torch::mm(sae.activate(sae.pre_activations(scaled)), sae.W_dec);
     const double fit = (reconstruction * centered).sum().item<double>() /
                        std::max(reconstruction.pow(2).sum().item<double>(), 1e-30);
     sae.W_enc.mul_(fit);
