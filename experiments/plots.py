@@ -136,8 +136,10 @@ def famous_by_size(run, out):
     sizes = [size for size, _ in found]
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
     for kind in FAMOUS:
-        axes[0].plot(sizes, [len(r["kinds"].get(kind, {}).get("specific_features", [])) for _, r in found],
-                     marker="o", label=kind)
+        specific = [len(r["kinds"].get(kind, {}).get("specific_features", [])) for _, r in found]
+        print(f"  {kind}: specific features by size " +
+              ", ".join(f"{size}: {count}" for size, count in zip(sizes, specific)))
+        axes[0].plot(sizes, specific, marker="o", label=kind)
         axes[1].plot(sizes, [r["kinds"].get(kind, {}).get("feature", {}).get("specificity", float("nan"))
                              for _, r in found], marker="o", label=kind)
     axes[0].set_title("features specific to the kind")
@@ -147,9 +149,6 @@ def famous_by_size(run, out):
         ax.set_xscale("log", base=2)
         ax.set_xlabel("features in the dictionary")
     axes[0].legend()
-    for kind in FAMOUS:
-        print(f"  {kind}: specific features by size " + ", ".join(
-            f"{size}: {len(r['kinds'].get(kind, {}).get('specific_features', []))}" for size, r in found))
     fig.suptitle("Feature splitting: the famous kinds of text across dictionary sizes")
     fig.tight_layout()
     fig.savefig(out / "famous_by_size.png", dpi=120)
@@ -176,15 +175,15 @@ def splitting_tree(run, out):
     if splitting is None or smallest is None:
         return f"splitting or famous_{SWEEP[0]} has not run"
     kinds = [k for k in FAMOUS if "feature" in smallest["kinds"].get(k, {})]
+    famous_of = {d["stage"]: load(run / f"stages/famous_{d['d_sae']}/famous.json") for d in splitting["dictionaries"]}
     fig, axes = plt.subplots(1, len(kinds), figsize=(3.2 * len(kinds), 4.2))
     for ax, kind in zip(axes, kinds):
         root_stage = splitting["dictionaries"][0]["stage"]
         levels = family(splitting, root_stage, smallest["kinds"][kind]["feature"]["id"])
         position = {}
         for depth, (stage, members) in enumerate(levels):
-            size = stage.removeprefix("sae_")
-            specific = set(load(run / f"stages/famous_{size}/famous.json")["kinds"][kind]["specific_features"]) \
-                if (run / f"stages/famous_{size}/famous.json").is_file() else set()
+            result = famous_of.get(stage)
+            specific = set(result["kinds"][kind]["specific_features"]) if result else set()
             members = sorted(members, key=lambda m: (position.get((depth - 1, m[1]), 0), m[0]))
             ax.text(1.0, depth, f" {len(members)}", fontsize=8, va="center")
             for i, (feature, parent, correlation) in enumerate(members):
