@@ -2,20 +2,30 @@
 // typed values with source positions.
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
 #include "experiment.h"
 #include "nearest_word.h"
 #include "option_validation.h"
+#include "stage_sweep.h"
 
 namespace dictlab::host {
 namespace {
+
+namespace fs = std::filesystem;
 
 SourcePosition position_of(const toml::source_region& region, const std::string& file) {
   return {file, static_cast<int>(region.begin.line), static_cast<int>(region.begin.column)};
 }
 
+// One file of an experiment: the file itself or one it includes.
+struct SourceFile {
+  std::string path;  // as the user wrote it, joined to the including file's folder
+  toml::table document;
+  bool is_main = false;
+};
 std::optional<OptionValue> to_option_value(const toml::node& node, std::string& why) {
   if (auto v = node.value<bool>(); v && node.is_boolean()) return *v;
   if (node.is_integer()) return node.as_integer()->get();
@@ -92,8 +102,56 @@ const std::vector<OptionSpec>& metrics_schema() {
   return schema;
 }
 
-void read_stage(const toml::table& table, const std::string& file, Experiment& experiment,
-                Diagnostics& diagnostics) {
+// A sweep written as a table of lists (every combination) or as a list of
+// tables (the points themselves).
+std::vector<SweepPoint> sweep_points(const toml::node& sweep, const std::string& file, Diagnostics& diagnostics) {
+  const SourcePosition where = position_of(sweep.source(), file);
+  auto scalar = [&](const toml::node& node, const std::string& name) -> std::optional<Located<OptionValue>> {
+    std::string why;
+    auto value = to_option_value(node, why);
+    if (value && !node.is_array()) return Located<OptionValue>{std::move(*value), position_of(node.source(), file)};
+    diagnostics.error(position_of(node.source(), file), "sweep variable '" + name + "' must take numbers, strings or booleans");
+    return std::nullopt;
+  };
+  std::vector<SweepPoint> points;
+  if (const toml::table* grid = sweep.as_table()) {
+    // TOML tables are unordered; the written order decides which variable varies slowest.
+    std::vector<std::pair<const toml::key*, const toml::node*>> variables;
+    for (auto&& [key, node] : *grid) variables.emplace_back(&key, &node);
+    std::sort(variables.begin(), variables.end(), [](const auto& a, const auto& b) {
+      return a.first->source().begin < b.first->source().begin;
+    });
+    points.emplace_back();
+    for (const auto& [key_pointer, node_pointer] : variables) {
+      const toml::key& key = *key_pointer;
+      const toml::node& node = *node_pointer;
+      const std::string name(key.str());
+      const toml::array* values = node.as_array();
+      if (!values || values->empty()) {
+        diagnostics.error(position_of(key.source(), file), "sweep variable '" + name + "' must be a non-empty list");
+        return {};
+      }
+      std::vector<SweepPoint> grown;
+      for (const auto& point : points)
+        for (const auto& item : *values)
+          if (auto value = scalar(item, name)) grown.push_back(point), grown.back()[name] = std::move(*value);
+      points = std::move(grown);
+    }
+  } else if (const toml::array* list = sweep.as_array(); list && list->is_homogeneous(toml::node_type::table)) {
+    for (const auto& item : *list) {
+      SweepPoint point;
+      for (auto&& [key, node] : *item.as_table())
+        if (auto value = scalar(node, std::string(key.str()))) point[std::string(key.str())] = std::move(*value);
+      points.push_back(std::move(point));
+    }
+  }
+  if (points.empty() || points.front().empty())
+    diagnostics.error(where, "'sweep' must be a table of lists (sweep.size = [512, 1024]) or a list of tables "
+                             "(sweep = [{size = 512}, {size = 1024}])");
+  return points;
+}
+
+StageSpec parse_stage(const toml::table& table, const std::string& file, Diagnostics& diagnostics) {
   StageSpec stage;
   stage.position = position_of(table.source(), file);
   auto required_string = [&](const char* key, Located<std::string>& out) {
@@ -124,8 +182,11 @@ void read_stage(const toml::table& table, const std::string& file, Experiment& e
     else
       stage.seed = static_cast<std::uint64_t>(node->as_integer()->get());
   }
-  stage.options = raw_options(table, file, diagnostics, {"name", "plugin", "inputs", "seed"});
+  stage.options = raw_options(table, file, diagnostics, {"name", "plugin", "inputs", "seed", "sweep"});
+  return stage;
+}
 
+void add_stage(StageSpec stage, Experiment& experiment, Diagnostics& diagnostics) {
   static const std::regex kStageName("[A-Za-z0-9_][A-Za-z0-9_.-]*");
   if (!stage.name.value.empty()) {
     if (!std::regex_match(stage.name.value, kStageName))
@@ -134,8 +195,11 @@ void read_stage(const toml::table& table, const std::string& file, Experiment& e
     std::vector<std::string> earlier;
     for (const auto& other : experiment.stages) {
       if (other.name.value == stage.name.value)
-        diagnostics.error(stage.name.position, "stage name '" + stage.name.value + "' is already used at line " +
-                                                   std::to_string(other.name.position.line));
+        diagnostics.error(stage.name.position,
+                          "stage name '" + stage.name.value + "' is already used at " +
+                              (other.name.position.file == stage.name.position.file ? "line "
+                                                                                    : other.name.position.file + ":") +
+                              std::to_string(other.name.position.line));
       earlier.push_back(other.name.value);
     }
     for (const auto& input : stage.inputs.value) {
@@ -149,85 +213,157 @@ void read_stage(const toml::table& table, const std::string& file, Experiment& e
   experiment.stages.push_back(std::move(stage));
 }
 
-}  // namespace
-
-absl::StatusOr<Experiment> read_experiment(const std::filesystem::path& file) {
-  const std::string path = file.string();
-  toml::table document;
-  try {
-    document = toml::parse_file(path);
-  } catch (const toml::parse_error& error) {
-    return absl::InvalidArgumentError(position_of(error.source(), path).prefix() +
-                                      "invalid TOML: " + std::string(error.description()));
-  } catch (const std::exception& error) {
-    return absl::InvalidArgumentError(path + ": " + error.what());
+void read_stages(const SourceFile& source, Experiment& experiment, Diagnostics& diagnostics) {
+  const toml::node* stages = source.document.get("stage");
+  if (!stages) return;
+  const toml::array* array = stages->as_array();
+  if (!array || !array->is_homogeneous(toml::node_type::table)) {
+    diagnostics.error(position_of(stages->source(), source.path), "'stage' must be written as [[stage]] tables");
+    return;
   }
+  for (const auto& item : *array) {
+    const toml::table& table = *item.as_table();
+    StageSpec stage = parse_stage(table, source.path, diagnostics);
+    if (const toml::node* sweep = table.get("sweep")) {
+      for (auto& expanded : expand_sweep(stage, sweep_points(*sweep, source.path, diagnostics), diagnostics))
+        add_stage(std::move(expanded), experiment, diagnostics);
+    } else {
+      add_stage(std::move(stage), experiment, diagnostics);
+    }
+  }
+}
 
-  Diagnostics diagnostics;
-  Experiment experiment;
-  experiment.file = file;
-  const SourcePosition file_position{path, 0, 0};
-
-  static const std::vector<std::string> kTopLevel = {"experiment", "metrics", "stage"};
-  for (auto&& [key, node] : document) {
+void check_top_level_keys(const SourceFile& source, Diagnostics& diagnostics) {
+  static const std::vector<std::string> kTopLevel = {"include", "experiment", "metrics", "stage"};
+  for (auto&& [key, node] : source.document) {
     const std::string name(key.str());
     if (std::find(kTopLevel.begin(), kTopLevel.end(), name) != kTopLevel.end()) continue;
     std::string message = "unknown top-level key '" + name + "'";
     if (auto suggestion = nearest_word(name, kTopLevel)) message += "; did you mean '" + *suggestion + "'?";
-    else message += "; expected [experiment], [metrics] or [[stage]]";
-    diagnostics.error(position_of(key.source(), path), message);
+    else message += "; expected include, [experiment], [metrics] or [[stage]]";
+    diagnostics.error(position_of(key.source(), source.path), message);
   }
+}
 
-  auto table_or_empty = [&](const char* name) -> toml::table {
-    const toml::node* node = document.get(name);
-    if (!node) return {};
-    if (const toml::table* table = node->as_table()) return *table;
-    diagnostics.error(position_of(node->source(), path), std::string("'") + name + "' must be a table");
-    return {};
-  };
+// The include list of a file: paths relative to the file's own folder.
+std::vector<Located<std::string>> includes_of(const SourceFile& source, Diagnostics& diagnostics) {
+  std::vector<Located<std::string>> includes;
+  const toml::node* node = source.document.get("include");
+  if (!node) return includes;
+  const toml::array* array = node->as_array();
+  if (!array || !(array->empty() || array->is_homogeneous(toml::node_type::string))) {
+    diagnostics.error(position_of(node->source(), source.path), "'include' must be a list of experiment files");
+    return includes;
+  }
+  const fs::path folder = fs::path(source.path).parent_path();
+  for (const auto& item : *array)
+    includes.push_back({(folder / item.as_string()->get()).lexically_normal().string(),
+                        position_of(item.source(), source.path)});
+  return includes;
+}
 
-  const toml::table experiment_table = table_or_empty("experiment");
-  const SourcePosition experiment_position =
-      document.get("experiment") ? position_of(document.get("experiment")->source(), path) : file_position;
-  const RawOptions experiment_raw = raw_options(experiment_table, path, diagnostics);
-  const Options experiment_options =
-      validate_options(experiment_raw, experiment_schema(), experiment_position, "[experiment]", diagnostics);
+// Loads `path` after the files it includes, depth first, each file once;
+// `chain` is the include path that led here, for reporting cycles.
+void load_file(const Located<std::string>& path, std::vector<std::string>& chain, std::set<std::string>& loaded,
+               std::vector<SourceFile>& files, Diagnostics& diagnostics) {
+  std::error_code error;
+  const std::string identity = fs::weakly_canonical(path.value, error).string();
+  if (std::find(chain.begin(), chain.end(), identity) != chain.end()) {
+    diagnostics.error(path.position, "include cycle: " + path.value + " includes itself, directly or through others");
+    return;
+  }
+  if (!loaded.insert(identity).second) return;
+  SourceFile source{path.value, {}, chain.empty()};
+  try {
+    source.document = toml::parse_file(path.value);
+  } catch (const toml::parse_error& e) {
+    const std::string what(e.description());
+    if (e.source().begin.line == 0 && !chain.empty())
+      diagnostics.error(path.position, "cannot read included file " + path.value + ": " + what);
+    else
+      diagnostics.error(position_of(e.source(), path.value), "invalid TOML: " + what);
+    return;
+  } catch (const std::exception& e) {
+    diagnostics.error(path.position, "cannot read " + path.value + ": " + e.what());
+    return;
+  }
+  chain.push_back(identity);
+  for (const auto& include : includes_of(source, diagnostics)) load_file(include, chain, loaded, files, diagnostics);
+  chain.pop_back();
+  files.push_back(std::move(source));
+}
 
-  const toml::table metrics_table = table_or_empty("metrics");
-  const SourcePosition metrics_position =
-      document.get("metrics") ? position_of(document.get("metrics")->source(), path) : file_position;
-  const RawOptions metrics_raw = raw_options(metrics_table, path, diagnostics);
-  const Options metrics_options =
-      validate_options(metrics_raw, metrics_schema(), metrics_position, "[metrics]", diagnostics);
+// A table's options over every file: an including file's keys replace its
+// includes' (all but `name`, which is the main file's own).
+RawOptions merged_table(const std::vector<SourceFile>& files, const char* table_name, SourcePosition& position,
+                        Diagnostics& diagnostics) {
+  RawOptions merged;
+  for (const auto& source : files) {
+    const toml::node* node = source.document.get(table_name);
+    if (!node) continue;
+    const toml::table* table = node->as_table();
+    if (!table) {
+      diagnostics.error(position_of(node->source(), source.path), std::string("'") + table_name + "' must be a table");
+      continue;
+    }
+    if (source.is_main || position.line == 0) position = position_of(node->source(), source.path);
+    for (auto& [key, value] : raw_options(*table, source.path, diagnostics))
+      if (source.is_main || key != "name") merged.insert_or_assign(key, std::move(value));
+  }
+  return merged;
+}
 
-  if (!diagnostics.ok()) return diagnostics.status();
-
-  std::string name = experiment_options.get_string("name");
-  if (name.empty()) name = file.stem().string();
-  experiment.name = located(experiment_raw, "name", name, experiment_position);
-  std::string run_dir = experiment_options.get_string("run_dir");
+void apply_experiment_table(const Options& options, const RawOptions& raw, const SourcePosition& position,
+                            Experiment& experiment) {
+  std::string name = options.get_string("name");
+  if (name.empty()) name = experiment.file.stem().string();
+  experiment.name = located(raw, "name", name, position);
+  std::string run_dir = options.get_string("run_dir");
   if (run_dir.empty()) run_dir = "runs/" + name;
-  experiment.run_dir = located(experiment_raw, "run_dir", run_dir, experiment_position);
-  experiment.seed = static_cast<std::uint64_t>(experiment_options.get_int("seed"));
-  experiment.device = experiment_options.get_string("device");
-  experiment.plugin_paths = located(experiment_raw, "plugin_paths",
-                                    experiment_options.get_strings("plugin_paths"), experiment_position);
-  experiment.metrics_address = metrics_options.get_string("address");
-  experiment.metrics_port =
-      located(metrics_raw, "port", metrics_options.get_int("port"), metrics_position);
+  experiment.run_dir = located(raw, "run_dir", run_dir, position);
+  experiment.seed = static_cast<std::uint64_t>(options.get_int("seed"));
+  experiment.device = options.get_string("device");
+  experiment.plugin_paths = located(raw, "plugin_paths", options.get_strings("plugin_paths"), position);
+}
+
+void apply_metrics_table(const Options& options, const RawOptions& raw, const SourcePosition& position,
+                         Experiment& experiment, Diagnostics& diagnostics) {
+  experiment.metrics_address = options.get_string("address");
+  experiment.metrics_port = located(raw, "port", options.get_int("port"), position);
   if (experiment.metrics_port.value < 0 || experiment.metrics_port.value > 65535)
     diagnostics.error(experiment.metrics_port.position, "key 'port' in [metrics] must be between 0 and 65535");
+}
 
-  if (const toml::node* stages = document.get("stage")) {
-    const toml::array* array = stages->as_array();
-    if (!array || !array->is_homogeneous(toml::node_type::table)) {
-      diagnostics.error(position_of(stages->source(), path), "'stage' must be written as [[stage]] tables");
-    } else {
-      for (const auto& item : *array) read_stage(*item.as_table(), path, experiment, diagnostics);
-    }
+}  // namespace
+
+absl::StatusOr<Experiment> read_experiment(const std::filesystem::path& file) {
+  const std::string path = file.string();
+  Diagnostics diagnostics;
+  std::vector<SourceFile> files;
+  {
+    std::vector<std::string> chain;
+    std::set<std::string> loaded;
+    load_file({path, {path, 0, 0}}, chain, loaded, files, diagnostics);
   }
+  if (!diagnostics.ok()) return diagnostics.status();
+  for (const auto& source : files) check_top_level_keys(source, diagnostics);
+
+  Experiment experiment;
+  experiment.file = file;
+  SourcePosition experiment_position{path, 0, 0}, metrics_position{path, 0, 0};
+  const RawOptions experiment_raw = merged_table(files, "experiment", experiment_position, diagnostics);
+  const Options experiment_options =
+      validate_options(experiment_raw, experiment_schema(), experiment_position, "[experiment]", diagnostics);
+  const RawOptions metrics_raw = merged_table(files, "metrics", metrics_position, diagnostics);
+  const Options metrics_options =
+      validate_options(metrics_raw, metrics_schema(), metrics_position, "[metrics]", diagnostics);
+  if (!diagnostics.ok()) return diagnostics.status();
+
+  apply_experiment_table(experiment_options, experiment_raw, experiment_position, experiment);
+  apply_metrics_table(metrics_options, metrics_raw, metrics_position, experiment, diagnostics);
+  for (const auto& source : files) read_stages(source, experiment, diagnostics);
   if (experiment.stages.empty() && diagnostics.ok())
-    diagnostics.error(file_position, "no [[stage]] tables: an experiment needs at least one stage");
+    diagnostics.error({path, 0, 0}, "no [[stage]] tables: an experiment needs at least one stage");
 
   if (!diagnostics.ok()) return diagnostics.status();
   return experiment;

@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
                            "(links between related features of their dictionaries then work)")
       ->excludes(export_stage);
   export_command->add_option("--shard-size", site.shard_size, "Features per data file")->capture_default_str();
+  const char* force_help = "Replace the site folder even if dictlab did not write it (everything in it is lost)";
+  export_command->add_flag("--force", site.force, force_help);
 
   std::string address = "127.0.0.1";
   int port = 8080;
@@ -93,6 +95,7 @@ int main(int argc, char** argv) {
   serve->add_option("--port", port, "Port (0: any free one)")->capture_default_str()->check(CLI::Range(0, 65535));
   serve->add_option("--address", address, "Address to listen on (loopback unless you mean it)")
       ->capture_default_str();
+  serve->add_flag("--force", site.force, force_help);
 
   CLI11_PARSE(app, argc, argv);
 

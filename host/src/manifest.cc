@@ -39,6 +39,9 @@ std::optional<StageManifest> read_manifest(const std::filesystem::path& stage_di
   m.duration_seconds = json->value("duration_seconds", 0.0);
   m.finished_at = json->value("finished_at", "");
   if (json->contains("summary")) m.summary_json = (*json)["summary"].dump();
+  if (const auto inputs = json->find("inputs"); inputs != json->end() && inputs->is_array())
+    for (const auto& input : *inputs)
+      if (input.is_string()) m.inputs.push_back(input.get<std::string>());
   if (m.config_digest.empty() || m.output_digest.empty()) return std::nullopt;
   return m;
 }
@@ -51,7 +54,8 @@ void write_manifest(const std::filesystem::path& stage_dir, const StageManifest&
                          {"output_digest", m.output_digest},
                          {"duration_seconds", m.duration_seconds},
                          {"finished_at", m.finished_at},
-                         {"summary", nlohmann::json::parse(m.summary_json)}};
+                         {"summary", nlohmann::json::parse(m.summary_json)},
+                         {"inputs", m.inputs}};
   AtomicFile::write_all(stage_dir / kManifestFile, json.dump(2) + "\n");
 }
 
@@ -63,6 +67,10 @@ std::optional<std::string> read_pending_digest(const std::filesystem::path& stag
 
 void write_pending_digest(const std::filesystem::path& stage_dir, const std::string& digest) {
   AtomicFile::write_all(stage_dir / kPendingFile, nlohmann::json({{"config_digest", digest}}).dump() + "\n");
+}
+
+bool written_by_dictlab(const std::filesystem::path& stage_dir) {
+  return std::filesystem::exists(stage_dir / kManifestFile) || std::filesystem::exists(stage_dir / kPendingFile);
 }
 
 std::string digest_outputs(const std::filesystem::path& stage_dir) {

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dictlab::host {
 
@@ -17,6 +18,7 @@ struct StageManifest {
   double duration_seconds = 0;
   std::string finished_at;    // UTC, ISO 8601
   std::string summary_json = "{}";  // what the stage's driver reported, e.g. document counts
+  std::vector<std::string> inputs;  // the stages it read: who goes stale when one is redone
 };
 
 inline constexpr const char* kManifestFile = "manifest.json";
@@ -33,6 +35,10 @@ void write_manifest(const std::filesystem::path& stage_dir, const StageManifest&
 // The config digest recorded by the interrupted run of this stage, if any.
 std::optional<std::string> read_pending_digest(const std::filesystem::path& stage_dir);
 void write_pending_digest(const std::filesystem::path& stage_dir, const std::string& digest);
+
+// Whether a stage folder holds dictlab's bookkeeping (a manifest or a pending
+// digest): only such folders may be deleted when their stage is redone.
+bool written_by_dictlab(const std::filesystem::path& stage_dir);
 
 // Digest of every artifact in the folder except the bookkeeping files above.
 std::string digest_outputs(const std::filesystem::path& stage_dir);

@@ -10,11 +10,17 @@ namespace dictlab::host {
 // A run's folder, held under an exclusive lock for the whole run so that two
 // `dictlab run`s never write the same stages at once.
 //
+//   <root>/.dictlab-run         marks the folder as a run: dictlab writes and
+//                               deletes only inside folders that carry it
 //   <root>/experiment.toml      the experiment as last run
 //   <root>/metrics.prom         final metrics, Prometheus text format
 //   <root>/stages/<stage>/      artifacts + manifest.json (+ checkpoint/)
 class RunDirectory {
  public:
+  static constexpr const char* kMarkerFile = ".dictlab-run";
+
+  // Creates the run directory, or opens one dictlab made. An existing folder
+  // that is neither empty nor a run is refused (FailedPrecondition) untouched.
   static absl::StatusOr<RunDirectory> open(const std::filesystem::path& root);
   RunDirectory(RunDirectory&& other) noexcept;
   RunDirectory& operator=(RunDirectory&&) = delete;

@@ -1,5 +1,6 @@
 #include "runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -18,7 +19,7 @@
 #include "nearest_word.h"
 #include "option_validation.h"
 #include "run_directory.h"
-#include "dictlab/sha256.h"
+#include "run_plan.h"
 #include "stage_context.h"
 #include "stage_driver.h"
 #include "stop_signal.h"
@@ -53,17 +54,6 @@ std::string utc_now() {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
   return buffer;
-}
-
-std::string config_digest(const ValidatedStage& stage, const Experiment& experiment,
-                          const std::vector<std::string>& input_digests) {
-  std::ostringstream text;
-  text << "plugin=" << stage.plugin->descriptor.name << "\nversion=" << stage.plugin->descriptor.version
-       << "\nseed=" << stage.spec->seed.value_or(experiment.seed) << "\ndevice=" << experiment.device << "\n";
-  for (const auto& [key, value] : stage.options.values()) text << "option " << key << "=" << format_option_value(value) << "\n";
-  for (std::size_t i = 0; i < input_digests.size(); ++i)
-    text << "input " << stage.spec->inputs.value[i] << "=" << input_digests[i] << "\n";
-  return Sha256::of(text.str());
 }
 
 // Starts a stage's folder afresh, or keeps what an interrupted run of the
@@ -128,6 +118,124 @@ SourcePosition position_of_key(const StageSpec& spec, const std::string& key) {
   return it == spec.options.end() ? spec.position : it->second.position;
 }
 
+std::string read_file_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw PluginError("cannot read " + file.string());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Every stage's last figures (those skipped this time too), then this run's,
+// into metrics.prom when the run ends, however it ends.
+struct FinalMetricsWriter {
+  MetricsRegistry& metrics;
+  std::filesystem::path file;
+  ~FinalMetricsWriter() {
+    try {
+      std::vector<std::string> texts;
+      std::error_code error;
+      for (const auto& entry : std::filesystem::directory_iterator(file.parent_path() / "stages", error))
+        if (std::ifstream in(entry.path() / kStageMetricsFile); in)
+          texts.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      texts.push_back(metrics.serialize());
+      AtomicFile::write_all(file, merge_expositions(texts));
+    } catch (...) {
+    }
+  }
+};
+
+// One run of an experiment's stages, in order.
+struct StageRun {
+  const Experiment& experiment;
+  const PluginRegistry& registry;
+  const RunFlags& flags;
+  const RunDirectory& run_dir;
+  MetricsRegistry& metrics;
+  std::ostream& out;
+  std::vector<std::unique_ptr<StageStateGauge>> states;
+  std::map<std::string, std::string> output_digests;  // stage -> digest of its artifacts
+
+  absl::Status stage(const std::vector<ValidatedStage>& stages, std::size_t i) {
+    const ValidatedStage& stage = stages[i];
+    const std::string& stage_name = stage.spec->name.value;
+    const std::filesystem::path dir = run_dir.stage_dir(stage_name);
+    std::vector<std::string> input_digests;
+    std::vector<StageInput> inputs;
+    for (const auto& input : stage.spec->inputs.value) {
+      input_digests.push_back(output_digests.at(input));
+      const auto input_stage = std::find_if(stages.begin(), stages.end(),
+                                            [&](const ValidatedStage& s) { return s.spec->name.value == input; });
+      inputs.push_back({input, input_stage->plugin->descriptor.name, input_stage->plugin->descriptor.kind,
+                        run_dir.stage_dir(input)});
+    }
+    const std::string digest = config_digest(stage, experiment, input_digests);
+    if (std::find(flags.force.begin(), flags.force.end(), stage_name) != flags.force.end())
+      std::filesystem::remove_all(dir);
+    if (auto manifest = read_manifest(dir); manifest && manifest->config_digest == digest) {
+      if (manifest->inputs != stage.spec->inputs.value) {  // manifests written before they named their inputs
+        manifest->inputs = stage.spec->inputs.value;
+        write_manifest(dir, *manifest);
+      }
+      output_digests[stage_name] = manifest->output_digest;
+      states[i]->set("skipped");
+      out << "stage " << stage_name << " (" << stage.plugin->descriptor.name << "): up to date, skipped\n";
+      return absl::OkStatus();
+    }
+    prepare_stage_dir(dir, digest);
+    return execute(stage, *states[i], dir, digest, inputs);
+  }
+
+  absl::Status execute(const ValidatedStage& stage, StageStateGauge& state, const std::filesystem::path& dir,
+                       const std::string& digest, const std::vector<StageInput>& inputs) {
+    const std::string& stage_name = stage.spec->name.value;
+    const PluginDescriptor& descriptor = stage.plugin->descriptor;
+    const std::string& name = experiment.name.value;
+    StageContext context({name, stage_name, dir, inputs, stage.options, experiment.device,
+                          stage.spec->seed.value_or(experiment.seed),
+                          [this](const StageInput& input) { return open_plugin(registry, input); }},
+                         metrics, descriptor.name);
+    Gauge& duration = metrics.gauge("stage_duration_seconds", "Wall time of the stage's last run.",
+                                    {{"experiment", name}, {"stage", stage_name}, {"plugin", descriptor.name}});
+    state.set("running");
+    out << "stage " << stage_name << " (" << descriptor.name << "): running\n" << std::flush;
+    const auto started = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+
+    std::string failure;
+    std::string summary;
+    try {
+      auto instance = stage.plugin->instantiate();
+      if (!instance.ok()) throw PluginError(std::string(instance.status().message()));
+      summary = drive_stage(instance->get(), descriptor, context);
+    } catch (const StageStopped&) {
+      duration.set(elapsed());
+      state.set("stopped");
+      return absl::CancelledError("stopped during stage '" + stage_name + "'; run again to resume it");
+    } catch (const OptionError& error) {
+      failure = position_of_key(*stage.spec, error.key()).prefix() + "key '" + error.key() + "': " + error.what();
+    } catch (const std::exception& error) {
+      failure = error.what();
+    }
+    duration.set(elapsed());
+    if (!failure.empty()) {
+      state.set("failed");
+      return absl::AbortedError("stage '" + stage_name + "' (plugin " + descriptor.name + ") failed: " + failure +
+                                "\nearlier stages' artifacts are kept; fix the cause and run again");
+    }
+
+    StageManifest manifest{stage_name, descriptor.name, descriptor.version, digest, digest_outputs(dir),
+                           elapsed(), utc_now(), summary, stage.spec->inputs.value};
+    write_manifest(dir, manifest);
+    std::filesystem::remove(dir / kPendingFile);
+    output_digests[stage_name] = manifest.output_digest;
+    state.set("done");
+    AtomicFile::write_all(dir / kStageMetricsFile, series_of_stage(metrics.serialize(), stage_name));
+    out << "stage " << stage_name << " (" << descriptor.name << "): done in "
+        << absl::StrFormat("%.2f", manifest.duration_seconds) << " s\n"
+        << describe_summary(summary);
+    return absl::OkStatus();
+  }
+};
+
 }  // namespace
 
 absl::StatusOr<std::vector<ValidatedStage>> validate_stages(const Experiment& experiment,
@@ -168,16 +276,16 @@ absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& 
     const SourcePosition where = flags.run_dir ? SourcePosition{"--run-dir"} : experiment.run_dir.position;
     return absl::Status(run_dir.status().code(), where.prefix() + std::string(run_dir.status().message()));
   }
-  std::filesystem::copy_file(experiment.file, run_dir->root() / "experiment.toml.tmp-copy",
-                             std::filesystem::copy_options::overwrite_existing);
-  std::filesystem::rename(run_dir->root() / "experiment.toml.tmp-copy", run_dir->root() / "experiment.toml");
+  if (auto plan = check_run_plan(*stages, experiment, *run_dir, flags.force); !plan.ok()) return plan;
+  AtomicFile::write_all(run_dir->root() / "experiment.toml", read_file_text(experiment.file));
 
   MetricsRegistry metrics;
-  const std::string& name = experiment.name.value;
-  std::vector<std::unique_ptr<StageStateGauge>> states;
+  StageRun run{experiment, registry, flags, *run_dir, metrics, out, {}, {}};
   for (const auto& stage : *stages)
-    states.push_back(std::make_unique<StageStateGauge>(
-        metrics, MetricLabels{{"experiment", name}, {"stage", stage.spec->name.value}, {"plugin", stage.plugin->descriptor.name}}));
+    run.states.push_back(std::make_unique<StageStateGauge>(
+        metrics, MetricLabels{{"experiment", experiment.name.value},
+                              {"stage", stage.spec->name.value},
+                              {"plugin", stage.plugin->descriptor.name}}));
 
   std::unique_ptr<MetricsServer> server;
   const int port = flags.metrics_port.value_or(static_cast<int>(experiment.metrics_port.value));
@@ -189,102 +297,10 @@ absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& 
   }
 
   // Whatever happens below, leave the final figures for Prometheus backfill.
-  struct WriteFinalMetrics {
-    MetricsRegistry& metrics;
-    std::filesystem::path file;
-    // Every stage's last figures (those skipped this time too), then this run's.
-    ~WriteFinalMetrics() {
-      try {
-        std::vector<std::string> texts;
-        std::error_code error;
-        for (const auto& entry : std::filesystem::directory_iterator(file.parent_path() / "stages", error))
-          if (std::ifstream in(entry.path() / kStageMetricsFile); in)
-            texts.emplace_back(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-        texts.push_back(metrics.serialize());
-        AtomicFile::write_all(file, merge_expositions(texts));
-      } catch (...) {
-      }
-    }
-  } write_final_metrics{metrics, run_dir->root() / "metrics.prom"};
-
-  std::map<std::string, std::string> output_digests;  // stage -> digest of its artifacts
-  absl::Status status = absl::OkStatus();
-  for (std::size_t i = 0; i < stages->size(); ++i) {
-    const ValidatedStage& stage = (*stages)[i];
-    const std::string& stage_name = stage.spec->name.value;
-    const PluginDescriptor& descriptor = stage.plugin->descriptor;
-    const std::filesystem::path dir = run_dir->stage_dir(stage_name);
-    const MetricLabels labels{{"experiment", name}, {"stage", stage_name}, {"plugin", descriptor.name}};
-
-    std::vector<std::string> input_digests;
-    std::vector<StageInput> inputs;
-    for (const auto& input : stage.spec->inputs.value) {
-      input_digests.push_back(output_digests.at(input));
-      const auto* input_stage = [&]() -> const ValidatedStage* {
-        for (const auto& s : *stages) if (s.spec->name.value == input) return &s;
-        return nullptr;
-      }();
-      inputs.push_back({input, input_stage->plugin->descriptor.name, input_stage->plugin->descriptor.kind,
-                        run_dir->stage_dir(input)});
-    }
-    const std::string digest = config_digest(stage, experiment, input_digests);
-    const bool forced = std::find(flags.force.begin(), flags.force.end(), stage_name) != flags.force.end();
-
-    if (forced) std::filesystem::remove_all(dir);
-    if (auto manifest = read_manifest(dir); manifest && manifest->config_digest == digest) {
-      output_digests[stage_name] = manifest->output_digest;
-      states[i]->set("skipped");
-      out << "stage " << stage_name << " (" << descriptor.name << "): up to date, skipped\n";
-      continue;
-    }
-
-    prepare_stage_dir(dir, digest);
-    StageContext context({name, stage_name, dir, inputs, stage.options, experiment.device,
-                          stage.spec->seed.value_or(experiment.seed),
-                          [&registry](const StageInput& input) { return open_plugin(registry, input); }},
-                         metrics, descriptor.name);
-    Gauge& duration = metrics.gauge("stage_duration_seconds", "Wall time of the stage's last run.", labels);
-    states[i]->set("running");
-    out << "stage " << stage_name << " (" << descriptor.name << "): running\n" << std::flush;
-    const auto started = std::chrono::steady_clock::now();
-    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
-
-    std::string failure;
-    std::string summary;
-    try {
-      auto instance = stage.plugin->instantiate();
-      if (!instance.ok()) throw PluginError(std::string(instance.status().message()));
-      summary = drive_stage(instance->get(), descriptor, context);
-    } catch (const StageStopped&) {
-      duration.set(elapsed());
-      states[i]->set("stopped");
-      status = absl::CancelledError("stopped during stage '" + stage_name + "'; run again to resume it");
-      break;
-    } catch (const OptionError& error) {
-      failure = position_of_key(*stage.spec, error.key()).prefix() + "key '" + error.key() + "': " + error.what();
-    } catch (const std::exception& error) {
-      failure = error.what();
-    }
-    duration.set(elapsed());
-    if (!failure.empty()) {
-      states[i]->set("failed");
-      status = absl::AbortedError("stage '" + stage_name + "' (plugin " + descriptor.name + ") failed: " + failure +
-                                  "\nearlier stages' artifacts are kept; fix the cause and run again");
-      break;
-    }
-
-    StageManifest manifest{stage_name, descriptor.name, descriptor.version, digest, digest_outputs(dir),
-                           elapsed(), utc_now(), summary};
-    write_manifest(dir, manifest);
-    std::filesystem::remove(dir / kPendingFile);
-    output_digests[stage_name] = manifest.output_digest;
-    states[i]->set("done");
-    AtomicFile::write_all(dir / kStageMetricsFile, series_of_stage(metrics.serialize(), stage_name));
-    out << "stage " << stage_name << " (" << descriptor.name << "): done in "
-        << absl::StrFormat("%.2f", manifest.duration_seconds) << " s\n"
-        << describe_summary(summary);
-  }
-  return status;
+  const FinalMetricsWriter write_final_metrics{metrics, run_dir->root() / "metrics.prom"};
+  for (std::size_t i = 0; i < stages->size(); ++i)
+    if (auto status = run.stage(*stages, i); !status.ok()) return status;
+  return absl::OkStatus();
 }
 
 }  // namespace dictlab::host

@@ -12,6 +12,7 @@
 #include "dictlab/feature_store.h"
 #include "dictlab/label_store.h"
 #include "related_features.h"
+#include "site_folder.h"
 
 namespace dictlab::host {
 namespace fs = std::filesystem;
@@ -29,7 +30,10 @@ std::vector<std::string> analysis_stages(const fs::path& run_dir) {
   return stages;
 }
 
-void write_json(const fs::path& file, const nlohmann::json& json) { AtomicFile::write_all(file, json.dump()); }
+// Replacement characters for invalid UTF-8: one bad label must not make the site unwritable.
+void write_json(const fs::path& file, const nlohmann::json& json) {
+  AtomicFile::write_all(file, json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
 
 // Four significant digits are all a page shows; they halve the shards.
 void round_floats(nlohmann::json& json) {
@@ -58,6 +62,7 @@ std::vector<nlohmann::json> read_jsonl(const fs::path& file) {
 std::map<std::int64_t, nlohmann::json> collect_labels(const fs::path& run_dir, const std::string& analysis) {
   std::map<std::int64_t, nlohmann::json> by_feature;
   auto add = [&](nlohmann::json label) {
+    if (!label.contains("feature") || !label["feature"].is_number_integer()) return;
     label.erase("error");
     by_feature[label["feature"].get<std::int64_t>()].push_back(std::move(label));
   };
@@ -67,7 +72,7 @@ std::map<std::int64_t, nlohmann::json> collect_labels(const fs::path& run_dir, c
     const auto summary = nlohmann::json::parse(summary_file, nullptr, false);
     if (!summary.is_object() || summary.value("analysis_stage", "") != analysis) continue;
     for (auto& label : read_jsonl(entry.path() / "labels.jsonl"))
-      if (!label.contains("error") && label.value("labeler", "") != "human") add(std::move(label));
+      if (!label.contains("error") && label.value("labeler", nlohmann::json()) != "human") add(std::move(label));
   }
   if (fs::exists(run_dir / LabelStore::kFileName)) {
     LabelStore people(run_dir / LabelStore::kFileName);
@@ -142,15 +147,31 @@ void write_site_list(const fs::path& out, const SiteExportOptions& options, cons
   AtomicFile::write_all(out / "index.html", html + "</ul>\n</body>\n</html>\n");
 }
 
+// n_features from the store's meta, within what a site can hold.
+std::int64_t feature_count(FeatureStore& store, const fs::path& file) {
+  constexpr std::int64_t kMaxFeatures = std::int64_t{1} << 24;
+  const auto n = store.meta("n_features");
+  if (!n.is_number_integer() || n.get<std::int64_t>() < 1 || n.get<std::int64_t>() > kMaxFeatures)
+    throw PluginError(file.string() + ": meta n_features is " + n.dump() + ", not a count from 1 to " +
+                      std::to_string(kMaxFeatures));
+  return n.get<std::int64_t>();
+}
+
 void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& data, const SiteExportOptions& options,
                 const std::string& stage, const std::map<std::int64_t, nlohmann::json>& related) {
   auto feature_labels = collect_labels(options.run_dir, stage);
   fs::create_directories(data / "features");
-  const std::int64_t n = store.meta("n_features").get<std::int64_t>();
+  const fs::path store_file = stage_dir / FeatureStore::kFileName;
+  const std::int64_t n = feature_count(store, store_file);
 
   std::vector<float> columns(static_cast<std::size_t>(4 * n), 0.0f);
   nlohmann::json labels = nlohmann::json::array(), tokens = nlohmann::json::array();
   store.for_each_summary([&](const FeatureSummary& f) {
+    const std::string ids = " (feature ids must run from 0 to n_features - 1 = " + std::to_string(n - 1) + ")";
+    if (f.id < 0 || f.id >= n)
+      throw PluginError(store_file.string() + ": feature id " + std::to_string(f.id) + " is out of range" + ids);
+    if (f.id != static_cast<std::int64_t>(tokens.size()))
+      throw PluginError(store_file.string() + ": no feature " + std::to_string(tokens.size()) + ids);
     const auto i = static_cast<std::size_t>(f.id), un = static_cast<std::size_t>(n);
     columns[i] = static_cast<float>(f.density);
     columns[un + i] = static_cast<float>(f.max_activation);
@@ -167,7 +188,7 @@ void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& 
     tokens.push_back(f.top_tokens);
   });
   if (static_cast<std::int64_t>(tokens.size()) != n)
-    throw PluginError(stage_dir.string() + "/" + FeatureStore::kFileName + ": has " + std::to_string(tokens.size()) +
+    throw PluginError(store_file.string() + ": has " + std::to_string(tokens.size()) +
                       " features, its meta says " + std::to_string(n));
   AtomicFile::write_all(data / "index.bin",
                         std::string(reinterpret_cast<const char*>(columns.data()), columns.size() * sizeof(float)));
@@ -176,10 +197,13 @@ void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& 
   const std::int64_t shards = (n + options.shard_size - 1) / options.shard_size;
   for (std::int64_t shard = 0; shard < shards; ++shard) {
     nlohmann::json features = nlohmann::json::array();
-    store.for_each_evidence(shard * options.shard_size, options.shard_size, [&](std::int64_t, nlohmann::json e) {
-      const auto it = feature_labels.find(e["id"].get<std::int64_t>());
+    store.for_each_evidence(shard * options.shard_size, options.shard_size, [&](std::int64_t id, nlohmann::json e) {
+      if (!e.is_object())
+        throw PluginError(store_file.string() + ": feature " + std::to_string(id) + "'s evidence is not a JSON object");
+      e["id"] = id;
+      const auto it = feature_labels.find(id);
       e["labels"] = it == feature_labels.end() ? nlohmann::json::array() : it->second;
-      if (const auto r = related.find(e["id"].get<std::int64_t>()); r != related.end()) e["related"] = r->second;
+      if (const auto r = related.find(id); r != related.end()) e["related"] = r->second;
       round_floats(e);
       features.push_back(std::move(e));
     });
@@ -283,10 +307,12 @@ absl::Status export_site(const SiteExportOptions& options) {
   }
 
   const fs::path out = fs::absolute(options.out).lexically_normal();
+  if (const auto replaceable = check_site_folder_replaceable(out, options.force); !replaceable.ok()) return replaceable;
   const fs::path temp = out.string() + ".tmp-" + std::to_string(::getpid());
   try {
     fs::remove_all(temp);
     fs::create_directories(temp);
+    AtomicFile::write_all(temp / kSiteMarkerFile, "A site written by `dictlab export`; the next export may replace this folder.\n");
     for (const auto& stage : stages) {
       const fs::path site = options.all ? temp / stage : temp;
       fs::create_directories(site);
@@ -296,10 +322,7 @@ absl::Status export_site(const SiteExportOptions& options) {
       write_data(store, stage_dir, site / "data", options, stage, related[stage]);
     }
     if (options.all) write_site_list(temp, options, stages);
-    const fs::path old = out.string() + ".old-" + std::to_string(::getpid());
-    if (fs::exists(out)) fs::rename(out, old);
-    fs::rename(temp, out);
-    fs::remove_all(old);
+    replace_site_folder(temp, out);
   } catch (const std::exception& error) {
     std::error_code ignored;
     fs::remove_all(temp, ignored);

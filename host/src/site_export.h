@@ -17,6 +17,7 @@ struct SiteExportOptions {
   bool all = false;                     // every analysis stage, each into out/<stage>/, and out/index.html
   std::int64_t shard_size = 64;         // features per data/features/ file
   std::filesystem::path site_assets;    // the built site (index.html, assets/); empty: data/ only
+  bool force = false;                   // replace `out` even if it is not an earlier export
 };
 
 // Writes the feature browser for a run from its feature store (host/site/DATA.md):
@@ -24,7 +25,8 @@ struct SiteExportOptions {
 // each feature's related features in other dictionaries, related_features.h)
 // and the browser model. With `all`, one such site per analysis stage in
 // out/<stage>/, siblings, so that the links between them work. The folder is
-// replaced whole, so a failed export leaves the previous one as it was.
+// replaced whole, so a failed export leaves the previous one as it was; a
+// folder that is not an earlier export is refused unless `force` (site_folder.h).
 absl::Status export_site(const SiteExportOptions& options);
 
 // The run's finished feature_analysis stages, by name; an error if it has none.

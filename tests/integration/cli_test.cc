@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "dictlab/abi.h"
+#include "synthetic_analysis.h"
 #include "test_support.h"
 
 namespace dictlab::testing {
@@ -144,6 +145,33 @@ TEST(Cli, CtrlCStopsAfterACheckpointAndTheNextRunResumes) {
   EXPECT_EQ(result.exit_code, 0) << result.output;
   expect_contains(result, "test_counter_final_step = 400");
   EXPECT_EQ(result.output.find("test_counter_resumed_from_step = 0\n"), std::string::npos) << result.output;
+}
+
+}  // namespace dictlab::testing
+
+namespace dictlab::testing {
+
+TEST(Cli, ExportAndRunRefuseFoldersDictlabDidNotWriteWithExitCode2) {
+  TempDir dir;
+  write_synthetic_analysis(dir / "run", "features", 3);
+  write_text(dir / "docs/index.html", "<h1>my page</h1>\n");
+  const auto refused = dictlab({"export", (dir / "run").string(), "--out", (dir / "docs").string()});
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  expect_contains(refused, (dir / "docs").string() + " is a folder that dictlab did not write");
+  expect_contains(refused, "--force");
+  EXPECT_EQ(read_text(dir / "docs/index.html"), "<h1>my page</h1>\n");
+
+  const auto forced = dictlab({"export", (dir / "run").string(), "--out", (dir / "docs").string(), "--force"});
+  EXPECT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "docs/data/run.json"));
+
+  write_text(dir / "mine/notes.txt", "keep me\n");
+  write_text(dir / "exp.toml", "[experiment]\nrun_dir = \"" + (dir / "mine").string() +
+                                   "\"\n[[stage]]\nname = \"count\"\nplugin = \"test_counter\"\nsteps = 1\n");
+  const auto run = dictlab({"run", (dir / "exp.toml").string()});
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  expect_contains(run, "exp.toml:2:1: run directory " + (dir / "mine").string() + " is a folder that dictlab did not create");
+  EXPECT_EQ(read_text(dir / "mine/notes.txt"), "keep me\n");
 }
 
 }  // namespace dictlab::testing

@@ -6,43 +6,12 @@
 
 #include "manifest.h"
 #include "run_directory.h"
-#include "test_support.h"
+#include "runner_fixture.h"
 
 namespace dictlab::host {
-namespace {
-
-// An experiment with a corpus stage and a counter stage that reads it.
-struct Fixture {
-  testing::TempDir dir;
-  PluginRegistry registry =
-      PluginRegistry::discover({DICTLAB_TEST_PLUGIN_DIR, DICTLAB_BUILD_PLUGIN_DIR});
-
-  Experiment experiment(const std::string& counter_options = "steps = 3\n") {
-    testing::write_text(dir / "texts/a.txt", "hello world\n");
-    testing::write_text(dir / "exp.toml", "[experiment]\nname = \"t\"\nrun_dir = \"" + (dir / "run").string() +
-                                              "\"\n\n[[stage]]\nname = \"corpus\"\nplugin = \"text_files\"\n"
-                                              "paths = [\"" + (dir / "texts").string() + "\"]\n\n"
-                                              "[[stage]]\nname = \"count\"\nplugin = \"test_counter\"\n"
-                                              "inputs = [\"corpus\"]\n" + counter_options);
-    auto parsed = read_experiment(dir / "exp.toml");
-    EXPECT_TRUE(parsed.ok()) << parsed.status();
-    return *parsed;
-  }
-
-  std::string run(const Experiment& e, RunFlags flags = {}, absl::StatusCode expected = absl::StatusCode::kOk) {
-    std::ostringstream out;
-    const absl::Status status = run_experiment(e, registry, flags, out);
-    EXPECT_EQ(status.code(), expected) << status;
-    return out.str() + std::string(status.message());
-  }
-
-  std::filesystem::path stage(const std::string& name) { return dir / "run/stages" / name; }
-};
-
-}  // namespace
 
 TEST(Runner, RunsStagesThenSkipsThemWhenNothingChanged) {
-  Fixture f;
+  RunnerFixture f;
   const Experiment e = f.experiment();
   std::string out = f.run(e);
   EXPECT_NE(out.find("stage corpus (text_files): done"), std::string::npos) << out;
@@ -57,7 +26,7 @@ TEST(Runner, RunsStagesThenSkipsThemWhenNothingChanged) {
 }
 
 TEST(Runner, ChangedOptionsRerunTheStageButNotItsUnchangedInputs) {
-  Fixture f;
+  RunnerFixture f;
   f.run(f.experiment());
   const std::string out = f.run(f.experiment("label = \"changed\"\n"));
   EXPECT_NE(out.find("stage corpus (text_files): up to date, skipped"), std::string::npos) << out;
@@ -65,7 +34,7 @@ TEST(Runner, ChangedOptionsRerunTheStageButNotItsUnchangedInputs) {
 }
 
 TEST(Runner, ChangedInputContentRerunsEveryStageThatReadsIt) {
-  Fixture f;
+  RunnerFixture f;
   const Experiment e = f.experiment();
   f.run(e);
   testing::write_text(f.dir / "texts/a.txt", "other words\n");
@@ -75,7 +44,7 @@ TEST(Runner, ChangedInputContentRerunsEveryStageThatReadsIt) {
 }
 
 TEST(Runner, ForceRedoesAStageAndKeepsDependentsWhoseInputsAreIdentical) {
-  Fixture f;
+  RunnerFixture f;
   const Experiment e = f.experiment();
   f.run(e);
   const std::string out = f.run(e, {.force = {"corpus"}});
@@ -85,7 +54,7 @@ TEST(Runner, ForceRedoesAStageAndKeepsDependentsWhoseInputsAreIdentical) {
 }
 
 TEST(Runner, AFailingStageKeepsEarlierArtifactsAndSaysWhichStageFailed) {
-  Fixture f;
+  RunnerFixture f;
   const std::string out = f.run(f.experiment("fail_at_step = 1\n"), {}, absl::StatusCode::kAborted);
   EXPECT_NE(out.find("stage 'count' (plugin test_counter) failed: failing at step 1 as asked"), std::string::npos)
       << out;
@@ -100,7 +69,7 @@ TEST(Runner, AFailingStageKeepsEarlierArtifactsAndSaysWhichStageFailed) {
 }
 
 TEST(Runner, AnInterruptedStageResumesFromItsCheckpoint) {
-  Fixture f;
+  RunnerFixture f;
   const Experiment e = f.experiment();
   f.run(e);
   // Pretend a kill struck after step 2: no manifest, a pending marker, a checkpoint.
@@ -117,13 +86,13 @@ TEST(Runner, AnInterruptedStageResumesFromItsCheckpoint) {
 }
 
 TEST(Runner, OptionErrorsFromAPluginNameTheKeyAndItsPosition) {
-  Fixture f;
+  RunnerFixture f;
   const std::string out = f.run(f.experiment("steps = -4\n"), {}, absl::StatusCode::kAborted);
   EXPECT_NE(out.find("exp.toml:14:1: key 'steps': must not be negative"), std::string::npos) << out;
 }
 
 TEST(Runner, UnknownPluginListsTheKnownOnes) {
-  Fixture f;
+  RunnerFixture f;
   Experiment e = f.experiment();
   e.stages[1].plugin.value = "test_countr";
   auto stages = validate_stages(e, f.registry);
@@ -136,7 +105,7 @@ TEST(Runner, UnknownPluginListsTheKnownOnes) {
 }
 
 TEST(Runner, ARunDirectoryThatCannotBeWrittenIsRefusedBeforeAnyStage) {
-  Fixture f;
+  RunnerFixture f;
   Experiment e = f.experiment();
   testing::write_text(f.dir / "a-file", "x");
   const std::string out = f.run(e, {.run_dir = (f.dir / "a-file/run").string()}, absl::StatusCode::kPermissionDenied);
@@ -144,7 +113,7 @@ TEST(Runner, ARunDirectoryThatCannotBeWrittenIsRefusedBeforeAnyStage) {
 }
 
 TEST(Runner, TwoRunsCannotShareARunDirectory) {
-  Fixture f;
+  RunnerFixture f;
   const Experiment e = f.experiment();
   auto held = RunDirectory::open(f.dir / "run");
   ASSERT_TRUE(held.ok());

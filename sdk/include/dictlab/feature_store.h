@@ -56,7 +56,7 @@ class FeatureStore {
     auto query = db_.prepare("SELECT value FROM meta WHERE key = ?");
     query.bind(1, key);
     if (!query.step()) throw PluginError(db_.file() + ": no meta key '" + key + "'");
-    return nlohmann::json::parse(query.text(0));
+    return parse(query.text(0), "meta key '" + key + "'");
   }
 
   void begin() { db_.execute("BEGIN"); }
@@ -92,7 +92,10 @@ class FeatureStore {
                          const std::function<void(std::int64_t id, nlohmann::json evidence)>& visit) {
     auto query = db_.prepare("SELECT id, evidence FROM features WHERE id >= ? ORDER BY id LIMIT ?");
     query.bind(1, first).bind(2, count);
-    while (query.step()) visit(query.integer(0), nlohmann::json::parse(query.text(1)));
+    while (query.step()) {
+      const std::int64_t id = query.integer(0);
+      visit(id, parse(query.text(1), "the evidence of feature " + std::to_string(id)));
+    }
   }
 
   FeatureEvidence evidence(std::int64_t id) {
@@ -109,6 +112,12 @@ class FeatureStore {
 
  private:
   FeatureStore(const std::filesystem::path& file, SqliteDatabase::Mode mode) : db_(file, mode) {}
+
+  nlohmann::json parse(const std::string& text, const std::string& what) const {
+    auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (json.is_discarded()) throw PluginError(db_.file() + ": " + what + " is not valid JSON");
+    return json;
+  }
   SqliteDatabase db_;
 };
 
