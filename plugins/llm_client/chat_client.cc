@@ -7,6 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <thread>
 
 #include "dictlab/atomic_file.h"
 #include "dictlab/errors.h"
@@ -90,11 +91,15 @@ ChatResult ChatClient::complete(const std::vector<ChatMessage>& messages, const 
       result.error = "stopped";
       return result;
     }
-    Attempt attempt = ask(body, check);
+    Attempt attempt = ask(body, check, stop);
     if (attempt.content) {
       result.content = std::move(attempt.content);
       result.error.clear();
       cache_answer(cached, request, *result.content);
+      return result;
+    }
+    if (stop && stop()) {  // the request may have been cut short for it
+      result.error = "stopped";
       return result;
     }
     result.error = redact_secret(attempt.error, options_.api_key);
@@ -114,7 +119,8 @@ ChatResult ChatClient::complete(const std::vector<ChatMessage>& messages, const 
   return result;
 }
 
-ChatClient::Attempt ChatClient::ask(const std::string& body, const AnswerCheck& check) const {
+ChatClient::Attempt ChatClient::ask(const std::string& body, const AnswerCheck& check,
+                                    const std::function<bool()>& stop) const {
   httplib::Client client(scheme_host_port_);
   const auto seconds = options_.timeout.count();
   client.set_connection_timeout(std::min<time_t>(seconds, 10));
@@ -124,7 +130,23 @@ ChatClient::Attempt ChatClient::ask(const std::string& body, const AnswerCheck& 
   if (!options_.api_key.empty()) headers.emplace("Authorization", "Bearer " + options_.api_key);
 
   Attempt attempt;
+  // A slow model may take the whole timeout to answer: a stop request shuts
+  // the socket (httplib's stop() is meant to be called from another thread)
+  // rather than waiting it out.
+  std::jthread watch;
+  if (stop)
+    watch = std::jthread([&client, &stop](std::stop_token done) {
+      // Again and again: a stop before the socket opens closes nothing.
+      while (!done.stop_requested()) {
+        if (stop()) client.stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
   const auto response = client.Post(base_path_ + "/chat/completions", headers, body, "application/json");
+  if (watch.joinable()) {
+    watch.request_stop();
+    watch.join();
+  }
   if (!response) {
     attempt.error = "no answer from " + scheme_host_port_ + ": " + httplib::to_string(response.error());
   } else if (response->status != 200) {

@@ -68,7 +68,7 @@ class ChatClient {
     bool retryable = true;
     std::string retry_after;  // the endpoint's Retry-After header, if any
   };
-  Attempt ask(const std::string& body, const AnswerCheck& check) const;
+  Attempt ask(const std::string& body, const AnswerCheck& check, const std::function<bool()>& stop) const;
   // The start of an endpoint's reply for an error text: the key redacted,
   // cut on a character boundary.
   std::string quoted(const std::string& reply) const;

@@ -152,6 +152,19 @@ TEST(ChatClient, AStopEndsAnElevenDayRetryAfterWithinSeconds) {
   EXPECT_EQ(server->requests(), 1);
 }
 
+TEST(ChatClient, AStopCutsShortARequestTheModelIsSlowToAnswer) {
+  FakeLlmServer server(explain);
+  server.script({.content = "slow answer.", .delay = 1500ms});
+  RecordingLogger log;
+  llm_client::ChatClient client(options_for(server), log);  // a 5 s timeout
+  const auto start = std::chrono::steady_clock::now();
+  const auto result =
+      client.complete(kQuestion, {}, [start] { return std::chrono::steady_clock::now() - start > 200ms; });
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms) << "waited for the answer";
+  EXPECT_EQ(result.error, "stopped");
+  EXPECT_FALSE(result.content);
+}
+
 TEST(ChatClient, AnEchoedApiKeyIsRedactedFromTheErrorAndTheLog) {
   const std::string key = "sk-test-secret-4f9a";
   FakeLlmServer server(explain);
