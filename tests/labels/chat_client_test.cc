@@ -101,6 +101,21 @@ TEST(ChatClient, AnErrorBodyCutAtTheQuoteLimitStaysValidUtf8) {
   EXPECT_TRUE(serialisable(result.error)) << result.error;
 }
 
+TEST(ChatClient, AnAnswerThatCannotBeCachedIsStillReturned) {
+  FakeLlmServer server(explain);
+  TempDir dir;
+  auto options = options_for(server);
+  options.cache_dir = dir / "llm_cache";
+  RecordingLogger log;
+  llm_client::ChatClient client(options, log);
+  std::filesystem::remove(options.cache_dir);
+  write_text(options.cache_dir, "a file where the cache folder was");  // every cache write now fails
+  llm_client::ChatResult result;
+  ASSERT_NO_THROW(result = client.complete(kQuestion)) << "a worker thread would have ended the process";
+  EXPECT_EQ(result.content, "tokens of Arabic script.");
+  EXPECT_NE(log.text().find("could not cache an LLM answer"), std::string::npos) << log.text();
+}
+
 TEST(RetryAfter, ReadsSecondsAndHttpDatesAndIgnoresTheRest) {
   const auto now = std::chrono::system_clock::from_time_t(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
   EXPECT_EQ(llm_client::parse_retry_after("120", now), 120s);
