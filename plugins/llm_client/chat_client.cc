@@ -137,9 +137,12 @@ ChatClient::Attempt ChatClient::ask(const std::string& body, const AnswerCheck& 
   if (stop)
     watch = std::jthread([&client, &stop](std::stop_token done) {
       // Again and again: a stop before the socket opens closes nothing.
-      while (!done.stop_requested()) {
-        if (stop()) client.stop();
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      try {
+        while (!done.stop_requested()) {
+          if (stop()) client.stop();
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      } catch (...) {  // an escaping exception would be std::terminate; the request just runs its course
       }
     });
   const auto response = client.Post(base_path_ + "/chat/completions", headers, body, "application/json");
