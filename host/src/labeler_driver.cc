@@ -45,6 +45,13 @@ std::vector<std::int64_t> chosen_features(FeatureStore& store, const Options& op
   return alive;
 }
 
+// One line of JSON. Labels carry model text and endpoint error bodies, which
+// may not be valid UTF-8: plain dump() would throw in the labeler's worker
+// thread that emits the label and end the process, so bad bytes become U+FFFD.
+std::string json_line(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 // Labels already made by an earlier, interrupted run of this stage.
 std::map<std::int64_t, nlohmann::json> read_journal(const fs::path& file) {
   std::map<std::int64_t, nlohmann::json> labels;
@@ -90,7 +97,7 @@ std::string drive_labeler(Labeler& labeler, const std::string& labeler_name, Run
                            {"rubric", label.rubric_score ? nlohmann::json(*label.rubric_score) : nlohmann::json()}};
     if (!label.error.empty()) line["error"] = label.error;
     std::lock_guard lock(mutex);
-    journal << line.dump() << "\n" << std::flush;
+    journal << json_line(line) << std::flush;
     labels[label.feature] = line;
     ++this_session;
     (label.error.empty() ? made : failed).increment();
@@ -105,7 +112,7 @@ std::string drive_labeler(Labeler& labeler, const std::string& labeler_name, Run
     const auto it = labels.find(id);
     if (it == labels.end()) continue;  // a labeler may have nothing to say (e.g. nobody labelled it by hand)
     (it->second.contains("error") ? errors : ok)++;
-    out += it->second.dump() + "\n";
+    out += json_line(it->second);
   }
   AtomicFile::write_all(context.stage_dir() / "labels.jsonl", out);
   const double minutes = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0;

@@ -18,7 +18,6 @@
 #include <optional>
 #include <set>
 #include <tuple>
-#include <thread>
 
 #include "chat_client.h"
 #include "endpoint_options.h"
@@ -27,6 +26,8 @@
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
 #include "scoring.h"
+#include "utf8_text.h"
+#include "worker_threads.h"
 
 namespace {
 
@@ -264,33 +265,44 @@ class LabelScores : public dictlab::Evaluator {
     std::mutex mutex;
     std::ofstream journal(journal_file, std::ios::app);
     std::atomic<std::size_t> next{0};
+    std::atomic<bool> broken{false};  // a worker hit an error it could not record: the others stop
     auto work = [&] {
-      for (std::size_t i = next++; i < jobs.size() && !context.stop_requested(); i = next++) {
-        const auto& stage = stages[jobs[i].stage];
-        const auto& label = stage.labels.at(jobs[i].feature);
-        json record;
-        try {
-          const auto result = score(context, client, scorers, label.at("text").get<std::string>(),
-                                    contexts.at(jobs[i].feature));
-          if (!result) return;  // stopped
-          record = *result;
-        } catch (const std::exception& error) {
-          record = {{"simulation", nullptr}, {"detection", nullptr}, {"error", error.what()}};
-        }
-        record["labeler_stage"] = stage.stage;
-        record["labeler"] = stage.labeler;
-        record["author"] = label.value("author", std::string());
-        record["feature"] = jobs[i].feature;
-        record["text"] = label.at("text");
+      for (std::size_t i = next++; i < jobs.size() && !context.stop_requested() && !broken; i = next++) {
+        auto record = score_job(context, client, scorers, stages[jobs[i].stage], jobs[i].feature, contexts);
+        if (!record) return;  // stopped
+        const bool ok = !record->contains("error");
+        const std::string line = llm_client::dump_model_text(*record) + "\n";
         std::lock_guard lock(mutex);
-        journal << record.dump() << "\n" << std::flush;
-        (record.contains("error") ? failed : scored).increment();
-        records[record_key(stage.stage, jobs[i].feature)] = std::move(record);
+        journal << line << std::flush;
+        (ok ? scored : failed).increment();
+        records[record_key(stages[jobs[i].stage].stage, jobs[i].feature)] = std::move(*record);
         context.progress().set_done(static_cast<double>(records.size() <= total ? records.size() : total));
       }
     };
-    std::vector<std::jthread> workers;
-    for (std::int64_t t = 0; t < concurrency; ++t) workers.emplace_back(work);
+    llm_client::run_worker_threads(concurrency, work, [&] { broken = true; });
+  }
+
+  // The journal record of one label: its scores, or why there are none (any
+  // exception included: one bad answer must not end the stage); nullopt once
+  // the stage is stopped.
+  static std::optional<json> score_job(dictlab::RunContext& context, llm_client::ChatClient& client, Scorers scorers,
+                                       const StageLabels& stage, std::int64_t feature,
+                                       const std::map<std::int64_t, label_scores::FeatureContexts>& contexts) {
+    const auto& label = stage.labels.at(feature);
+    json record;
+    try {
+      auto result = score(context, client, scorers, label.at("text").get<std::string>(), contexts.at(feature));
+      if (!result) return std::nullopt;
+      record = std::move(*result);
+    } catch (const std::exception& error) {
+      record = {{"simulation", nullptr}, {"detection", nullptr}, {"error", error.what()}};
+    }
+    record["labeler_stage"] = stage.stage;
+    record["labeler"] = stage.labeler;
+    record["author"] = label.contains("author") && label["author"].is_string() ? label["author"] : json("");
+    record["feature"] = feature;
+    record["text"] = label.at("text");  // read_labels kept only labels with a text
+    return record;
   }
 
   // Both scores of one label (a failed scorer is null, with why in "error");
@@ -409,8 +421,8 @@ class LabelScores : public dictlab::Evaluator {
           ordered[key] = line[key];
         if (line.contains("simulation_note")) ordered["simulation_note"] = line["simulation_note"];
         if (line.contains("error")) ordered["error"] = line["error"];
-        scores += ordered.dump() + "\n";
-        details += detail.dump() + "\n";
+        scores += llm_client::dump_model_text(ordered) + "\n";
+        details += llm_client::dump_model_text(detail) + "\n";
       }
     }
     dictlab::AtomicFile::write_all(context.stage_dir() / "scores.jsonl", scores);

@@ -12,11 +12,21 @@
 #include "dictlab/atomic_file.h"
 #include "dictlab/errors.h"
 #include "dictlab/sha256.h"
+#include "retry_wait.h"
+#include "secret_redaction.h"
+#include "utf8_text.h"
 
 namespace llm_client {
 namespace {
 
+// How much of an endpoint's reply an error text quotes.
+constexpr std::size_t kQuotedBytes = 200;
+
 bool retryable_status(int status) { return status == 408 || status == 409 || status == 429 || status >= 500; }
+
+std::string content_of(const nlohmann::json& reply) {
+  return reply.at("choices").at(0).at("message").at("content").get<std::string>();
+}
 
 }  // namespace
 
@@ -32,6 +42,29 @@ ChatClient::ChatClient(ChatOptions options, dictlab::Logger& log) : options_(std
   if (!options_.cache_dir.empty()) std::filesystem::create_directories(options_.cache_dir);
 }
 
+std::string ChatClient::quoted(const std::string& reply) const {
+  // Redact before cutting, so no prefix of the key survives a cut through it.
+  return utf8_prefix(redact_secret(reply, options_.api_key), kQuotedBytes);
+}
+
+std::optional<std::string> ChatClient::cached_answer(const std::filesystem::path& file) const {
+  if (file.empty()) return std::nullopt;
+  std::ifstream in(file);
+  const auto json = nlohmann::json::parse(in, nullptr, false);
+  if (!in || !json.is_object() || !json.contains("content") || !json["content"].is_string()) return std::nullopt;
+  return json["content"].get<std::string>();
+}
+
+void ChatClient::cache_answer(const std::filesystem::path& file, const nlohmann::json& request,
+                              const std::string& content) const {
+  if (file.empty()) return;
+  try {
+    dictlab::AtomicFile::write_all(file, dump_model_text(nlohmann::json{{"request", request}, {"content", content}}) + "\n");
+  } catch (const std::exception& error) {  // the answer is good; only asking again will cost
+    log_.warn(redact_secret("could not cache an LLM answer: " + std::string(error.what()), options_.api_key));
+  }
+}
+
 ChatResult ChatClient::complete(const std::vector<ChatMessage>& messages, const AnswerCheck& check,
                                 const std::function<bool()>& stop) {
   nlohmann::json request = {{"model", options_.model},
@@ -39,22 +72,55 @@ ChatResult ChatClient::complete(const std::vector<ChatMessage>& messages, const 
                             {"max_tokens", options_.max_tokens},
                             {"messages", nlohmann::json::array()}};
   for (const auto& m : messages) request["messages"].push_back({{"role", m.role}, {"content", m.content}});
-  const std::string body = request.dump();
+  const std::string body = dump_model_text(request);  // byte-level tokens may not be valid UTF-8
   // The endpoint is part of the key: another server may answer differently.
   const std::string key = dictlab::Sha256::of(scheme_host_port_ + base_path_ + "\n" + body);
   const std::filesystem::path cached = options_.cache_dir.empty() ? "" : options_.cache_dir / (key + ".json");
 
   ChatResult result;
-  if (!cached.empty()) {
-    std::ifstream in(cached);
-    const auto json = nlohmann::json::parse(in, nullptr, false);
-    if (in && json.is_object() && json.contains("content")) {
-      result.content = json["content"].get<std::string>();
-      result.cached = true;
-      return result;
-    }
+  if (auto answer = cached_answer(cached)) {
+    result.content = std::move(answer);
+    result.cached = true;
+    return result;
   }
 
+  std::mt19937_64 jitter(std::hash<std::string>{}(key));
+  auto backoff = std::min(options_.first_backoff, options_.max_retry_wait);
+  for (result.attempts = 1; result.attempts <= options_.max_attempts; ++result.attempts) {
+    if (stop && stop()) {
+      result.error = "stopped";
+      return result;
+    }
+    Attempt attempt = ask(body, check, stop);
+    if (attempt.content) {
+      result.content = std::move(attempt.content);
+      result.error.clear();
+      cache_answer(cached, request, *result.content);
+      return result;
+    }
+    if (stop && stop()) {  // the request may have been cut short for it
+      result.error = "stopped";
+      return result;
+    }
+    result.error = redact_secret(attempt.error, options_.api_key);
+    if (!attempt.retryable) return result;
+    if (result.attempts < options_.max_attempts) {
+      log_.warn("LLM request failed (attempt " + std::to_string(result.attempts) + " of " +
+                std::to_string(options_.max_attempts) + "): " + result.error);
+      const std::chrono::milliseconds spread(jitter() % (backoff.count() / 4 + 1));
+      if (!sleep_unless_stopped(retry_wait(backoff, spread, attempt.retry_after, options_.max_retry_wait), stop)) {
+        result.error = "stopped";
+        return result;
+      }
+      backoff = std::min(backoff * 2, options_.max_retry_wait);
+    }
+  }
+  result.attempts = options_.max_attempts;
+  return result;
+}
+
+ChatClient::Attempt ChatClient::ask(const std::string& body, const AnswerCheck& check,
+                                    const std::function<bool()>& stop) const {
   httplib::Client client(scheme_host_port_);
   const auto seconds = options_.timeout.count();
   client.set_connection_timeout(std::min<time_t>(seconds, 10));
@@ -63,48 +129,45 @@ ChatResult ChatClient::complete(const std::vector<ChatMessage>& messages, const 
   httplib::Headers headers;
   if (!options_.api_key.empty()) headers.emplace("Authorization", "Bearer " + options_.api_key);
 
-  std::mt19937_64 jitter(std::hash<std::string>{}(key));
-  auto backoff = options_.first_backoff;
-  for (result.attempts = 1; result.attempts <= options_.max_attempts; ++result.attempts) {
-    if (stop && stop()) {
-      result.error = "stopped";
-      return result;
-    }
-    std::chrono::milliseconds wait = backoff;
-    const auto response = client.Post(base_path_ + "/chat/completions", headers, body, "application/json");
-    if (!response) {
-      result.error = "no answer from " + scheme_host_port_ + ": " + httplib::to_string(response.error());
-    } else if (response->status != 200) {
-      result.error = "HTTP " + std::to_string(response->status) + " from " + scheme_host_port_ + ": " +
-                     response->body.substr(0, 200);
-      if (!retryable_status(response->status)) return result;  // 400, 401, 404: asking again will not help
-      if (const auto retry_after = response->get_header_value("Retry-After"); !retry_after.empty())
-        wait = std::max(wait, std::chrono::milliseconds(static_cast<std::int64_t>(1000 * std::atof(retry_after.c_str()))));
-    } else {
-      const auto json = nlohmann::json::parse(response->body, nullptr, false);
-      std::string content;
+  Attempt attempt;
+  // A slow model may take the whole timeout to answer: a stop request shuts
+  // the socket (httplib's stop() is meant to be called from another thread)
+  // rather than waiting it out.
+  std::jthread watch;
+  if (stop)
+    watch = std::jthread([&client, &stop](std::stop_token done) {
+      // Again and again: a stop before the socket opens closes nothing.
       try {
-        content = json.at("choices").at(0).at("message").at("content").get<std::string>();
-        result.error = check ? check(content) : "";
-      } catch (const std::exception&) {
-        result.error = "the reply is not a chat completion: " + response->body.substr(0, 200);
+        while (!done.stop_requested()) {
+          if (stop()) client.stop();
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      } catch (...) {  // an escaping exception would be std::terminate; the request just runs its course
       }
-      if (result.error.empty()) {
-        result.content = content;
-        if (!cached.empty())
-          dictlab::AtomicFile::write_all(cached, nlohmann::json({{"request", request}, {"content", content}}).dump() + "\n");
-        return result;
-      }
-    }
-    if (result.attempts < options_.max_attempts) {
-      log_.warn("LLM request failed (attempt " + std::to_string(result.attempts) + " of " +
-                std::to_string(options_.max_attempts) + "): " + result.error);
-      std::this_thread::sleep_for(wait + std::chrono::milliseconds(jitter() % (wait.count() / 4 + 1)));
-      backoff *= 2;
+    });
+  const auto response = client.Post(base_path_ + "/chat/completions", headers, body, "application/json");
+  if (watch.joinable()) {
+    watch.request_stop();
+    watch.join();
+  }
+  if (!response) {
+    attempt.error = "no answer from " + scheme_host_port_ + ": " + httplib::to_string(response.error());
+  } else if (response->status != 200) {
+    attempt.error = "HTTP " + std::to_string(response->status) + " from " + scheme_host_port_ + ": " +
+                    quoted(response->body);
+    attempt.retryable = retryable_status(response->status);  // 400, 401, 404: asking again will not help
+    attempt.retry_after = response->get_header_value("Retry-After");
+  } else {
+    const auto json = nlohmann::json::parse(response->body, nullptr, false);
+    try {
+      std::string content = content_of(json);
+      attempt.error = check ? check(content) : "";
+      if (attempt.error.empty()) attempt.content = std::move(content);
+    } catch (const std::exception&) {
+      attempt.error = "the reply is not a chat completion: " + quoted(response->body);
     }
   }
-  result.attempts = options_.max_attempts;
-  return result;
+  return attempt;
 }
 
 void ChatClient::check_reachable() const {

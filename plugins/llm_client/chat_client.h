@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "dictlab/run_context.h"
 
 namespace llm_client {
@@ -22,10 +24,11 @@ struct ChatOptions {
   std::string model;
   double temperature = 0.0;
   std::int64_t max_tokens = 64;
-  std::string api_key;  // sent as a bearer token; never logged or written
+  std::string api_key;  // sent as a bearer token; never logged or written (redacted from error texts)
   std::chrono::seconds timeout{120};
   int max_attempts = 5;  // per request, for 429 / 5xx / timeouts / answers that fail the check
   std::chrono::milliseconds first_backoff{500};
+  std::chrono::milliseconds max_retry_wait{60'000};  // caps Retry-After and the doubled backoff
   std::filesystem::path cache_dir;  // responses by request hash; empty: no cache
   std::int64_t concurrency = 1;     // requests the caller keeps in flight (the client is thread-safe)
 };
@@ -47,9 +50,11 @@ using AnswerCheck = std::function<std::string(const std::string& content)>;
 class ChatClient {
  public:
   ChatClient(ChatOptions options, dictlab::Logger& log);
-  // Retries with exponential backoff (honouring Retry-After) on 429, 5xx,
-  // network errors, malformed replies and answers `check` refuses; a good
-  // answer is cached by the hash of the request, so asking again is free.
+  // Retries with exponential backoff (honouring Retry-After up to
+  // max_retry_wait) on 429, 5xx, network errors, malformed replies and
+  // answers `check` refuses; a good answer is cached by the hash of the
+  // request, so asking again is free. Waits end early, with the error
+  // "stopped", once `stop` says so. Error texts never contain the API key.
   ChatResult complete(const std::vector<ChatMessage>& messages, const AnswerCheck& check = {},
                       const std::function<bool()>& stop = {});
   // Throws PluginError, saying how to start the local server, when nothing
@@ -57,6 +62,20 @@ class ChatClient {
   void check_reachable() const;
 
  private:
+  struct Attempt {
+    std::optional<std::string> content;
+    std::string error;
+    bool retryable = true;
+    std::string retry_after;  // the endpoint's Retry-After header, if any
+  };
+  Attempt ask(const std::string& body, const AnswerCheck& check, const std::function<bool()>& stop) const;
+  // The start of an endpoint's reply for an error text: the key redacted,
+  // cut on a character boundary.
+  std::string quoted(const std::string& reply) const;
+  std::optional<std::string> cached_answer(const std::filesystem::path& file) const;
+  void cache_answer(const std::filesystem::path& file, const nlohmann::json& request,
+                    const std::string& content) const;
+
   ChatOptions options_;
   dictlab::Logger& log_;
   std::string scheme_host_port_, base_path_;

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cmath>
 
+#include "utf8_text.h"
+
 namespace llm_client {
 
 int scaled_activation(float activation, double max_activation) {
@@ -42,8 +44,7 @@ std::string explanation_from_answer(const std::string& answer) {
   if (first == std::string::npos) return "";
   text = text.substr(first);
   while (!text.empty() && std::string(" \t\"'`*.").find(text.back()) != std::string::npos) text.pop_back();
-  if (text.size() > 200) text = text.substr(0, 200);
-  return text;
+  return utf8_prefix(text, 200);  // a long CJK line must not end mid-character
 }
 
 }  // namespace llm_client

@@ -2,12 +2,13 @@
 // to explain each feature from its top examples (Bills et al. 2023). A local
 // server (host/llm-server) makes this work offline with no key.
 #include <atomic>
-#include <thread>
+#include <optional>
 
 #include "chat_client.h"
 #include "endpoint_options.h"
 #include "dictlab/sdk.h"
 #include "explanation_prompt.h"
+#include "worker_threads.h"
 
 namespace {
 
@@ -30,6 +31,28 @@ std::int64_t positive(const dictlab::Options& o, const char* key) {
   return o.get_int(key);
 }
 
+// The label of one feature, or why there is none (any exception included:
+// one bad answer must not end the stage); nullopt once the stage is stopped.
+std::optional<dictlab::Label> label_one(llm_client::ChatClient& client, const std::string& model,
+                                        const dictlab::FeatureEvidence& feature, int examples,
+                                        dictlab::RunContext& context) {
+  dictlab::Label label{.feature = feature.feature, .author = model};
+  try {
+    const auto result = client.complete(
+        llm_client::explanation_prompt(feature, examples),
+        [](const std::string& answer) {
+          return llm_client::explanation_from_answer(answer).empty() ? "the answer has no explanation" : "";
+        },
+        [&] { return context.stop_requested(); });
+    if (result.error == "stopped") return std::nullopt;
+    if (result.content) label.text = llm_client::explanation_from_answer(*result.content);
+    else label.error = result.error + " (after " + std::to_string(result.attempts) + " attempts)";
+  } catch (const std::exception& error) {
+    label.error = std::string("could not label the feature: ") + error.what();
+  }
+  return label;
+}
+
 class LlmLabeler : public dictlab::Labeler {
  public:
   void label(dictlab::RunContext& context, const std::vector<dictlab::FeatureEvidence>& features,
@@ -41,24 +64,15 @@ class LlmLabeler : public dictlab::Labeler {
     if (!features.empty()) client.check_reachable();
 
     std::atomic<std::size_t> next{0};
+    std::atomic<bool> failed{false};  // a worker hit an error it could not record: the others stop
     auto work = [&] {
-      for (std::size_t i = next++; i < features.size() && !context.stop_requested(); i = next++) {
-        const auto& feature = features[i];
-        const auto result = client.complete(
-            llm_client::explanation_prompt(feature, examples),
-            [](const std::string& answer) {
-              return llm_client::explanation_from_answer(answer).empty() ? "the answer has no explanation" : "";
-            },
-            [&] { return context.stop_requested(); });
-        if (result.error == "stopped") return;
-        dictlab::Label label{.feature = feature.feature, .author = chat.model};
-        if (result.content) label.text = llm_client::explanation_from_answer(*result.content);
-        else label.error = result.error + " (after " + std::to_string(result.attempts) + " attempts)";
-        emit(label);
+      for (std::size_t i = next++; i < features.size() && !context.stop_requested() && !failed; i = next++) {
+        const auto label = label_one(client, chat.model, features[i], examples, context);
+        if (!label) return;  // stopped
+        emit(*label);
       }
     };
-    std::vector<std::jthread> workers;
-    for (std::int64_t t = 0; t < chat.concurrency; ++t) workers.emplace_back(work);
+    llm_client::run_worker_threads(chat.concurrency, work, [&] { failed = true; });
   }
 };
 

@@ -22,6 +22,13 @@ FakeLlmServer::FakeLlmServer(std::function<std::string(const nlohmann::json&)> a
     std::this_thread::sleep_for(reply.delay);
     response.status = reply.status;
     if (!reply.retry_after.empty()) response.set_header("Retry-After", reply.retry_after);
+    if (reply.echo_authorization) {
+      const nlohmann::json error = {
+          {"error", {{"message", "invalid credentials in header 'Authorization: " +
+                                     request.get_header_value("Authorization") + "'"}}}};
+      response.set_content(error.dump(), "application/json");
+      return;
+    }
     if (!reply.raw_body.empty() || reply.status != 200) {
       response.set_content(reply.raw_body.empty() ? R"({"error":{"message":"injected"}})" : reply.raw_body,
                            "application/json");

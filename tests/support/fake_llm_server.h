@@ -23,6 +23,7 @@ struct FakeReply {
   std::string raw_body;            // sent as is instead, e.g. truncated JSON
   std::chrono::milliseconds delay{0};  // before answering (longer than the client's timeout = a timeout)
   std::string retry_after;         // Retry-After header, for 429
+  bool echo_authorization = false; // an error body quoting the request's Authorization header, as some endpoints do
 };
 
 // An OpenAI-compatible chat-completions server on 127.0.0.1 for tests: each
