@@ -10,6 +10,7 @@
 
 #include "dictlab/feature_store.h"
 #include "dictlab/label_store.h"
+#include "request_guard.h"
 
 namespace dictlab::host {
 namespace {
@@ -124,6 +125,7 @@ class LabellingApi {
       reply(response, 200, {{"labels", labels}});
     });
     server.Post(prefix + "/api/labels", [this](const httplib::Request& request, httplib::Response& response) {
+      if (!require_content_type(request, response, {"application/json"})) return;
       const auto body = nlohmann::json::parse(request.body, nullptr, false);
       if (!body.is_object()) return reply(response, 400, {{"error", "the body is not a JSON object"}});
       HumanLabel label;
@@ -157,6 +159,7 @@ class LabellingApi {
                                                      std::string(request.get_param_value("format") == "csv" ? "csv" : "jsonl") + "\"");
     });
     server.Post(prefix + "/api/labels/import", [this](const httplib::Request& request, httplib::Response& response) {
+      if (!require_content_type(request, response, {"text/csv", "application/x-ndjson", "application/jsonl"})) return;
       std::vector<HumanLabel> labels;
       try {
         labels = request.get_header_value("Content-Type").starts_with("text/csv") ? from_csv(request.body)

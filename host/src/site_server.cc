@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "labelling_api.h"
+#include "request_guard.h"
 #include "stop_signal.h"
 
 namespace dictlab::host {
@@ -38,6 +39,8 @@ absl::Status serve_site(const std::filesystem::path& site, const std::filesystem
   if (bound <= 0)
     return absl::UnavailableError("cannot listen on " + address + ":" + std::to_string(port) +
                                   " (in use? pick another with --port)");
+  // Only now is the port known that the Host and Origin rules name.
+  install_request_guard(server, address, bound);
   out << "serving " << site.string() << " at http://" << address << ":" << bound << "/ (Ctrl-C stops)" << std::endl;
   std::thread watcher([&server] {
     while (!stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
