@@ -52,18 +52,11 @@ std::string unescaped(std::string cell) {
   return cell;
 }
 
-class Columns {
- public:
-  explicit Columns(const std::vector<std::string>& header) : header_(header) {}
-  std::optional<std::size_t> find(const char* name) const {
-    const auto it = std::find(header_.begin(), header_.end(), name);
-    if (it == header_.end()) return std::nullopt;
-    return static_cast<std::size_t>(it - header_.begin());
-  }
-
- private:
-  const std::vector<std::string>& header_;
-};
+std::optional<std::size_t> find_column(const std::vector<std::string>& header, const char* name) {
+  const auto it = std::find(header.begin(), header.end(), name);
+  if (it == header.end()) return std::nullopt;
+  return static_cast<std::size_t>(it - header.begin());
+}
 
 absl::StatusOr<HumanLabel> label_from_row(const std::vector<std::string>& row, std::size_t feature, std::size_t author,
                                           std::size_t text, std::optional<std::size_t> rubric) {
@@ -100,17 +93,20 @@ std::string labels_to_csv(const std::vector<HumanLabel>& labels) {
 }
 
 absl::StatusOr<std::vector<ImportedLabel>> labels_from_csv(const std::string& body) {
-  const auto rows = parse_csv(body);
+  // Excel's "CSV UTF-8" starts with a byte order mark, which would end up in the first column's name.
+  constexpr std::string_view kBom = "\xEF\xBB\xBF";
+  const auto rows = parse_csv(body.starts_with(kBom) ? body.substr(kBom.size()) : body);
   if (rows.empty() || blank(rows.front())) return std::vector<ImportedLabel>();
-  const Columns columns(rows.front());
-  const auto feature = columns.find("feature"), author = columns.find("author"), text = columns.find("text");
+  const auto& header = rows.front();
+  const auto feature = find_column(header, "feature"), author = find_column(header, "author"),
+             text = find_column(header, "text"), rubric = find_column(header, "rubric");
   for (const auto& [found, name] : {std::pair(feature, "feature"), std::pair(author, "author"), std::pair(text, "text")})
     if (!found) return absl::InvalidArgumentError(absl::StrCat("CSV header has no column '", name, "'"));
   std::vector<ImportedLabel> labels;
   for (std::size_t r = 1; r < rows.size(); ++r) {
     if (blank(rows[r])) continue;
     const std::string where = absl::StrCat("row ", r + 1);
-    auto label = label_from_row(rows[r], *feature, *author, *text, columns.find("rubric"));
+    auto label = label_from_row(rows[r], *feature, *author, *text, rubric);
     if (!label.ok()) return absl::InvalidArgumentError(absl::StrCat(where, ", ", label.status().message()));
     labels.push_back({where, *std::move(label)});
   }

@@ -348,6 +348,13 @@ TEST_F(LabellingServer, ExportsCsvCellsNoSpreadsheetRunsAsAFormula) {
   for (std::size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(again[i]["text"], texts[i]);
 }
 
+TEST_F(LabellingServer, ImportsACsvThatExcelSavedWithAByteOrderMark) {
+  const auto imported = post("/api/labels/import", "\xEF\xBB\xBF" "feature,author,text\r\n9,excel,from Excel\r\n", "text/csv");
+  ASSERT_TRUE(imported);
+  EXPECT_EQ(imported->status, 200) << brief(imported->body);
+  EXPECT_EQ(labels_of("excel").size(), 1u);
+}
+
 // ---- 8: idle connections ----------------------------------------------------
 
 // A connection that sends `sent` (perhaps nothing) and then nothing more.
