@@ -7,9 +7,39 @@
 #include <thread>
 
 #include "labelling_api.h"
+#include "request_guard.h"
 #include "stop_signal.h"
 
 namespace dictlab::host {
+namespace {
+
+// At most this many connections are served at once (httplib gives each a
+// thread of its pool): enough that idle or half-open ones (a browser keeps
+// up to 6 per host) never leave a page's request waiting; more wait their turn.
+constexpr std::size_t kMaxConnections = 64;
+// Loopback answers in microseconds: a connection that has not sent its
+// request within 2 s, or a kept-alive one idle for 2 s, only holds a worker.
+constexpr time_t kReadTimeoutSeconds = 2;
+constexpr time_t kKeepAliveSeconds = 2;
+constexpr time_t kWriteTimeoutSeconds = 10;
+
+void set_connection_limits(httplib::Server& server) {
+  server.new_task_queue = [] { return new httplib::ThreadPool(kMaxConnections); };
+  server.set_read_timeout(kReadTimeoutSeconds);
+  server.set_keep_alive_timeout(kKeepAliveSeconds);
+  server.set_write_timeout(kWriteTimeoutSeconds);
+}
+
+void serve_metrics(httplib::Server& server, const std::filesystem::path& run_dir) {
+  // A finished run's last values (every stage's, kept in RUN_DIR/metrics.prom), for
+  // Prometheus to scrape, so that Grafana's dashboards show finished runs too.
+  server.Get("/metrics", [run_dir](const httplib::Request&, httplib::Response& response) {
+    std::ifstream in(run_dir / "metrics.prom");
+    response.set_content(std::string(std::istreambuf_iterator<char>(in), {}), "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+}  // namespace
 
 absl::Status serve_site(const std::filesystem::path& site, const std::filesystem::path& run_dir,
                         const std::vector<std::string>& analysis_stages, bool per_stage_folders,
@@ -18,12 +48,8 @@ absl::Status serve_site(const std::filesystem::path& site, const std::filesystem
   std::vector<std::shared_ptr<LabellingApi>> apis;
   for (const auto& stage : analysis_stages)
     apis.push_back(install_labelling_api(server, run_dir, stage, per_stage_folders ? "/" + stage : ""));
-  // A finished run's last values (every stage's, kept in RUN_DIR/metrics.prom), for
-  // Prometheus to scrape, so that Grafana's dashboards show finished runs too.
-  server.Get("/metrics", [run_dir](const httplib::Request&, httplib::Response& response) {
-    std::ifstream in(run_dir / "metrics.prom");
-    response.set_content(std::string(std::istreambuf_iterator<char>(in), {}), "text/plain; version=0.0.4; charset=utf-8");
-  });
+  serve_metrics(server, run_dir);
+  set_connection_limits(server);
   // As for /metrics: a busy port is an error, not a silently shared one.
   server.set_socket_options([](int socket) {
     const int yes = 1;
@@ -38,6 +64,8 @@ absl::Status serve_site(const std::filesystem::path& site, const std::filesystem
   if (bound <= 0)
     return absl::UnavailableError("cannot listen on " + address + ":" + std::to_string(port) +
                                   " (in use? pick another with --port)");
+  // Only now is the port known that the Host and Origin rules name.
+  install_request_guard(server, address, bound);
   out << "serving " << site.string() << " at http://" << address << ":" << bound << "/ (Ctrl-C stops)" << std::endl;
   std::thread watcher([&server] {
     while (!stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -9,7 +9,7 @@ namespace {
 
 std::vector<dictlab::OptionSpec> options() {
   std::vector<dictlab::OptionSpec> specs = {
-      {"author", dictlab::OptionType::kString, "Only this person's labels (\"\": anyone's, the latest).",
+      {"author", dictlab::OptionType::kString, "Only this person's labels (\"\": anyone's, the one saved last).",
        std::string("")},
   };
   for (auto& spec : dictlab::labeler_selection_options()) specs.push_back(std::move(spec));
@@ -34,10 +34,10 @@ class HumanLabeler : public dictlab::Labeler {
     const std::string author = context.options().get_string("author");
     std::size_t found = 0;
     for (const auto& feature : features) {
-      const auto labels = store.labels(analysis, feature.feature, author);
-      if (labels.empty()) continue;
-      const auto latest = std::max_element(labels.begin(), labels.end(),
-                                           [](const auto& a, const auto& b) { return a.created_at < b.created_at; });
+      // The label written last wins, not the one with the latest created_at:
+      // an imported file could claim any date.
+      const auto latest = store.latest(analysis, feature.feature, author);
+      if (!latest) continue;
       emit({.feature = feature.feature, .text = latest->text, .rubric_score = latest->rubric, .author = latest->author});
       ++found;
     }

@@ -158,5 +158,42 @@ TEST(HumanLabeler, BringsThePeoplesLabelsIntoTheRun) {
   EXPECT_TRUE(labels[1]["rubric"].is_null());
 }
 
+// A label imported before the server stamped imports with its own clock kept
+// the file's created_at; the one saved last must still win.
+TEST(HumanLabeler, TakesTheLabelSavedLastWhateverDateAnotherClaims) {
+  TempDir dir;
+  const auto file = experiment(dir, "plugin = \"human\"\n");
+  ASSERT_EQ(run(file).exit_code, 0);
+  {
+    LabelStore store(dir / "run/labels.sqlite");
+    store.put("features", {.feature = 3, .author = "mallory", .text = "forged", .created_at = "2999-01-01T00:00:00Z"});
+    store.put("features", {.feature = 3, .author = "ada", .text = "the letter e", .created_at = "2026-01-01T00:00:00Z"});
+  }
+  const auto result = run(file, {"--force", "labels"});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto labels = read_jsonl(dir / "run/stages/labels/labels.jsonl");
+  ASSERT_EQ(labels.size(), 1u);
+  EXPECT_EQ(labels[0]["author"], "ada");
+  EXPECT_EQ(labels[0]["text"], "the letter e");
+}
+
+// A Latin-1 row, as a CSV import once stored it, reads back with U+FFFD: it
+// stops neither the stage nor `dictlab export` (which `serve` runs first).
+TEST(HumanLabeler, ALabelThatIsNotUtf8StopsNeitherTheStageNorTheExport) {
+  TempDir dir;
+  const auto file = experiment(dir, "plugin = \"human\"\n");
+  ASSERT_EQ(run(file).exit_code, 0);
+  LabelStore(dir / "run/labels.sqlite").put("features", {.feature = 5, .author = "latin", .text = "caf\xe9"});
+  const auto result = run(file, {"--force", "labels"});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto labels = read_jsonl(dir / "run/stages/labels/labels.jsonl");
+  ASSERT_EQ(labels.size(), 1u);
+  EXPECT_EQ(labels[0]["text"], "caf\xef\xbf\xbd");
+  const auto exported =
+      run_command({DICTLAB_BINARY, "export", (dir / "run").string(), "--out", (dir / "site").string()});
+  ASSERT_EQ(exported.exit_code, 0) << exported.output;
+  EXPECT_NE(read_text(dir / "site/data/search.json").find("caf\xef\xbf\xbd"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace dictlab::testing
