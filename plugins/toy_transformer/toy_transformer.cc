@@ -115,7 +115,7 @@ class ToyTransformer : public dictlab::Model {
     const dictlab::SafetensorsFile file(stage_dir / "model.safetensors");
     std::map<std::string, torch::Tensor> state;
     for (const auto& [name, tensor] : model_->transformer_lens_state()) {
-      const auto& stored = file.get(name, tensor.sizes().vec());
+      const auto& stored = file.get_f32(name, tensor.sizes().vec());
       state[name] = torch::from_blob(const_cast<char*>(stored.bytes.data()), tensor.sizes(), torch::kFloat).clone();
     }
     model_->load_transformer_lens_state(state);
