@@ -67,8 +67,8 @@ class ToyTransformer : public dictlab::Model {
 
     const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
     const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);
-    const dictlab::TokenShard train_tokens(tokens_stage.dir / "tokens.train.bin", info.dtype);
-    const dictlab::TokenShard heldout_tokens(tokens_stage.dir / "tokens.heldout.bin", info.dtype);
+    const dictlab::TokenShard train_tokens(tokens_stage.dir / "tokens.train.bin", info);
+    const dictlab::TokenShard heldout_tokens(tokens_stage.dir / "tokens.heldout.bin", info);
 
     config_ = {info.vocab_size, options.get_int("context_length"), options.get_int("d_model"),
                options.get_int("d_mlp"), options.get_int("n_heads"), options.get_string("activation")};
