@@ -5,13 +5,13 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <zstd.h>
 
 #include <cstdio>
 #include <memory>
 
 #include "dictlab/documents_jsonl.h"
 #include "test_support.h"
+#include "zst_writer.h"
 #include "text_chunks.h"
 #include "zstd_input.h"
 
@@ -19,29 +19,7 @@ namespace {
 
 using dictlab::Document;
 using dictlab::PluginError;
-
-// Compresses `prefix`, `filler` bytes of 'a' and `suffix` a block at a time.
-void write_zst(const std::filesystem::path& file, const std::string& prefix, std::size_t filler,
-               const std::string& suffix) {
-  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> cctx(ZSTD_createCCtx(), ZSTD_freeCCtx);
-  std::ofstream out(file, std::ios::binary);
-  std::string buffer(ZSTD_CStreamOutSize(), '\0');
-  auto feed = [&](const std::string& data, ZSTD_EndDirective mode) {
-    ZSTD_inBuffer in{data.data(), data.size(), 0};
-    std::size_t remaining = 0;
-    do {
-      ZSTD_outBuffer o{buffer.data(), buffer.size(), 0};
-      remaining = ZSTD_compressStream2(cctx.get(), &o, &in, mode);
-      ASSERT_FALSE(ZSTD_isError(remaining));
-      out.write(buffer.data(), static_cast<std::streamsize>(o.pos));
-    } while (mode == ZSTD_e_end ? remaining != 0 : in.pos < in.size);
-  };
-  feed(prefix, ZSTD_e_continue);
-  const std::string block(1 << 20, 'a');
-  for (std::size_t left = filler; left > 0; left -= std::min(left, block.size()))
-    feed(block.substr(0, std::min(left, block.size())), ZSTD_e_continue);
-  feed(suffix, ZSTD_e_end);
-}
+using dictlab::testing::write_zst;
 
 struct ChildResult {
   std::string message;  // the PluginError, or "no error"
