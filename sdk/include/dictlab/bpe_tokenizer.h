@@ -122,8 +122,8 @@ class BpeTokenizer {
     std::string text;
     for (std::int32_t id : ids) {
       if (id < 0 || id >= vocab_size()) continue;
-      const auto& [piece, type] = pieces_[static_cast<std::size_t>(id)];
-      if (type == 'b') text += static_cast<char>(parse_byte_piece(piece, "piece " + std::to_string(id)));
+      const auto& [piece, type, byte] = pieces_[static_cast<std::size_t>(id)];
+      if (type == 'b') text += static_cast<char>(byte);
       else if (type == 'n') text += piece;
       else if (type == 'u') text += "\xE2\x81\x87";  // " ⁇ ", as SentencePiece shows unknowns
     }
@@ -152,9 +152,10 @@ class BpeTokenizer {
     const std::string type = entry[2].get<std::string>();
     if (type != "n" && type != "b" && type != "c" && type != "u")
       throw PluginError(at + " ('" + piece + "') has type '" + type + "', not n, b, c or u");
-    pieces_.push_back({piece, type[0]});
+    const unsigned char byte = type == "b" ? parse_byte_piece(piece, at) : 0;
+    pieces_.push_back({piece, type[0], byte});
     if (type == "n") normal_.emplace(piece, std::make_pair(id, score));
-    else if (type == "b") byte_ids_[parse_byte_piece(piece, at)] = id;
+    else if (type == "b") byte_ids_[byte] = id;
     else if (type == "u") unk_id_ = id;
   }
 
@@ -194,7 +195,12 @@ class BpeTokenizer {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
-  std::vector<std::pair<std::string, char>> pieces_;
+  struct Piece {
+    std::string text;
+    char type;           // n, b, c or u
+    unsigned char byte;  // the byte a b piece stands for
+  };
+  std::vector<Piece> pieces_;
   std::unordered_map<std::string, std::pair<std::int32_t, float>, Hash, std::equal_to<>> normal_;
   std::int32_t byte_ids_[256] = {-1};
   std::int32_t unk_id_ = 0;
