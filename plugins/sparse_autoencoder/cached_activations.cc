@@ -20,7 +20,8 @@ std::vector<std::int64_t> shuffled(std::int64_t count, std::initializer_list<std
 torch::ScalarType torch_dtype(const std::string& dtype) {
   if (dtype == "F16") return torch::kHalf;
   if (dtype == "BF16") return torch::kBFloat16;
-  return torch::kFloat;
+  if (dtype == "F32") return torch::kFloat;
+  throw dictlab::PluginError("activation shards hold F16, BF16 or F32, not " + dtype);
 }
 
 }  // namespace
@@ -36,7 +37,7 @@ CachedActivations::CachedActivations(const std::filesystem::path& dir, std::int6
 
 torch::Tensor CachedActivations::load(std::int64_t shard, std::uint64_t order_seed) const {
   const dictlab::SafetensorsFile file(dictlab::ActivationCacheInfo::shard_file(dir_, shard));
-  const auto& stored = file.get("activations", {info_.shard_rows, info_.d_in});
+  const auto& stored = file.get("activations", {info_.shard_rows, info_.d_in}, {"F16", "BF16", "F32"});
   const torch::Tensor rows =
       torch::from_blob(const_cast<char*>(stored.bytes.data()), {info_.shard_rows, info_.d_in},
                        torch_dtype(stored.dtype))

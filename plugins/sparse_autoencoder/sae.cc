@@ -102,7 +102,7 @@ Sae Sae::load(const std::filesystem::path& dir) {
   const dictlab::SafetensorsFile file(dir / "sae_weights.safetensors");
   torch::NoGradGuard no_grad;
   auto fill = [&](const char* name, torch::Tensor& t) {
-    const auto& stored = file.get(name, t.sizes().vec());
+    const auto& stored = file.get_f32(name, t.sizes().vec());
     t.copy_(torch::from_blob(const_cast<char*>(stored.bytes.data()), t.sizes(), torch::kFloat));
   };
   fill("W_enc", sae.W_enc);

@@ -1,14 +1,13 @@
 // Dataset plugin: a user's own text files, folders of them, or JSONL in the
 // Pile's format (plain or .zst-compressed, as the Pile is distributed).
-#include <zstd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "dictlab/documents_jsonl.h"
 #include "dictlab/sdk.h"
+#include "text_chunks.h"
+#include "zstd_input.h"
 
 namespace {
 
@@ -34,61 +33,15 @@ dictlab::PluginDescriptor describe() {
           {"max_documents", OptionType::kInt, "Stop after this many documents; 0 for no limit.", std::int64_t{0}},
           {"max_document_bytes", OptionType::kInt, "Split longer text files at line breaks into documents "
                                                    "of at most this size.", std::int64_t{1} << 20},
+          {"max_line_bytes", OptionType::kInt, "Refuse a JSONL line (one document) longer than this, naming "
+                                               "its file and line, rather than hold it in memory.",
+           static_cast<std::int64_t>(dictlab::kMaxJsonlLineBytes)},
       }};
 }
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
-
-// Binary files (images, archives, compiled code) are not text to learn from.
-bool looks_like_text(const std::string& bytes) {
-  return bytes.find('\0') == std::string::npos;
-}
-
-std::string read_all(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw PluginError("cannot read " + file.string());
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-// Streams a .zst file through ZSTD_decompressStream without holding it whole.
-class ZstdFile {
- public:
-  explicit ZstdFile(const fs::path& file) : in_(file, std::ios::binary), stream_(ZSTD_createDStream()) {
-    if (!in_) throw PluginError("cannot read " + file.string());
-    ZSTD_initDStream(stream_);
-  }
-  ~ZstdFile() { ZSTD_freeDStream(stream_); }
-  ZstdFile(const ZstdFile&) = delete;
-  ZstdFile& operator=(const ZstdFile&) = delete;
-
-  std::string decompress_all(const std::string& where) {
-    std::string out;
-    std::string input(ZSTD_DStreamInSize(), '\0');
-    std::string output(ZSTD_DStreamOutSize(), '\0');
-    std::size_t last_result = 0;
-    while (in_) {
-      in_.read(input.data(), std::streamsize(input.size()));
-      ZSTD_inBuffer in{input.data(), std::size_t(in_.gcount()), 0};
-      while (in.pos < in.size) {
-        ZSTD_outBuffer o{output.data(), output.size(), 0};
-        last_result = ZSTD_decompressStream(stream_, &o, &in);
-        if (ZSTD_isError(last_result))
-          throw PluginError(where + ": corrupt zstd data: " + ZSTD_getErrorName(last_result));
-        out.append(output.data(), o.pos);
-      }
-    }
-    if (last_result != 0) throw PluginError(where + ": truncated zstd stream");
-    return out;
-  }
-
- private:
-  std::ifstream in_;
-  ZSTD_DStream* stream_;
-};
 
 class TextFiles : public dictlab::Dataset {
  public:
@@ -100,6 +53,8 @@ class TextFiles : public dictlab::Dataset {
     max_documents_ = options.get_int("max_documents");
     max_document_bytes_ = options.get_int("max_document_bytes");
     if (max_document_bytes_ <= 0) throw OptionError("max_document_bytes", "must be positive");
+    max_line_bytes_ = options.get_int("max_line_bytes");
+    if (max_line_bytes_ <= 0) throw OptionError("max_line_bytes", "must be positive");
     source_ = options.get_string("source");
     extensions_ = options.get_strings("extensions");
 
@@ -126,17 +81,12 @@ class TextFiles : public dictlab::Dataset {
       const bool jsonl = format == "jsonl" || (format == "auto" && (ends_with(name, ".jsonl") ||
                                                                    ends_with(name, ".jsonl.zst")));
       if (jsonl) {
-        std::string text = ends_with(name, ".zst") ? ZstdFile(files[i]).decompress_all(name) : read_all(files[i]);
-        std::istringstream lines(std::move(text));
-        dictlab::read_documents_jsonl(lines, name, source_, [&](Document&& d) { return forward(std::move(d), emit); });
+        read_jsonl(files[i], emit);
+      } else if (text_files::looks_like_text(files[i])) {
+        text_files::read_text_documents(files[i], static_cast<std::size_t>(max_document_bytes_),
+                                        [&](std::string&& text) { return forward({std::move(text), source_}, emit); });
       } else {
-        std::string text = read_all(files[i]);
-        if (!looks_like_text(text)) {
-          ++skipped;
-          context.progress().set_done(static_cast<double>(i + 1));
-          continue;
-        }
-        emit_split(std::move(text), emit);
+        ++skipped;
       }
       context.progress().set_done(static_cast<double>(i + 1));
     }
@@ -150,33 +100,35 @@ class TextFiles : public dictlab::Dataset {
     return std::any_of(extensions_.begin(), extensions_.end(), [&](const auto& e) { return ends_with(name, e); });
   }
 
+  // False once the sink or max_documents says stop: readers then stop at
+  // once, so max_documents bounds what is read, not only what is written.
   bool forward(Document&& document, const DocumentSink& emit) {
+    if (done_) return false;
     if (document.text.empty()) return true;
-    if (max_documents_ > 0 && emitted_ >= max_documents_) {
-      done_ = true;
-      return false;
-    }
     ++emitted_;
     if (!emit(std::move(document))) done_ = true;
+    if (max_documents_ > 0 && emitted_ >= max_documents_) done_ = true;
     return !done_;
   }
 
-  void emit_split(std::string text, const DocumentSink& emit) {
-    const std::size_t limit = static_cast<std::size_t>(max_document_bytes_);
-    std::size_t start = 0;
-    while (start < text.size() && !done_) {
-      std::size_t end = std::min(text.size(), start + limit);
-      if (end < text.size()) {
-        const std::size_t newline = text.rfind('\n', end - 1);
-        if (newline != std::string::npos && newline > start) end = newline + 1;
-      }
-      forward(Document{text.substr(start, end - start), source_}, emit);
-      start = end;
+  // Streamed line by line (.zst through a fixed buffer), so memory is one
+  // line at most max_line_bytes, and reading stops at max_documents.
+  void read_jsonl(const fs::path& file, const DocumentSink& emit) {
+    const std::string name = file.string();
+    auto forward_one = [&](Document&& d) { return forward(std::move(d), emit); };
+    const auto limit = static_cast<std::size_t>(max_line_bytes_);
+    if (ends_with(name, ".zst")) {
+      text_files::ZstdInput in(file);
+      dictlab::read_documents_jsonl(in, name, source_, forward_one, limit, "max_line_bytes");
+    } else {
+      std::ifstream in = text_files::open_binary(file);
+      dictlab::read_documents_jsonl(in, name, source_, forward_one, limit, "max_line_bytes");
     }
   }
 
   std::int64_t max_documents_ = 0;
   std::int64_t max_document_bytes_ = 0;
+  std::int64_t max_line_bytes_ = 0;
   std::int64_t emitted_ = 0;
   bool done_ = false;
   std::string source_;

@@ -1,8 +1,10 @@
 #include "checkpoints.h"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <vector>
 
 #include "dictlab/atomic_file.h"
@@ -13,12 +15,27 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<std::int64_t> steps_on_disk(const fs::path& dir) {
+// The N of a file named step-<N>.json, or nullopt for any other name (a
+// user's step-latest.json, a number too large for int64).
+std::optional<std::int64_t> record_step(const std::string& name) {
+  if (!name.starts_with("step-") || !name.ends_with(".json")) return std::nullopt;
+  const std::string_view digits = std::string_view(name).substr(5, name.size() - 5 - 5);
+  std::int64_t step = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), step);
+  if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || step < 0) return std::nullopt;
+  return step;
+}
+
+// Newest first. Other files in the folder are not checkpoints: they are
+// named (when `log` is given) and left alone, rather than stopping the run.
+std::vector<std::int64_t> steps_on_disk(const fs::path& dir, dictlab::Logger* log) {
   std::vector<std::int64_t> steps;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
-    if (name.starts_with("step-") && name.ends_with(".json")) steps.push_back(std::stoll(name.substr(5)));
+    if (const auto step = record_step(name)) steps.push_back(*step);
+    else if (log && name.starts_with("step-") && name.ends_with(".json"))
+      log->warn("ignoring " + entry.path().string() + ": not a checkpoint record (step-<number>.json)");
   }
   std::sort(steps.rbegin(), steps.rend());
   return steps;
@@ -45,7 +62,7 @@ void Checkpoints::save(std::int64_t step, const TensorMap& tensors, torch::optim
   const nlohmann::json record = {{"step", step}, {"sha256", dictlab::Sha256::of_file(final_path)}};
   dictlab::AtomicFile::write_all(record_file(dir_, step), record.dump() + "\n");
 
-  const auto steps = steps_on_disk(dir_);
+  const auto steps = steps_on_disk(dir_, nullptr);
   for (std::size_t i = 2; i < steps.size(); ++i) {
     fs::remove(record_file(dir_, steps[i]));
     fs::remove(weights_file(dir_, steps[i]));
@@ -53,7 +70,7 @@ void Checkpoints::save(std::int64_t step, const TensorMap& tensors, torch::optim
 }
 
 std::optional<std::int64_t> Checkpoints::restore_latest(TensorMap& tensors, torch::optim::Optimizer* optimizer) {
-  for (std::int64_t step : steps_on_disk(dir_)) {
+  for (std::int64_t step : steps_on_disk(dir_, &log_)) {
     const fs::path weights = weights_file(dir_, step);
     std::string expected;
     try {

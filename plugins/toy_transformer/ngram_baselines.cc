@@ -1,5 +1,6 @@
 #include "ngram_baselines.h"
 
+#include <algorithm>
 #include <cmath>
 #include <unordered_map>
 #include <vector>
@@ -8,6 +9,12 @@ namespace toy_transformer {
 
 NgramBaselines ngram_baselines(const dictlab::TokenShard& train, const dictlab::TokenShard& heldout,
                                std::int64_t vocab_size) {
+  // The tables below are indexed by id: TokenShard vouches for ids below its
+  // own vocabulary, so that must not exceed the tables'.
+  if (train.vocab_size() > vocab_size || heldout.vocab_size() > vocab_size)
+    throw dictlab::PluginError("n-gram baselines: token ids up to " +
+                               std::to_string(std::max(train.vocab_size(), heldout.vocab_size()) - 1) +
+                               " but a vocabulary of " + std::to_string(vocab_size));
   std::vector<double> unigram(static_cast<std::size_t>(vocab_size), 1.0);  // add-one
   std::unordered_map<std::uint64_t, double> bigram;
   std::vector<double> followers(static_cast<std::size_t>(vocab_size), 0.0);  // distinct successors per token

@@ -67,8 +67,8 @@ class ToyTransformer : public dictlab::Model {
 
     const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
     const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);
-    const dictlab::TokenShard train_tokens(tokens_stage.dir / "tokens.train.bin", info.dtype);
-    const dictlab::TokenShard heldout_tokens(tokens_stage.dir / "tokens.heldout.bin", info.dtype);
+    const dictlab::TokenShard train_tokens(tokens_stage.dir / "tokens.train.bin", info);
+    const dictlab::TokenShard heldout_tokens(tokens_stage.dir / "tokens.heldout.bin", info);
 
     config_ = {info.vocab_size, options.get_int("context_length"), options.get_int("d_model"),
                options.get_int("d_mlp"), options.get_int("n_heads"), options.get_string("activation")};
@@ -115,7 +115,7 @@ class ToyTransformer : public dictlab::Model {
     const dictlab::SafetensorsFile file(stage_dir / "model.safetensors");
     std::map<std::string, torch::Tensor> state;
     for (const auto& [name, tensor] : model_->transformer_lens_state()) {
-      const auto& stored = file.get(name, tensor.sizes().vec());
+      const auto& stored = file.get_f32(name, tensor.sizes().vec());
       state[name] = torch::from_blob(const_cast<char*>(stored.bytes.data()), tensor.sizes(), torch::kFloat).clone();
     }
     model_->load_transformer_lens_state(state);

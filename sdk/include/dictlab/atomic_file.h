@@ -3,13 +3,15 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
+#include <cstring>
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
+#include <ostream>
 #include <string>
 #include <string_view>
 
 #include "dictlab/errors.h"
+#include "dictlab/file_output.h"
 
 namespace dictlab {
 
@@ -23,30 +25,31 @@ class AtomicFile {
   explicit AtomicFile(std::filesystem::path path)
       : path_(std::move(path)),
         temp_(path_.string() + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(next_temp_number())),
-        out_(temp_, std::ios::binary | std::ios::trunc) {
-    if (!out_) throw PluginError("cannot write " + temp_.string());
-  }
+        buffer_(temp_),
+        out_(&buffer_) {}
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
   ~AtomicFile() {
     if (!committed_) {
-      out_.close();
       std::error_code ignored;
       std::filesystem::remove(temp_, ignored);
     }
   }
 
-  std::ofstream& stream() { return out_; }
+  std::ostream& stream() { return out_; }
   void write(std::string_view bytes) { out_.write(bytes.data(), std::streamsize(bytes.size())); }
 
+  // Syncs the temp file (without fsync a power cut after the rename can
+  // leave an empty file) and renames it onto the path. A failed write (a full
+  // disk) throws a PluginError naming the path and strerror.
   void commit() {
     out_.flush();
-    if (!out_) throw PluginError("write failed: " + temp_.string());
-    out_.close();
-    sync_file(temp_);
+    if (const int error = buffer_.finish())
+      throw PluginError("cannot write " + path_.string() + ": " + std::strerror(error) + " (writing " +
+                        temp_.filename().string() + ")");
     std::error_code error;
     std::filesystem::rename(temp_, path_, error);
-    if (error) throw PluginError("cannot rename " + temp_.string() + ": " + error.message());
+    if (error) throw PluginError("cannot rename " + temp_.string() + " to " + path_.string() + ": " + error.message());
     committed_ = true;
   }
 
@@ -62,17 +65,10 @@ class AtomicFile {
     return count.fetch_add(1, std::memory_order_relaxed);
   }
 
-  // Without fsync a power cut after the rename can leave an empty file.
-  static void sync_file(const std::filesystem::path& path) {
-    if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
-      ::fsync(::fileno(f));
-      std::fclose(f);
-    }
-  }
-
   std::filesystem::path path_;
   std::filesystem::path temp_;
-  std::ofstream out_;
+  FileOutputBuffer buffer_;
+  std::ostream out_;
   bool committed_ = false;
 };
 

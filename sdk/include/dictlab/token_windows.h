@@ -34,6 +34,12 @@ inline std::vector<float> random_window_activations(Model& model, const TokenSha
                                                     std::mt19937_64& rng) {
   const std::int64_t length = model.shape().context_length;
   if (shard.size() <= length) throw PluginError("the token shard is shorter than one context");
+  // The shard's ids are below its own vocabulary; a model with a smaller one
+  // (trained on another tokenizer stage) would index past its embedding.
+  if (model.shape().vocab_size > 0 && shard.vocab_size() > model.shape().vocab_size)
+    throw PluginError("the token shard's vocabulary (" + std::to_string(shard.vocab_size()) +
+                      ") is larger than the model's (" + std::to_string(model.shape().vocab_size) +
+                      "): were they made by different tokenizer stages?");
   std::uniform_int_distribution<std::int64_t> start(0, shard.size() - length - 1);
   constexpr std::int64_t kChunk = 32;
   std::vector<float> activations;
