@@ -48,7 +48,8 @@ TEST(Dashboards, EveryPanelShowsAFinishedRun) {
                        "\n[[stage]]\nname = \"splitting\"\nplugin = \"feature_splitting\"\n"
                        "inputs = [\"model\", \"sae_small\", \"sae\", \"tokens\"]\ncontexts = 16\n");
   {
-    std::filesystem::create_directories(dir / "run");
+    // A run directory in which people labelled before the labelers run.
+    write_text(dir / "run/.dictlab-run", "");
     LabelStore people(dir / "run/labels.sqlite");
     for (std::int64_t feature = 0; feature < 8; ++feature)
       people.put("features", {.feature = feature, .author = "ada", .text = "a label", .rubric = 2});
