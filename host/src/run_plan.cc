@@ -82,10 +82,11 @@ absl::Status check_run_plan(const std::vector<ValidatedStage>& stages, const Exp
       if (const auto it = outputs.find(input); it != outputs.end()) input_digests.push_back(it->second);
     // An input that will be redone makes this stage's digest unknowable now.
     if (!manifest || input_digests.size() != stage.spec->inputs.value.size()) continue;
-    const bool forced = std::find(force.begin(), force.end(), name) != force.end();
-    if (manifest->config_digest == config_digest(stage, experiment, input_digests) && !forced)
+    // A forced stage is redone as asked, so its readers' digests are unknowable too.
+    if (std::find(force.begin(), force.end(), name) != force.end()) continue;
+    if (manifest->config_digest == config_digest(stage, experiment, input_digests))
       outputs[name] = manifest->output_digest;
-    else if (!forced)
+    else
       changed.push_back(name);
   }
   const auto readers = outside_readers(run_dir, in_experiment, changed);
