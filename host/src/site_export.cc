@@ -167,11 +167,12 @@ void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& 
   std::vector<float> columns(static_cast<std::size_t>(4 * n), 0.0f);
   nlohmann::json labels = nlohmann::json::array(), tokens = nlohmann::json::array();
   store.for_each_summary([&](const FeatureSummary& f) {
-    const std::string ids = " (feature ids must run from 0 to n_features - 1 = " + std::to_string(n - 1) + ")";
-    if (f.id < 0 || f.id >= n)
-      throw PluginError(store_file.string() + ": feature id " + std::to_string(f.id) + " is out of range" + ids);
-    if (f.id != static_cast<std::int64_t>(tokens.size()))
-      throw PluginError(store_file.string() + ": no feature " + std::to_string(tokens.size()) + ids);
+    auto bad_ids = [&](const std::string& what) {
+      return PluginError(store_file.string() + ": " + what + " (feature ids must run from 0 to n_features - 1 = " +
+                         std::to_string(n - 1) + ")");
+    };
+    if (f.id < 0 || f.id >= n) throw bad_ids("feature id " + std::to_string(f.id) + " is out of range");
+    if (f.id != static_cast<std::int64_t>(tokens.size())) throw bad_ids("no feature " + std::to_string(tokens.size()));
     const auto i = static_cast<std::size_t>(f.id), un = static_cast<std::size_t>(n);
     columns[i] = static_cast<float>(f.density);
     columns[un + i] = static_cast<float>(f.max_activation);
