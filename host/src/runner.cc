@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "dictlab/atomic_file.h"
 #include "dictlab/errors.h"
+#include "hook_validation.h"
 #include "manifest.h"
 #include "metrics_merge.h"
 #include "metrics_registry.h"
@@ -256,6 +257,7 @@ absl::StatusOr<std::vector<ValidatedStage>> validate_stages(const Experiment& ex
     Options options = validate_options(spec.options, plugin->descriptor.options, spec.position, table, diagnostics);
     stages.push_back({&spec, plugin, std::move(options)});
   }
+  if (diagnostics.ok()) check_hook_options(stages, diagnostics);
   if (!diagnostics.ok()) return diagnostics.status();
   return stages;
 }

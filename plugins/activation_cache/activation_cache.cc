@@ -1,4 +1,4 @@
-// Evaluator: harvests a model's MLP activations once into fp16 shards on disk
+// Evaluator: harvests a model's activations at one hook point once into fp16 shards on disk
 // (format: sdk/include/dictlab/activation_cache.h), so that every dictionary
 // of a sweep reads the same activations instead of running the model again.
 // Shards are written one at a time, atomically; a stopped run keeps the ones
@@ -23,8 +23,9 @@ using dictlab::OptionType;
 dictlab::PluginDescriptor describe() {
   return {.name = "activation_cache",
           .version = "1.0.0",
-          .summary = "Harvests MLP activations once into fp16 shards that dictionary stages train on.",
+          .summary = "Harvests a model's activations at one hook once into fp16 shards that dictionary stages train on.",
           .options = {
+              dictlab::hook_option(),
               {"activations", OptionType::kInt, "Activations (token positions) to harvest.", std::int64_t{8388608}},
               {"shard_activations", OptionType::kInt,
                "Activations per shard file; a multiple of the model's context length.", std::int64_t{131072}},
@@ -66,6 +67,7 @@ class ActivationCache : public dictlab::Evaluator {
     if (wanted <= 0) throw OptionError("activations", "must be positive");
     const auto model = dictlab::open_input_model(context);
     const auto shape = model->shape();
+    const dictlab::HookPoint hook = dictlab::chosen_hook(*model, options);
     if (shard_rows <= 0 || shard_rows % shape.context_length != 0)
       throw OptionError("shard_activations", "must be a positive multiple of the model's context length (" +
                                                  std::to_string(shape.context_length) + ")");
@@ -73,12 +75,13 @@ class ActivationCache : public dictlab::Evaluator {
     const dictlab::TokenShard tokens(tokens_stage.dir, "train", shape.context_length);
 
     ActivationCacheInfo info;
-    info.d_in = shape.d_mlp;
+    info.d_in = hook.width;
+    info.hook = hook.name;
     info.context_length = shape.context_length;
     info.shard_rows = shard_rows;
     info.shards = (wanted + shard_rows - 1) / shard_rows;
     info.model_stage = context.input(dictlab::PluginKind::kModel).stage;
-    const std::uintmax_t shard_bytes = static_cast<std::uintmax_t>(shard_rows * shape.d_mlp) * 2;
+    const std::uintmax_t shard_bytes = static_cast<std::uintmax_t>(shard_rows * hook.width) * 2;
 
     context.progress().set_total(static_cast<double>(info.shards));
     std::int64_t harvested = 0;
@@ -106,7 +109,7 @@ class ActivationCache : public dictlab::Evaluator {
     std::seed_seq sequence{seed, static_cast<std::uint64_t>(shard)};
     std::mt19937_64 rng(sequence);
     const std::vector<float> rows =
-        dictlab::random_window_activations(model, tokens, info.shard_rows / info.context_length, rng);
+        dictlab::random_window_activations(model, info.hook, tokens, info.shard_rows / info.context_length, rng);
     // Shuffled so that a batch read in order mixes positions and windows.
     std::vector<std::int64_t> order(static_cast<std::size_t>(info.shard_rows));
     std::iota(order.begin(), order.end(), 0);
@@ -120,6 +123,7 @@ class ActivationCache : public dictlab::Evaluator {
     dictlab::SafetensorsWriter writer;
     writer.add("activations", info.dtype, {info.shard_rows, info.d_in}, halves.data());
     writer.set_metadata("model_stage", info.model_stage);
+    writer.set_metadata("hook", info.hook);
     writer.write(file);
   }
 };

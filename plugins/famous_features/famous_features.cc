@@ -97,10 +97,7 @@ class FamousFeatures : public dictlab::Evaluator {
     const auto dictionary = dictlab::open_input_dictionary(context);
     const auto shape = model->shape();
     const std::int64_t d_sae = dictionary->shape().d_sae;
-    if (dictionary->shape().d_in != shape.d_mlp)
-      throw PluginError("dictionary '" + context.input(PluginKind::kDictionary).stage + "' has d_in " +
-                        std::to_string(dictionary->shape().d_in) + " but the model has " +
-                        std::to_string(shape.d_mlp) + " neurons");
+    const dictlab::HookPoint hook = dictlab::dictionary_hook(*model, *dictionary);
     const auto& tokens_stage = context.input(PluginKind::kTokenizer);
     const std::int64_t length = shape.context_length;
     const dictlab::TokenShard shard(tokens_stage.dir, split, length);
@@ -110,7 +107,7 @@ class FamousFeatures : public dictlab::Evaluator {
 
     // [0]: contexts the unit is chosen on, [1]: those it is measured on.
     std::array<KindSums, 2> features{KindSums(d_sae), KindSums(d_sae)};
-    std::array<KindSums, 2> neurons{KindSums(shape.d_mlp), KindSums(shape.d_mlp)};
+    std::array<KindSums, 2> neurons{KindSums(hook.width), KindSums(hook.width)};
     constexpr std::int64_t kBatch = 32;  // even, so that context parity is row-block parity within a batch
     context.progress().set_total(static_cast<double>(contexts));
     for (std::int64_t start = 0; start < contexts; start += kBatch) {
@@ -128,10 +125,10 @@ class FamousFeatures : public dictlab::Evaluator {
           if (const auto kind = kinds[static_cast<std::size_t>(t)]; kind != FamousText::kOther)
             one_hot[b * length + t][static_cast<std::int64_t>(kind) - 1] = 1;
       }
-      auto activations = model->mlp_activations({ids.data(), n, length});
+      auto activations = dictlab::activations_at(*model, {ids.data(), n, length}, hook.name);
       std::vector<float> codes(static_cast<std::size_t>(rows * d_sae));
       dictionary->encode(activations.data(), rows, codes.data());
-      const torch::Tensor a = torch::from_blob(activations.data(), {rows, shape.d_mlp});
+      const torch::Tensor a = torch::from_blob(activations.data(), {rows, hook.width});
       const torch::Tensor f = torch::from_blob(codes.data(), {rows, d_sae});
       // Even contexts choose, odd ones measure.
       auto contexts_of = [&](const torch::Tensor& x, std::int64_t parity) {

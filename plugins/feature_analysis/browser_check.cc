@@ -2,7 +2,7 @@
 
 namespace feature_analysis {
 
-dictlab::MlpEdit pin_feature(dictlab::DictionaryLearner& dictionary, const torch::Tensor& directions,
+dictlab::ActivationEdit pin_feature(dictlab::DictionaryLearner& dictionary, const torch::Tensor& directions,
                              std::int64_t feature, float value) {
   const std::int64_t d_sae = dictionary.shape().d_sae;
   const torch::Tensor direction = directions[feature].contiguous();
@@ -51,7 +51,8 @@ nlohmann::json browser_check(dictlab::Model& model, dictlab::DictionaryLearner& 
   };
   check["logits"] = {{"ids", ids}, {"values", rows(model.logits(batch), vocab)}};
 
-  const std::vector<float> activations = model.mlp_activations(batch);
+  const std::string hook = dictionary.shape().hook;
+  const std::vector<float> activations = dictlab::activations_at(model, batch, hook);
   std::vector<float> codes(static_cast<std::size_t>(length * d_sae));
   dictionary.encode(activations.data(), length, codes.data());
   nlohmann::json active = nlohmann::json::array();
@@ -63,7 +64,7 @@ nlohmann::json browser_check(dictlab::Model& model, dictlab::DictionaryLearner& 
   }
   check["features"] = {{"ids", ids}, {"values", active}};
 
-  const auto pinned = model.logits(batch, pin_feature(dictionary, directions, feature, value));
+  const auto pinned = model.logits(batch, {{hook, pin_feature(dictionary, directions, feature, value)}});
   check["pinned"] = {{"feature", feature}, {"value", value}, {"values", rows(pinned, vocab)}};
   return check;
 }

@@ -12,13 +12,13 @@ namespace feature_analysis {
 // Golden values from the C++ model for the in-browser model to match
 // (host/site/DATA.md, check.json): token ids of varied Unicode text, logits of
 // a short input, its nonzero feature activations, and logits with `feature`
-// pinned to `value`. `directions` are the decoder directions [features, d_mlp].
+// pinned to `value`. `directions` are the decoder directions [features, d_in].
 nlohmann::json browser_check(dictlab::Model& model, dictlab::DictionaryLearner& dictionary,
                              const torch::Tensor& directions, std::int64_t feature, float value);
 
 // The edit that pins `feature` to `value` at every position, keeping the
 // dictionary's error term: x' = x + (value - f(x)) d.
-dictlab::MlpEdit pin_feature(dictlab::DictionaryLearner& dictionary, const torch::Tensor& directions,
+dictlab::ActivationEdit pin_feature(dictlab::DictionaryLearner& dictionary, const torch::Tensor& directions,
                              std::int64_t feature, float value);
 
 }  // namespace feature_analysis

@@ -19,6 +19,8 @@
 namespace {
 
 namespace fs = std::filesystem;
+// The one hook the in-page model (host/site/src/model) can read and edit.
+constexpr const char* kBrowserHook = "blocks.0.mlp.hook_post";
 using dictlab::OptionError;
 using dictlab::OptionType;
 using feature_analysis::FeatureStatistics;
@@ -75,10 +77,7 @@ class FeatureAnalysis : public dictlab::Evaluator {
     const dictlab::TokenShard heldout(tokens_stage.dir / "tokens.heldout.bin", info.dtype);
     const std::int64_t length = model->shape().context_length;
     shape.features = dictionary->shape().d_sae;
-    if (model->shape().d_mlp != dictionary->shape().d_in)
-      throw dictlab::PluginError("the model's MLP has " + std::to_string(model->shape().d_mlp) +
-                                 " neurons but the dictionary was trained on d_in = " +
-                                 std::to_string(dictionary->shape().d_in));
+    const dictlab::HookPoint hook = dictlab::dictionary_hook(*model, *dictionary);
     const std::int64_t contexts = std::min(tokens, heldout.size()) / length;
     if (contexts == 0) throw dictlab::PluginError("the held-out split is shorter than one context");
     if (contexts * length < tokens)
@@ -107,7 +106,7 @@ class FeatureAnalysis : public dictlab::Evaluator {
       // Spread over the whole split: held-out documents come grouped by source,
       // so its first tokens alone would show one kind of text.
       ids = dictlab::evenly_spaced_windows(heldout, first, n, contexts, length);
-      const auto activations = model->mlp_activations({ids.data(), n, length});
+      const auto activations = dictlab::activations_at(*model, {ids.data(), n, length}, hook.name);
       codes.resize(static_cast<std::size_t>(n * length * shape.features));
       dictionary->encode(activations.data(), n * length, codes.data());
       const feature_analysis::CodedBatch coded{ids.data(), codes.data(), n, length,
@@ -124,11 +123,11 @@ class FeatureAnalysis : public dictlab::Evaluator {
     auto direction_rows = dictlab::decoder_directions(*dictionary);
     const torch::Tensor directions =
         torch::from_blob(direction_rows.data(), {dictionary->shape().d_sae, dictionary->shape().d_in});
-    const std::vector<float> path = model->mlp_logit_weights();
-    const torch::Tensor mlp_logits =
-        torch::from_blob(const_cast<float*>(path.data()), {model->shape().d_mlp, model->shape().vocab_size});
+    const std::vector<float> path = model->logit_weights(hook.name);
+    const torch::Tensor logit_weights =
+        torch::from_blob(const_cast<float*>(path.data()), {hook.width, model->shape().vocab_size});
     const auto effects =
-        feature_analysis::logit_effects(directions, mlp_logits, options.get_int("logit_tokens"), display);
+        feature_analysis::logit_effects(directions, logit_weights, options.get_int("logit_tokens"), display);
     const torch::Tensor layout = feature_analysis::layout_2d(
         directions, {positive(options, "layout_neighbors"), positive(options, "layout_epochs"), context.seed()});
 
@@ -140,11 +139,16 @@ class FeatureAnalysis : public dictlab::Evaluator {
     if (options.get_bool("browser_bundle")) {
       const fs::path dir = context.stage_dir() / "browser";
       fs::create_directories(dir);
-      model->export_bundle(dir / "model.safetensors");
-      dictionary->export_bundle(dir / "sae.safetensors");
-      const float pin = statistics.tensor("max")[busiest].item<float>();
-      const auto check = feature_analysis::browser_check(*model, *dictionary, directions, busiest, pin);
-      dictlab::AtomicFile::write_all(dir / "check.json", check.dump() + "\n");
+      // The page's model pins features in its MLP only (host/site/DATA.md).
+      if (hook.name == kBrowserHook && model->export_bundle(dir / "model.safetensors")) {
+        dictionary->export_bundle(dir / "sae.safetensors");
+        const float pin = statistics.tensor("max")[busiest].item<float>();
+        const auto check = feature_analysis::browser_check(*model, *dictionary, directions, busiest, pin);
+        dictlab::AtomicFile::write_all(dir / "check.json", check.dump() + "\n");
+      } else {
+        context.log().info("no in-page model for this model and hook (" + hook.name +
+                           "): the browser generates through `dictlab serve`");
+      }
     }
 
     const double dead = (count == 0).sum().item<double>() / static_cast<double>(shape.features);

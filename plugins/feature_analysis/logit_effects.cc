@@ -4,11 +4,11 @@
 
 namespace feature_analysis {
 
-std::vector<LogitEffects> logit_effects(const torch::Tensor& directions, const torch::Tensor& mlp_logit_weights,
+std::vector<LogitEffects> logit_effects(const torch::Tensor& directions, const torch::Tensor& logit_weights,
                                         std::int64_t count, const TokenDisplay& tokens) {
   torch::NoGradGuard no_grad;
   const std::int64_t features = directions.size(0);
-  count = std::min(count, mlp_logit_weights.size(1));
+  count = std::min(count, logit_weights.size(1));
   std::vector<LogitEffects> effects(static_cast<std::size_t>(features));
   // A byte token alone is no character: name it by its bytes, as SentencePiece does.
   auto name = [&](std::int64_t id) {
@@ -25,7 +25,7 @@ std::vector<LogitEffects> logit_effects(const torch::Tensor& directions, const t
   constexpr std::int64_t kChunk = 256;  // bounds the [chunk, vocab] product's memory
   for (std::int64_t start = 0; start < features; start += kChunk) {
     const std::int64_t n = std::min(kChunk, features - start);
-    torch::Tensor logits = torch::matmul(directions.narrow(0, start, n), mlp_logit_weights);
+    torch::Tensor logits = torch::matmul(directions.narrow(0, start, n), logit_weights);
     logits = logits - std::get<0>(logits.median(1, true));
     const auto [high, high_ids] = logits.topk(count, 1, true);
     const auto [low, low_ids] = logits.topk(count, 1, false);

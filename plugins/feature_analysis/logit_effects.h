@@ -15,10 +15,10 @@ struct LogitEffects {
 };
 
 // Each feature's direct effect on the next-token logits: its decoder direction
-// [features, d_mlp] through the model's MLP-to-logit path [d_mlp, vocab],
+// [features, d_in] through the model's direct path from that hook to the logits [d_in, vocab],
 // shifted so that the median over the vocabulary is 0 (as the paper shows
 // them); the `count` strongest each way.
-std::vector<LogitEffects> logit_effects(const torch::Tensor& directions, const torch::Tensor& mlp_logit_weights,
+std::vector<LogitEffects> logit_effects(const torch::Tensor& directions, const torch::Tensor& logit_weights,
                                         std::int64_t count, const TokenDisplay& tokens);
 
 }  // namespace feature_analysis

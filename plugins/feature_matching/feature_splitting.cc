@@ -40,16 +40,19 @@ struct Dictionary {
   torch::Tensor directions;  // [d_sae, d_in], unit rows
 };
 
-std::vector<Dictionary> open_dictionaries(dictlab::RunContext& context, std::int64_t d_mlp) {
+// The dictionaries of the stage's inputs, which must all read one hook of `model`.
+std::vector<Dictionary> open_dictionaries(dictlab::RunContext& context, const dictlab::Model& model) {
   std::vector<Dictionary> dictionaries;
   for (const auto& input : context.inputs()) {
     if (input.kind != PluginKind::kDictionary) continue;
     auto learner = std::static_pointer_cast<dictlab::DictionaryLearner>(context.open_plugin(input));
     learner->load(input.dir, context.device());
     const auto shape = learner->shape();
-    if (shape.d_in != d_mlp)
-      throw PluginError("dictionary '" + input.stage + "' has d_in " + std::to_string(shape.d_in) +
-                        " but the model has " + std::to_string(d_mlp) + " neurons");
+    dictlab::dictionary_hook(model, *learner);
+    if (!dictionaries.empty() && dictionaries.front().learner->shape().hook != shape.hook)
+      throw PluginError("dictionary '" + input.stage + "' reads " + shape.hook + " but '" +
+                        dictionaries.front().stage + "' reads " + dictionaries.front().learner->shape().hook +
+                        ": feature splitting links dictionaries of one hook");
     auto rows = dictlab::decoder_directions(*learner);
     const torch::Tensor directions = torch::from_blob(rows.data(), {shape.d_sae, shape.d_in}).clone();
     dictionaries.push_back({input.stage, std::move(learner), shape.d_sae,
@@ -86,7 +89,8 @@ class FeatureSplitting : public dictlab::Evaluator {
     if (contexts <= 0) throw OptionError("contexts", "must be positive");
     const auto model = dictlab::open_input_model(context);
     const auto shape = model->shape();
-    auto dictionaries = open_dictionaries(context, shape.d_mlp);
+    auto dictionaries = open_dictionaries(context, *model);
+    const std::string hook = dictionaries.front().learner->shape().hook;
     const auto& tokens_stage = context.input(PluginKind::kTokenizer);
     const std::int64_t length = shape.context_length;
     const dictlab::TokenShard heldout(tokens_stage.dir, "heldout", length);
@@ -101,7 +105,7 @@ class FeatureSplitting : public dictlab::Evaluator {
       if (context.stop_requested()) return {};
       const std::int64_t n = std::min(kBatch, contexts - start), rows = n * length;
       const auto ids = dictlab::evenly_spaced_windows(heldout, start, n, contexts, length);
-      const auto activations = model->mlp_activations({ids.data(), n, length});
+      const auto activations = dictlab::activations_at(*model, {ids.data(), n, length}, hook);
       std::vector<torch::Tensor> codes;
       for (auto& dictionary : dictionaries) {
         codes.push_back(torch::empty({rows, dictionary.d_sae}));

@@ -87,19 +87,15 @@ class Universality : public dictlab::Evaluator {
       throw PluginError("models '" + models[0]->stage + "' and '" + models[1]->stage +
                         "' have different vocabularies (" + std::to_string(shape_a.vocab_size) + " and " +
                         std::to_string(shape_b.vocab_size) + " tokens); they must read the same tokens");
-    for (int i = 0; i < 2; ++i) {
-      const auto& model = i ? shape_b : shape_a;
-      const auto dictionary = (i ? dictionary_b : dictionary_a)->shape();
-      if (dictionary.d_in != model.d_mlp)
-        throw PluginError("dictionary '" + dictionaries[i]->stage + "' has d_in " + std::to_string(dictionary.d_in) +
-                          " but model '" + models[i]->stage + "' has " + std::to_string(model.d_mlp) + " neurons");
-    }
+    // Neurons are compared in the basis each dictionary reads.
+    const dictlab::HookPoint hook_a = dictlab::dictionary_hook(*model_a, *dictionary_a);
+    const dictlab::HookPoint hook_b = dictlab::dictionary_hook(*model_b, *dictionary_b);
     const auto& tokens_stage = context.input(PluginKind::kTokenizer);
     const std::int64_t length = std::min(shape_a.context_length, shape_b.context_length);
     const dictlab::TokenShard heldout(tokens_stage.dir, "heldout", length);
 
     const std::int64_t d_sae_a = dictionary_a->shape().d_sae, d_sae_b = dictionary_b->shape().d_sae;
-    CrossCorrelation neurons(shape_a.d_mlp, shape_b.d_mlp), features(d_sae_a, d_sae_b);
+    CrossCorrelation neurons(hook_a.width, hook_b.width), features(d_sae_a, d_sae_b);
     constexpr std::int64_t kBatch = 32;
     context.progress().set_total(static_cast<double>(contexts));
     for (std::int64_t start = 0; start < contexts; start += kBatch) {
@@ -107,14 +103,15 @@ class Universality : public dictlab::Evaluator {
       const std::int64_t n = std::min(kBatch, contexts - start), rows = n * length;
       const auto ids = dictlab::evenly_spaced_windows(heldout, start, n, contexts, length);
       const dictlab::TokenBatch batch{ids.data(), n, length};
-      auto a = model_a->mlp_activations(batch), b = model_b->mlp_activations(batch);
+      auto a = dictlab::activations_at(*model_a, batch, hook_a.name);
+      auto b = dictlab::activations_at(*model_b, batch, hook_b.name);
       std::vector<float> fa(static_cast<std::size_t>(rows * d_sae_a)), fb(static_cast<std::size_t>(rows * d_sae_b));
       dictionary_a->encode(a.data(), rows, fa.data());
       dictionary_b->encode(b.data(), rows, fb.data());
       auto tensor = [rows](std::vector<float>& v, std::int64_t width) {
         return torch::from_blob(v.data(), {rows, width}, torch::kFloat);
       };
-      neurons.add(tensor(a, shape_a.d_mlp), tensor(b, shape_b.d_mlp));
+      neurons.add(tensor(a, hook_a.width), tensor(b, hook_b.width));
       features.add(tensor(fa, d_sae_a), tensor(fb, d_sae_b));
       context.progress().set_done(static_cast<double>(start + n));
     }

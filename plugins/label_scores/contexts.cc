@@ -71,6 +71,7 @@ HeldoutPool::HeldoutPool(dictlab::Model& model, dictlab::DictionaryLearner& dict
   }
 
   constexpr std::int64_t kBatch = 8;
+  const std::string hook = dictlab::dictionary_hook(model, dictionary).name;
   std::vector<float> codes;
   for (std::int64_t first = 0; first < shape.contexts; first += kBatch) {
     if (stop && stop()) {
@@ -78,7 +79,7 @@ HeldoutPool::HeldoutPool(dictlab::Model& model, dictlab::DictionaryLearner& dict
       return;
     }
     const std::int64_t n = std::min(kBatch, shape.contexts - first);
-    const auto activations = model.mlp_activations({ids_.data() + first * length_, n, length_});
+    const auto activations = dictlab::activations_at(model, {ids_.data() + first * length_, n, length_}, hook);
     codes.resize(static_cast<std::size_t>(n * length_ * d_sae));
     dictionary.encode(activations.data(), n * length_, codes.data());
     for (std::int64_t row = 0; row < n * length_; ++row) {

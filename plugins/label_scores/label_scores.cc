@@ -226,10 +226,6 @@ class LabelScores : public dictlab::Evaluator {
       // The contexts of each feature, shared by every label of it.
       const auto model = dictlab::open_input_model(context);
       const auto dictionary = dictlab::open_input_dictionary(context);
-      if (model->shape().d_mlp != dictionary->shape().d_in)
-        throw dictlab::PluginError("the model's MLP has " + std::to_string(model->shape().d_mlp) +
-                                   " neurons but the dictionary was trained on d_in = " +
-                                   std::to_string(dictionary->shape().d_in));
       const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
       const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);
       const dictlab::TokenShard heldout(tokens_stage.dir / "tokens.heldout.bin", info.dtype);

@@ -1,5 +1,6 @@
-// Evaluator: how well a dictionary reconstructs the MLP and how much of the
-// model's loss survives when its reconstruction replaces the MLP activations.
+// Evaluator: how well a dictionary reconstructs the activations at its hook,
+// and how much of the model's loss survives (and how far its predictions
+// move, in KL) when the reconstruction replaces them.
 // Works through the SDK's model and dictionary hooks only, so it measures any
 // model and dictionary plugin.
 #include <cmath>
@@ -8,6 +9,7 @@
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
 #include "dictlab/token_windows.h"
+#include "next_token_fit.h"
 
 namespace {
 
@@ -18,7 +20,7 @@ using dictlab::OptionType;
 dictlab::PluginDescriptor describe() {
   return {.name = "sae_metrics",
           .version = "1.0.0",
-          .summary = "MSE, variance explained, L0, dead and rare features, density histogram, loss recovered.",
+          .summary = "MSE, variance explained, L0, dead and rare features, density histogram, loss recovered, KL.",
           .options = {
               {"contexts", OptionType::kInt, "Held-out contexts measured.", std::int64_t{64}},
               {"ultra_low_density", OptionType::kFloat, "Features firing on fewer tokens than this share are "
@@ -41,15 +43,13 @@ class SaeMetrics : public dictlab::Evaluator {
     const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
     const auto shape = dictionary->shape();
     const std::int64_t length = model->shape().context_length;
-    if (model->shape().d_mlp != shape.d_in)
-      throw dictlab::PluginError("the model's MLP has " + std::to_string(model->shape().d_mlp) +
-                                 " neurons but the dictionary was trained on d_in = " + std::to_string(shape.d_in));
+    const std::string hook = dictlab::dictionary_hook(*model, *dictionary).name;
     const dictlab::TokenShard heldout(tokens_stage.dir, "heldout", length);
 
     std::vector<double> fired(static_cast<std::size_t>(shape.d_sae), 0.0);
     std::vector<double> sum(static_cast<std::size_t>(shape.d_in), 0.0);
     double squared_error = 0, squared_norm = 0, active = 0, rows_seen = 0;
-    double loss_clean = 0, loss_spliced = 0, loss_zero = 0;
+    double loss_clean = 0, loss_spliced = 0, loss_zero = 0, kl_spliced = 0, kl_zero = 0;
     std::vector<float> features, reconstruction;
     auto splice = [&](float* a, std::int64_t rows, std::int64_t width) {
       features.resize(static_cast<std::size_t>(rows * shape.d_sae));
@@ -66,7 +66,7 @@ class SaeMetrics : public dictlab::Evaluator {
       const std::int64_t n = std::min(kBatch, contexts - start);
       const auto ids = dictlab::evenly_spaced_windows(heldout, start, n, contexts, length);
       const dictlab::TokenBatch batch{ids.data(), n, length};
-      const auto x = model->mlp_activations(batch);
+      const auto x = dictlab::activations_at(*model, batch, hook);
       const std::int64_t rows = n * length;
       features.resize(static_cast<std::size_t>(rows * shape.d_sae));
       reconstruction.resize(x.size());
@@ -88,14 +88,22 @@ class SaeMetrics : public dictlab::Evaluator {
         }
       }
       rows_seen += static_cast<double>(rows);
-      loss_clean += model->loss(batch) * static_cast<double>(n);
-      loss_spliced += model->loss(batch, splice) * static_cast<double>(n);
-      loss_zero += model->loss(batch, zero) * static_cast<double>(n);
+      const std::int64_t vocab = model->shape().vocab_size;
+      const auto clean = model->logits(batch);
+      const auto spliced = sae_metrics::next_token_fit(model->logits(batch, {{hook, splice}}), clean, batch, vocab);
+      const auto zeroed = sae_metrics::next_token_fit(model->logits(batch, {{hook, zero}}), clean, batch, vocab);
+      loss_clean += sae_metrics::next_token_fit(clean, clean, batch, vocab).loss * static_cast<double>(n);
+      loss_spliced += spliced.loss * static_cast<double>(n);
+      loss_zero += zeroed.loss * static_cast<double>(n);
+      kl_spliced += spliced.kl * static_cast<double>(n);
+      kl_zero += zeroed.kl * static_cast<double>(n);
       context.progress().set_done(static_cast<double>(start + n));
     }
     loss_clean /= static_cast<double>(contexts);
     loss_spliced /= static_cast<double>(contexts);
     loss_zero /= static_cast<double>(contexts);
+    kl_spliced /= static_cast<double>(contexts);
+    kl_zero /= static_cast<double>(contexts);
 
     double mean_norm = 0;
     for (double s : sum) mean_norm += (s / rows_seen) * (s / rows_seen);
@@ -127,7 +135,7 @@ class SaeMetrics : public dictlab::Evaluator {
       report.figures.push_back({std::move(name), value, std::move(labels), std::move(help)});
     };
     add("sae_eval_mse", squared_error / (rows_seen * static_cast<double>(shape.d_in)),
-        "Reconstruction MSE per element of the MLP activations.");
+        "Reconstruction MSE per element of the activations.");
     add("sae_eval_variance_explained_ratio", 1.0 - fvu, "Fraction of the activations' variance explained.");
     add("sae_eval_l0", active / rows_seen, "Mean active features per token.");
     add("sae_eval_dead_ratio", dead / d_sae, "Share of features that never fired on the held-out tokens.");
@@ -137,6 +145,11 @@ class SaeMetrics : public dictlab::Evaluator {
     add("sae_eval_model_loss", loss_zero, "Held-out loss (nats/token).", {{"mlp", "zero_ablated"}});
     add("sae_eval_loss_recovered_ratio", (loss_zero - loss_spliced) / (loss_zero - loss_clean),
         "(L_zero_ablation - L_spliced) / (L_zero_ablation - L_clean).");
+    add("sae_eval_kl_divergence", kl_spliced, "Mean KL(clean || edited) of next-token predictions (nats).",
+        {{"mlp", "spliced"}});
+    add("sae_eval_kl_divergence", kl_zero, "Mean KL(clean || edited) of next-token predictions (nats).",
+        {{"mlp", "zero_ablated"}});
+    add("sae_eval_kl_recovered_ratio", 1.0 - kl_spliced / kl_zero, "1 - KL_spliced / KL_zero_ablation (SAEBench's KL score).");
     for (std::int64_t b = 0; b < bins; ++b) {
       char upper[16];
       std::snprintf(upper, sizeof upper, "%.2f", lowest + (0.0 - lowest) * static_cast<double>(b + 1) / static_cast<double>(bins));

@@ -7,14 +7,15 @@
 
 namespace sparse_autoencoder {
 
-ActivationBuffer::ActivationBuffer(dictlab::Model& model, const dictlab::TokenShard& tokens,
+ActivationBuffer::ActivationBuffer(dictlab::Model& model, const dictlab::HookPoint& hook, const dictlab::TokenShard& tokens,
                                    std::int64_t contexts_per_refill, std::int64_t batch_size, std::uint64_t seed)
     : model_(model),
       tokens_(tokens),
       contexts_(contexts_per_refill),
       batch_size_(batch_size),
       context_length_(model.shape().context_length),
-      d_in_(model.shape().d_mlp),
+      d_in_(hook.width),
+      hook_(hook.name),
       seed_(seed) {
   batches_per_refill_ = contexts_ * context_length_ / batch_size_;
   if (batches_per_refill_ < 1)
@@ -27,7 +28,7 @@ ActivationBuffer::ActivationBuffer(dictlab::Model& model, const dictlab::TokenSh
 torch::Tensor ActivationBuffer::harvest(std::uint64_t stream, std::int64_t index, std::int64_t contexts) {
   std::seed_seq sequence{seed_, stream, static_cast<std::uint64_t>(index)};
   std::mt19937_64 rng(sequence);
-  std::vector<float> activations = dictlab::random_window_activations(model_, tokens_, contexts, rng);
+  std::vector<float> activations = dictlab::random_window_activations(model_, hook_, tokens_, contexts, rng);
   return torch::from_blob(activations.data(), {contexts * context_length_, d_in_}, torch::kFloat).clone();
 }
 

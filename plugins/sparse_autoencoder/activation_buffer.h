@@ -10,13 +10,13 @@
 
 namespace sparse_autoencoder {
 
-// MLP activations harvested from a model over random windows of the training
+// Activations at one hook harvested from a model over random windows of the training
 // tokens, shuffled, served in batches. Refill r and its shuffle depend only
 // on (seed, r), so step s always sees the same batch.
 class ActivationBuffer : public ActivationSource {
  public:
-  ActivationBuffer(dictlab::Model& model, const dictlab::TokenShard& tokens, std::int64_t contexts_per_refill,
-                   std::int64_t batch_size, std::uint64_t seed);
+  ActivationBuffer(dictlab::Model& model, const dictlab::HookPoint& hook, const dictlab::TokenShard& tokens,
+                   std::int64_t contexts_per_refill, std::int64_t batch_size, std::uint64_t seed);
 
   torch::Tensor batch(std::int64_t step) override;
   // Whole context windows: `rows` rounded up to the context length.
@@ -29,6 +29,7 @@ class ActivationBuffer : public ActivationSource {
   dictlab::Model& model_;
   const dictlab::TokenShard& tokens_;
   std::int64_t contexts_, batch_size_, context_length_, d_in_;
+  std::string hook_;
   std::uint64_t seed_;
   std::int64_t batches_per_refill_;
   std::int64_t loaded_refill_ = -1;

@@ -45,6 +45,13 @@ void Sae::project_decoder_gradient() {
   grad.sub_((grad * W_dec).sum(1, true) * W_dec);
 }
 
+namespace {
+// SAELens' older configs carry the block number beside the hook name.
+std::int64_t hook_layer(const std::string& hook) {
+  return hook.starts_with("blocks.") ? std::atoll(hook.c_str() + 7) : 0;
+}
+}  // namespace
+
 nlohmann::json Sae::cfg() const {
   return {{"d_in", config.d_in},
           {"d_sae", config.d_sae},
@@ -56,8 +63,8 @@ nlohmann::json Sae::cfg() const {
           {"normalize_activations", config.activation_scale == 1.0 ? "none" : "constant_scale"},
           {"activation_scale", config.activation_scale},
           {"dtype", "float32"},
-          {"hook_name", "blocks.0.mlp.hook_post"},
-          {"hook_layer", 0}};
+          {"hook_name", config.hook_name},
+          {"hook_layer", hook_layer(config.hook_name)}};
 }
 
 void Sae::write_weights(const std::filesystem::path& file, torch::ScalarType dtype, const nlohmann::json& cfg) const {
@@ -98,6 +105,7 @@ Sae Sae::load(const std::filesystem::path& dir) {
   c.architecture = cfg.value("architecture", "standard");
   if (cfg.contains("activation_fn_kwargs") && cfg["activation_fn_kwargs"].contains("k")) c.k = cfg["activation_fn_kwargs"]["k"];
   c.activation_scale = cfg.value("activation_scale", 1.0);
+  c.hook_name = cfg.value("hook_name", c.hook_name);
   Sae sae(c);
   const dictlab::SafetensorsFile file(dir / "sae_weights.safetensors");
   torch::NoGradGuard no_grad;

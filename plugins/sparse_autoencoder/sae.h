@@ -18,6 +18,7 @@ struct SaeConfig {
   // Activations are multiplied by this before encoding and divided after
   // decoding, so that their mean squared norm is d_in (1.0 = off).
   double activation_scale = 1.0;
+  std::string hook_name = "blocks.0.mlp.hook_post";  // where the model's activations were read
 };
 
 // x̄ = x·s − b_dec; f = act(x̄ W_enc + b_enc); x̂ = (f W_dec + b_dec) / s.

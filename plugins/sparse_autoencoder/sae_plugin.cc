@@ -14,6 +14,7 @@ using dictlab::OptionType;
 
 std::vector<dictlab::OptionSpec> common_options() {
   return {
+      dictlab::hook_option(),
       {"d_sae", OptionType::kInt, "Number of features (the paper: 512 to 131072; A/1 has 4096).", std::int64_t{4096}},
       {"steps", OptionType::kInt, "Adam steps.", std::int64_t{2000}},
       {"batch_size", OptionType::kInt, "Activations per step.", std::int64_t{4096}},
@@ -69,6 +70,7 @@ void SaePlugin::train(dictlab::RunContext& context) {
   const TrainerOptions options = trainer_options(context.options());
   std::unique_ptr<ActivationSource> source;
   std::optional<dictlab::TokenShard> tokens;
+  dictlab::HookPoint hook;
   if (const dictlab::StageInput* cache = dictlab::find_activation_cache(context)) {
     auto cached = std::make_unique<CachedActivations>(cache->dir, options.batch_size, context.seed());
     const std::string& model_stage = context.input(dictlab::PluginKind::kModel).stage;
@@ -76,14 +78,22 @@ void SaePlugin::train(dictlab::RunContext& context) {
       throw dictlab::PluginError("the activation cache '" + cache->stage + "' holds activations of stage '" +
                                  cached->info().model_stage + "', but this dictionary's model input is '" +
                                  model_stage + "'");
+    const std::string& asked = context.options().get_string("hook");
+    if (!asked.empty() && asked != cached->info().hook)
+      throw OptionError("hook", "the activation cache '" + cache->stage + "' holds activations at " +
+                                    cached->info().hook + ", not at " + asked);
+    hook = dictlab::find_hook_point(model->hook_points(), cached->info().hook);
     source = std::move(cached);
   } else {
+    hook = dictlab::chosen_hook(*model, context.options());
     const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
     tokens.emplace(tokens_stage.dir / "tokens.train.bin", dictlab::TokenSetInfo::read(tokens_stage.dir).dtype);
-    source = std::make_unique<ActivationBuffer>(*model, *tokens, context.options().get_int("buffer_contexts"),
+    source = std::make_unique<ActivationBuffer>(*model, hook, *tokens, context.options().get_int("buffer_contexts"),
                                                 options.batch_size, context.seed());
   }
-  sae_.emplace(config(context.options(), model->shape().d_mlp));
+  SaeConfig sae_config = config(context.options(), hook.width);
+  sae_config.hook_name = hook.name;
+  sae_.emplace(sae_config);
   const TrainingSummary summary = train_sae(*sae_, options, *source, context);
   if (context.stop_requested()) return;
   sae_->save(context.stage_dir());

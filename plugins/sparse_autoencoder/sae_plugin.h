@@ -19,7 +19,9 @@ class SaePlugin : public dictlab::DictionaryLearner {
  public:
   void train(dictlab::RunContext& context) override;
   void load(const std::filesystem::path& stage_dir, const std::string& device) override;
-  dictlab::DictionaryShape shape() const override { return {sae_->config.d_in, sae_->config.d_sae}; }
+  dictlab::DictionaryShape shape() const override {
+    return {sae_->config.d_in, sae_->config.d_sae, sae_->config.hook_name};
+  }
   void encode(const float* activations, std::int64_t rows, float* features) override;
   void decode(const float* features, std::int64_t rows, float* activations) override;
   void export_bundle(const std::filesystem::path& file) const override { sae_->export_bundle(file); }

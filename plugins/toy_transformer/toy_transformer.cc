@@ -7,6 +7,7 @@
 #include "dictlab/safetensors.h"
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
+#include "next_token_sampler.h"
 #include "ngram_baselines.h"
 #include "trainer.h"
 #include "training_guards.h"
@@ -125,45 +126,67 @@ class ToyTransformer : public dictlab::Model {
     stage_dir_ = stage_dir;
   }
 
-  dictlab::ModelShape shape() const override { return {config_.d_vocab, config_.n_ctx, config_.d_model, config_.d_mlp}; }
-
-  std::vector<float> mlp_activations(const dictlab::TokenBatch& tokens) override {
-    torch::NoGradGuard no_grad;
-    torch::Tensor activations;
-    model_->forward(to_tensor(tokens), {}, &activations);
-    activations = activations.to(torch::kCPU).contiguous();
-    return {activations.data_ptr<float>(), activations.data_ptr<float>() + activations.numel()};
+  dictlab::ModelShape shape() const override {
+    return {config_.d_vocab, config_.n_ctx, config_.d_model, config_.d_mlp, 1};
   }
 
-  double loss(const dictlab::TokenBatch& tokens, const dictlab::MlpEdit& edit) override {
+  std::vector<dictlab::HookPoint> planned_hook_points(const dictlab::Options& options) const override {
+    return dictlab::transformer_block_hooks(1, options.get_int("d_model"), options.get_int("d_mlp"));
+  }
+  std::vector<dictlab::HookPoint> hook_points() const override {
+    return dictlab::transformer_block_hooks(1, config_.d_model, config_.d_mlp);
+  }
+  // The paper decomposes the MLP's neurons.
+  std::string default_hook() const override { return "blocks.0.mlp.hook_post"; }
+
+  std::vector<std::vector<float>> activations(const dictlab::TokenBatch& tokens,
+                                              const std::vector<std::string>& hooks) override {
     torch::NoGradGuard no_grad;
-    return model_->loss(to_tensor(tokens), as_hook(edit)).item<double>();
+    torch_training::HookRun run({}, hooks);
+    model_->forward(to_tensor(tokens), &run);
+    run.check_all_seen();
+    return run.take_captures();
   }
 
-  std::vector<float> logits(const dictlab::TokenBatch& tokens, const dictlab::MlpEdit& edit) override {
+  double loss(const dictlab::TokenBatch& tokens, const dictlab::HookEdits& edits) override {
     torch::NoGradGuard no_grad;
-    const torch::Tensor logits = model_->forward(to_tensor(tokens), as_hook(edit)).to(torch::kCPU).contiguous();
+    torch_training::HookRun run(edits);
+    const double loss = model_->loss(to_tensor(tokens), &run).item<double>();
+    run.check_all_seen();
+    return loss;
+  }
+
+  std::vector<float> logits(const dictlab::TokenBatch& tokens, const dictlab::HookEdits& edits) override {
+    torch::NoGradGuard no_grad;
+    torch_training::HookRun run(edits);
+    const torch::Tensor logits = model_->forward(to_tensor(tokens), &run).to(torch::kCPU).contiguous();
+    run.check_all_seen();
     return {logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel()};
   }
 
-  std::vector<float> mlp_logit_weights() override {
+  std::vector<float> logit_weights(std::string_view hook) override {
     torch::NoGradGuard no_grad;
+    const auto point = dictlab::find_hook_point(hook_points(), hook);
     const auto state = model_->transformer_lens_state();
-    const torch::Tensor weights =
-        torch::matmul(state.at("blocks.0.mlp.W_out"), state.at("unembed.W_U")).to(torch::kCPU).contiguous();
+    if (point.name.ends_with("hook_normalized"))
+      throw PluginError("the MLP's input " + point.name + " reaches the logits only through the MLP's nonlinearity");
+    torch::Tensor weights = state.at("unembed.W_U");
+    if (point.name == "blocks.0.mlp.hook_post") weights = torch::matmul(state.at("blocks.0.mlp.W_out"), weights);
+    weights = weights.to(torch::kCPU).contiguous();
     return {weights.data_ptr<float>(), weights.data_ptr<float>() + weights.numel()};
   }
 
   // model.safetensors already holds the weights, config and tokenizer.
-  void export_bundle(const fs::path& file) const override {
+  bool export_bundle(const fs::path& file) const override {
     fs::copy_file(stage_dir_ / "model.safetensors", file, fs::copy_options::overwrite_existing);
+    return true;
   }
 
   std::vector<std::int32_t> encode(std::string_view text) const override { return tokenizer_->encode(text); }
   std::string decode(const std::vector<std::int32_t>& ids) const override { return tokenizer_->decode(ids); }
 
   std::string generate(std::string_view prompt, const dictlab::SamplingOptions& options,
-                       const dictlab::MlpEdit& edit) override {
+                       const dictlab::HookEdits& edits) override {
     torch::NoGradGuard no_grad;
     std::vector<std::int32_t> ids = encode(prompt);
     if (ids.empty()) ids.push_back(tokenizer_->eos_id());  // an empty prompt starts a new document
@@ -172,8 +195,10 @@ class ToyTransformer : public dictlab::Model {
     for (std::int64_t i = 0; i < options.max_new_tokens; ++i) {
       const std::int64_t start = std::max<std::int64_t>(0, static_cast<std::int64_t>(ids.size()) - config_.n_ctx);
       torch::Tensor window = torch::tensor(std::vector<std::int64_t>(ids.begin() + start, ids.end())).view({1, -1});
-      torch::Tensor logits = model_->forward(window.to(*device_), as_hook(edit))[0][-1].to(torch::kCPU).to(torch::kDouble);
-      const std::int32_t next = sample(logits, options, rng);
+      torch_training::HookRun run(edits);
+      torch::Tensor logits = model_->forward(window.to(*device_), &run)[0][-1].to(torch::kCPU).to(torch::kDouble);
+      run.check_all_seen();
+      const std::int32_t next = torch_training::sample_next_token(logits, options, rng);
       if (next == tokenizer_->eos_id()) break;
       ids.push_back(next);
     }
@@ -181,19 +206,6 @@ class ToyTransformer : public dictlab::Model {
   }
 
  private:
-  static std::int32_t sample(torch::Tensor logits, const dictlab::SamplingOptions& options, std::mt19937_64& rng) {
-    if (options.temperature <= 0) return static_cast<std::int32_t>(logits.argmax().item<std::int64_t>());
-    logits = logits / options.temperature;
-    if (options.top_k > 0 && options.top_k < logits.size(0)) {
-      const double threshold = std::get<0>(logits.topk(options.top_k))[-1].item<double>();
-      logits = logits.masked_fill(logits < threshold, -std::numeric_limits<double>::infinity());
-    }
-    const torch::Tensor probabilities = torch::softmax(logits, 0).contiguous();
-    const double* p = probabilities.data_ptr<double>();
-    std::discrete_distribution<std::int32_t> pick(p, p + probabilities.numel());
-    return pick(rng);
-  }
-
   torch::Tensor to_tensor(const dictlab::TokenBatch& tokens) const {
     if (tokens.length > config_.n_ctx)
       throw PluginError("batch length " + std::to_string(tokens.length) + " exceeds the context length " +
@@ -201,15 +213,6 @@ class ToyTransformer : public dictlab::Model {
     return torch::from_blob(const_cast<std::int32_t*>(tokens.ids), {tokens.batch, tokens.length}, torch::kInt)
         .to(torch::kLong)
         .to(*device_);
-  }
-
-  static toy_transformer::ActivationHook as_hook(const dictlab::MlpEdit& edit) {
-    if (!edit) return {};
-    return [edit](torch::Tensor& activations) {
-      torch::Tensor cpu = activations.to(torch::kCPU).contiguous();
-      edit(cpu.data_ptr<float>(), cpu.size(0), cpu.size(1));
-      if (cpu.data_ptr() != activations.data_ptr()) activations.copy_(cpu);
-    };
   }
 
   void write_artifacts(dictlab::RunContext& context, const fs::path& tokens_dir) {

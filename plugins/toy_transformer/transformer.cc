@@ -49,11 +49,15 @@ void Transformer::to(const torch::Device& device) {
     tensor = tensor.detach().to(device).set_requires_grad(tensor.requires_grad());
 }
 
-torch::Tensor Transformer::forward(const torch::Tensor& tokens, const ActivationHook& mlp_hook,
-                                   torch::Tensor* mlp_activations) const {
+torch::Tensor Transformer::forward(const torch::Tensor& tokens, torch_training::HookRun* hooks) const {
   const auto B = tokens.size(0), L = tokens.size(1), D = config_.d_model, H = config_.n_heads, dh = config_.d_head();
+  const bool hooked = hooks && !hooks->empty();
+  auto hook = [&](const char* name, torch::Tensor& x) {
+    if (hooked) hooks->at(name, x);
+  };
   torch::Tensor x = p("embed.W_E").index_select(0, tokens.reshape({-1})).view({B, L, D}) +
                     p("pos_embed.W_pos").narrow(0, 0, L);
+  hook("blocks.0.hook_resid_pre", x);
 
   torch::Tensor h = torch::layer_norm(x, {D}, p("blocks.0.ln1.w"), p("blocks.0.ln1.b"), 1e-5);
   torch::Tensor qkv = torch::addmm(p("blocks.0.attn.b_QKV"), h.view({B * L, D}), p("blocks.0.attn.W_QKV"));
@@ -63,25 +67,28 @@ torch::Tensor Transformer::forward(const torch::Tensor& tokens, const Activation
   scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
   torch::Tensor mixed = torch::matmul(torch::softmax(scores, -1), parts[2]);  // [B, H, L, dh]
   mixed = mixed.transpose(1, 2).reshape({B * L, D});
-  x = x + torch::addmm(p("blocks.0.attn.b_O"), mixed, p("blocks.0.attn.W_O")).view({B, L, D});
+  torch::Tensor attn_out = torch::addmm(p("blocks.0.attn.b_O"), mixed, p("blocks.0.attn.W_O")).view({B, L, D});
+  hook("blocks.0.hook_attn_out", attn_out);
+  x = x + attn_out;
+  hook("blocks.0.hook_resid_mid", x);
 
   h = torch::layer_norm(x, {D}, p("blocks.0.ln2.w"), p("blocks.0.ln2.b"), 1e-5);
-  torch::Tensor pre = torch::addmm(p("blocks.0.mlp.b_in"), h.view({B * L, D}), p("blocks.0.mlp.W_in"));
+  hook("blocks.0.ln2.hook_normalized", h);
+  torch::Tensor pre = torch::addmm(p("blocks.0.mlp.b_in"), h.reshape({B * L, D}), p("blocks.0.mlp.W_in"));
   torch::Tensor act = config_.act_fn == "gelu" ? torch::gelu(pre) : torch::relu(pre);
-  if (mlp_hook) {
-    act = act.contiguous();
-    mlp_hook(act);
-  }
-  if (mlp_activations) *mlp_activations = act;
-  x = x + torch::addmm(p("blocks.0.mlp.b_out"), act, p("blocks.0.mlp.W_out")).view({B, L, D});
+  hook("blocks.0.mlp.hook_post", act);
+  torch::Tensor mlp_out = torch::addmm(p("blocks.0.mlp.b_out"), act, p("blocks.0.mlp.W_out")).view({B, L, D});
+  hook("blocks.0.hook_mlp_out", mlp_out);
+  x = x + mlp_out;
+  hook("blocks.0.hook_resid_post", x);
 
   h = torch::layer_norm(x, {D}, p("ln_final.w"), p("ln_final.b"), 1e-5);
   return torch::addmm(p("unembed.b_U"), h.view({B * L, D}), p("unembed.W_U")).view({B, L, config_.d_vocab});
 }
 
-torch::Tensor Transformer::loss(const torch::Tensor& tokens, const ActivationHook& mlp_hook) const {
+torch::Tensor Transformer::loss(const torch::Tensor& tokens, torch_training::HookRun* hooks) const {
   const auto L = tokens.size(1);
-  torch::Tensor logits = forward(tokens.narrow(1, 0, L - 1), mlp_hook);
+  torch::Tensor logits = forward(tokens.narrow(1, 0, L - 1), hooks);
   return torch::cross_entropy_loss(logits.reshape({-1, config_.d_vocab}), tokens.narrow(1, 1, L - 1).reshape({-1}));
 }
 

@@ -6,13 +6,10 @@
 #include <map>
 #include <string>
 
+#include "hook_run.h"
 #include "transformer_config.h"
 
 namespace toy_transformer {
-
-// Called with the MLP activations [rows, d_mlp] (contiguous, float32, CPU or
-// device) and may change them in place; only used without autograd.
-using ActivationHook = std::function<void(torch::Tensor& activations)>;
 
 // One transformer block (attention + MLP, pre-LayerNorm) between learned
 // token and position embeddings and an unembedding: the paper's toy model.
@@ -24,12 +21,11 @@ class Transformer {
 
   // GPT-2 style: N(0, 0.02), output projections scaled down, LN at identity.
   void initialize(std::uint64_t seed);
-  // Logits [batch, length, d_vocab]; `mlp_hook` sees the activations after
-  // the nonlinearity, `mlp_activations` (if set) receives them.
-  torch::Tensor forward(const torch::Tensor& tokens, const ActivationHook& mlp_hook = {},
-                        torch::Tensor* mlp_activations = nullptr) const;
+  // Logits [batch, length, d_vocab]; `hooks` (only without autograd) sees
+  // and edits the activations at the TransformerLens hook points.
+  torch::Tensor forward(const torch::Tensor& tokens, torch_training::HookRun* hooks = nullptr) const;
   // Mean next-token cross-entropy of tokens [batch, length] (predicting 1..L-1).
-  torch::Tensor loss(const torch::Tensor& tokens, const ActivationHook& mlp_hook = {}) const;
+  torch::Tensor loss(const torch::Tensor& tokens, torch_training::HookRun* hooks = nullptr) const;
 
   const TransformerConfig& config() const { return config_; }
   std::map<std::string, torch::Tensor>& parameters() { return parameters_; }

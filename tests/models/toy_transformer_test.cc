@@ -15,6 +15,8 @@
 namespace dictlab::testing {
 namespace {
 
+constexpr const char* kMlp = "blocks.0.mlp.hook_post";
+
 const std::map<std::string, std::string> kEnv = {{"DICTLAB_PLUGIN_PATH", DICTLAB_BUILD_PLUGIN_DIR}};
 
 nlohmann::json read_json(const std::filesystem::path& file) {
@@ -92,7 +94,7 @@ TEST_F(ToyTransformer, ExportsTransformerLensNamesAndShapes) {
 
 TEST_F(ToyTransformer, ActivationHookHasOneRowPerTokenAndTheMlpWidth) {
   const auto tokens = heldout_batch(3, 20);
-  const auto activations = model_->mlp_activations({tokens.data(), 3, 20});
+  const auto activations = dictlab::activations_at(*model_, {tokens.data(), 3, 20}, "blocks.0.mlp.hook_post");
   EXPECT_EQ(model_->shape().d_mlp, 64);
   ASSERT_EQ(activations.size(), 3u * 20u * 64u);
   for (float a : activations) ASSERT_GE(a, 0.0f);  // after the ReLU
@@ -101,13 +103,13 @@ TEST_F(ToyTransformer, ActivationHookHasOneRowPerTokenAndTheMlpWidth) {
 TEST_F(ToyTransformer, ReplacingActivationsWithThemselvesChangesNothing) {
   const auto tokens = heldout_batch(2, 32);
   const TokenBatch batch{tokens.data(), 2, 32};
-  const auto activations = model_->mlp_activations(batch);
+  const auto activations = dictlab::activations_at(*model_, batch, kMlp);
   std::vector<float> seen;
-  const double edited = model_->loss(batch, [&](float* a, std::int64_t rows, std::int64_t width) {
-    EXPECT_EQ(rows, 2 * 31);  // the loss predicts positions 1..31
-    EXPECT_EQ(width, 64);
-    seen.assign(a, a + rows * width);
-  });
+  const double edited = model_->loss(batch, {{kMlp, [&](float* a, std::int64_t rows, std::int64_t width) {
+                                               EXPECT_EQ(rows, 2 * 31);  // the loss predicts positions 1..31
+                                               EXPECT_EQ(width, 64);
+                                               seen.assign(a, a + rows * width);
+                                             }}});
   EXPECT_EQ(edited, model_->loss(batch));
   // What the edit saw is what the read hook returns for the same positions
   // (to float rounding: a shorter batch takes another GEMM blocking).
@@ -121,10 +123,52 @@ TEST_F(ToyTransformer, ZeroAblationOfTheMlpRaisesTheLoss) {
   const auto tokens = heldout_batch(2, 32);
   const TokenBatch batch{tokens.data(), 2, 32};
   const double clean = model_->loss(batch);
-  const double ablated = model_->loss(batch, [](float* a, std::int64_t rows, std::int64_t width) {
-    std::fill(a, a + rows * width, 0.0f);
-  });
+  const double ablated = model_->loss(batch, {{kMlp, [](float* a, std::int64_t rows, std::int64_t width) {
+                                                std::fill(a, a + rows * width, 0.0f);
+                                              }}});
   EXPECT_GT(ablated, clean);
+}
+
+// The residual stream is the sum of what writes into it, so the hooks read
+// the places their names say.
+TEST_F(ToyTransformer, HooksReadTheResidualStreamAndWhatWritesIntoIt) {
+  const auto tokens = heldout_batch(2, 16);
+  const std::vector<std::string> names = {"blocks.0.hook_resid_pre", "blocks.0.hook_attn_out",
+                                          "blocks.0.hook_resid_mid", "blocks.0.hook_mlp_out",
+                                          "blocks.0.hook_resid_post", "blocks.0.ln2.hook_normalized"};
+  const auto a = model_->activations({tokens.data(), 2, 16}, names);
+  ASSERT_EQ(a.size(), names.size());
+  for (const auto& rows : a) ASSERT_EQ(rows.size(), 2u * 16u * 32u);
+  for (std::size_t i = 0; i < a[0].size(); ++i) {
+    ASSERT_NEAR(a[2][i], a[0][i] + a[1][i], 1e-5);
+    ASSERT_NEAR(a[4][i], a[2][i] + a[3][i], 1e-5);
+  }
+  EXPECT_EQ(model_->hook_points().size(), 7u);
+  EXPECT_EQ(dictlab::find_hook_point(model_->hook_points(), "blocks.0.mlp.hook_post").width, 64);
+}
+
+TEST_F(ToyTransformer, AnEditAtTheResidualStreamReachesTheLogitsAndAnUnknownHookIsNamed) {
+  const auto tokens = heldout_batch(1, 16);
+  const TokenBatch batch{tokens.data(), 1, 16};
+  const auto clean = model_->logits(batch);
+  const auto same = model_->logits(batch, {{"blocks.0.hook_resid_post", [](float*, std::int64_t, std::int64_t) {}}});
+  EXPECT_EQ(clean, same);
+  const auto zeroed = model_->logits(batch, {{"blocks.0.hook_resid_post", [](float* a, std::int64_t rows, std::int64_t width) {
+                                                std::fill(a, a + rows * width, 0.0f);
+                                              }}});
+  // With a zero residual stream the final LayerNorm leaves only its bias:
+  // every position predicts the same distribution.
+  for (std::int64_t t = 1; t < 16; ++t)
+    for (std::int64_t v = 0; v < 400; v += 37) ASSERT_NEAR(zeroed[t * 400 + v], zeroed[v], 1e-5);
+  try {
+    model_->logits(batch, {{"blocks.0.hook_resid_psot", [](float*, std::int64_t, std::int64_t) {}}});
+    FAIL() << "an unknown hook was accepted";
+  } catch (const PluginError& error) {
+    EXPECT_NE(std::string(error.what()).find("did you mean 'blocks.0.hook_resid_post'"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(model_->logit_weights("blocks.0.mlp.hook_post").size(), 64u * 400u);
+  EXPECT_EQ(model_->logit_weights("blocks.0.hook_resid_mid").size(), 32u * 400u);
 }
 
 TEST_F(ToyTransformer, GenerationIsSeededAndEditsSteerIt) {
@@ -133,15 +177,16 @@ TEST_F(ToyTransformer, GenerationIsSeededAndEditsSteerIt) {
   options.seed = 3;
   const std::string first = model_->generate("The ", options);
   EXPECT_EQ(first, model_->generate("The ", options));
-  const std::string pinned = model_->generate("The ", options, [](float* a, std::int64_t rows, std::int64_t width) {
-    for (std::int64_t r = 0; r < rows; ++r) a[r * width + 5] = 50.0f;  // pin neuron 5 high
-  });
+  const std::string pinned =
+      model_->generate("The ", options, {{kMlp, [](float* a, std::int64_t rows, std::int64_t width) {
+                                            for (std::int64_t r = 0; r < rows; ++r) a[r * width + 5] = 50.0f;  // pin neuron 5 high
+                                          }}});
   EXPECT_NE(first, pinned);
 }
 
 TEST_F(ToyTransformer, TooLongABatchIsAClearError) {
   const auto tokens = heldout_batch(1, 33);
-  EXPECT_THROW(model_->mlp_activations({tokens.data(), 1, 33}), PluginError);
+  EXPECT_THROW(dictlab::activations_at(*model_, {tokens.data(), 1, 33}, kMlp), PluginError);
 }
 
 // A kill at any moment, and a corrupted newest checkpoint, must still end in

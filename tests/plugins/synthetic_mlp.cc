@@ -38,9 +38,28 @@ class SyntheticMlp : public dictlab::Model {
     config_ = nlohmann::json::parse(in);
     make_directions();
   }
-  dictlab::ModelShape shape() const override { return {400, 32, 0, d_mlp()}; }
+  dictlab::ModelShape shape() const override { return {400, 32, 0, d_mlp(), 1}; }
+  // One hook: activations with planted features, named as an MLP's are.
+  std::vector<dictlab::HookPoint> planned_hook_points(const dictlab::Options& options) const override {
+    return {{kHook, options.get_int("d_mlp")}};
+  }
+  std::vector<dictlab::HookPoint> hook_points() const override { return {{kHook, d_mlp()}}; }
+  std::string default_hook() const override { return kHook; }
 
-  std::vector<float> mlp_activations(const dictlab::TokenBatch& tokens) override {
+  std::vector<std::vector<float>> activations(const dictlab::TokenBatch& tokens,
+                                              const std::vector<std::string>& hooks) override {
+    std::vector<std::vector<float>> out;
+    for (const auto& hook : hooks) {
+      dictlab::find_hook_point(hook_points(), hook);
+      out.push_back(planted(tokens));
+    }
+    return out;
+  }
+
+ private:
+  static constexpr const char* kHook = "blocks.0.mlp.hook_post";
+
+  std::vector<float> planted(const dictlab::TokenBatch& tokens) const {
     std::vector<float> out(static_cast<std::size_t>(tokens.batch * tokens.length * d_mlp()), 0.0f);
     for (std::int64_t r = 0; r < tokens.batch * tokens.length; ++r) {
       // Seeded by the token, its predecessor and its position: the same text
@@ -59,23 +78,23 @@ class SyntheticMlp : public dictlab::Model {
     }
     return out;
   }
-  double loss(const dictlab::TokenBatch&, const dictlab::MlpEdit&) override {
+
+ public:
+  double loss(const dictlab::TokenBatch&, const dictlab::HookEdits&) override {
     throw dictlab::PluginError("synthetic_mlp is not a language model: it has no loss");
   }
   std::vector<std::int32_t> encode(std::string_view) const override { return {}; }
   std::string decode(const std::vector<std::int32_t>&) const override { return {}; }
-  std::string generate(std::string_view, const dictlab::SamplingOptions&, const dictlab::MlpEdit&) override {
+  std::string generate(std::string_view, const dictlab::SamplingOptions&, const dictlab::HookEdits&) override {
     return {};
   }
-  std::vector<float> logits(const dictlab::TokenBatch&, const dictlab::MlpEdit&) override {
+  std::vector<float> logits(const dictlab::TokenBatch&, const dictlab::HookEdits&) override {
     throw dictlab::PluginError("synthetic_mlp is not a language model: it has no logits");
   }
-  std::vector<float> mlp_logit_weights() override {
+  std::vector<float> logit_weights(std::string_view) override {
     throw dictlab::PluginError("synthetic_mlp is not a language model: it has no logits");
   }
-  void export_bundle(const std::filesystem::path&) const override {
-    throw dictlab::PluginError("synthetic_mlp has nothing to run in a browser");
-  }
+  bool export_bundle(const std::filesystem::path&) const override { return false; }
 
  private:
   std::int64_t d_mlp() const { return config_["d_mlp"]; }

@@ -5,7 +5,8 @@
 // harvest instead of running the model again for each:
 //
 //   activations.json          {"d_in": 512, "context_length": 128, "dtype": "F16",
-//                              "shard_rows": 131072, "shards": 64, "model_stage": "model"}
+//                              "shard_rows": 131072, "shards": 64, "model_stage": "model",
+//                              "hook": "blocks.0.mlp.hook_post"}
 //   shard-00000.safetensors   one tensor "activations" [shard_rows, d_in] of that
 //                             dtype; rows come from context windows drawn at random
 //                             from the training tokens, shuffled within the shard
@@ -33,6 +34,7 @@ struct ActivationCacheInfo {
   std::int64_t shard_rows = 0;
   std::int64_t shards = 0;
   std::string model_stage;  // the stage whose model made the activations
+  std::string hook;         // the hook point they were read at
 
   std::int64_t rows() const { return shard_rows * shards; }
 
@@ -57,6 +59,8 @@ struct ActivationCacheInfo {
     info.shard_rows = json.value("shard_rows", std::int64_t{0});
     info.shards = json.value("shards", std::int64_t{0});
     info.model_stage = json.value("model_stage", std::string());
+    // Caches written before hooks had names hold the toy's MLP neurons.
+    info.hook = json.value("hook", std::string("blocks.0.mlp.hook_post"));
     if (info.d_in <= 0 || info.context_length <= 0 || info.shard_rows <= 0 || info.shards <= 0 ||
         (info.dtype != "F16" && info.dtype != "BF16" && info.dtype != "F32"))
       throw PluginError(file.string() + ": d_in, context_length, shard_rows, shards and dtype must all be set");
@@ -66,7 +70,8 @@ struct ActivationCacheInfo {
   void write(const std::filesystem::path& dir) const {
     const nlohmann::json json = {{"d_in", d_in},         {"context_length", context_length},
                                  {"dtype", dtype},       {"shard_rows", shard_rows},
-                                 {"shards", shards},     {"model_stage", model_stage}};
+                                 {"shards", shards},     {"model_stage", model_stage},
+                                 {"hook", hook}};
     AtomicFile::write_all(dir / "activations.json", json.dump(2) + "\n");
   }
 };

@@ -8,18 +8,20 @@
 #include <vector>
 
 #include "dictlab/descriptor.h"
+#include "dictlab/model.h"
 #include "dictlab/plugin.h"
 #include "dictlab/run_context.h"
 
 namespace dictlab {
 
 struct DictionaryShape {
-  std::int64_t d_in = 0;   // width of the activations it decomposes (the MLP's d_mlp)
+  std::int64_t d_in = 0;   // width of the activations it decomposes
   std::int64_t d_sae = 0;  // number of features
+  std::string hook;        // the model's hook point it reads and reconstructs
 };
 
 // A dictionary learner (sparse autoencoder). The stage trains a dictionary on
-// the MLP activations of its input model and leaves it in stage_dir as
+// the activations at one hook point of its input model and leaves it in stage_dir as
 // safetensors (SAELens names: W_enc, b_enc, W_dec, b_dec) + cfg.json; later
 // stages load it with open_input_dictionary().
 class DictionaryLearner : public Plugin {
@@ -46,11 +48,22 @@ inline std::shared_ptr<DictionaryLearner> open_input_dictionary(RunContext& cont
   return dictionary;
 }
 
-// Each feature's decoder direction in MLP space, row-major [d_sae, d_in]:
+// The hook point of `model` that `dictionary` reads, checked to exist and to
+// have the dictionary's width (dictionaries of another model fail here).
+inline HookPoint dictionary_hook(const Model& model, DictionaryLearner& dictionary) {
+  const DictionaryShape shape = dictionary.shape();
+  const HookPoint point = find_hook_point(model.hook_points(), shape.hook);
+  if (point.width != shape.d_in)
+    throw PluginError("the dictionary reads " + std::to_string(shape.d_in) + " activations at " + shape.hook +
+                      ", but the model has " + std::to_string(point.width) + " there: is it another model's?");
+  return point;
+}
+
+// Each feature's decoder direction in activation space, row-major [d_sae, d_in]:
 // decode(e_i) - decode(0), so that it works for any dictionary, whatever its
 // bias or scaling conventions.
 inline std::vector<float> decoder_directions(DictionaryLearner& dictionary) {
-  const auto [d_in, d_sae] = dictionary.shape();
+  const auto [d_in, d_sae, hook] = dictionary.shape();
   std::vector<float> directions(static_cast<std::size_t>(d_sae * d_in));
   std::vector<float> zero(static_cast<std::size_t>(d_sae), 0.0f), bias(static_cast<std::size_t>(d_in));
   dictionary.decode(zero.data(), 1, bias.data());

@@ -29,12 +29,21 @@ inline const char* to_string(OptionType type) {
   return "?";
 }
 
+// What the host checks an option's value against before any stage runs.
+enum class OptionRole {
+  kPlain,
+  // A hook point of the stage's model (found through its inputs); empty
+  // means the model's default.
+  kModelHook,
+};
+
 // One key a plugin accepts in its stage table. No default means required.
 struct OptionSpec {
   std::string name;
   OptionType type;
   std::string doc;
   std::optional<OptionValue> default_value;
+  OptionRole role = OptionRole::kPlain;
 };
 
 // The validated options of one stage: every declared key is present (given

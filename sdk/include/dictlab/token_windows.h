@@ -27,11 +27,11 @@ inline std::vector<std::int32_t> evenly_spaced_windows(const TokenShard& shard, 
   return ids;
 }
 
-// MLP activations [contexts * context_length, d_mlp] of `contexts` windows
+// Activations at `hook` [contexts * context_length, width] of `contexts` windows
 // starting at positions drawn from `rng`, in the order drawn. The model runs
 // a few windows at a time to bound its memory.
-inline std::vector<float> random_window_activations(Model& model, const TokenShard& shard, std::int64_t contexts,
-                                                    std::mt19937_64& rng) {
+inline std::vector<float> random_window_activations(Model& model, const std::string& hook, const TokenShard& shard,
+                                                    std::int64_t contexts, std::mt19937_64& rng) {
   const std::int64_t length = model.shape().context_length;
   if (shard.size() <= length) throw PluginError("the token shard is shorter than one context");
   // The shard's ids are below its own vocabulary; a model with a smaller one
@@ -43,7 +43,7 @@ inline std::vector<float> random_window_activations(Model& model, const TokenSha
   std::uniform_int_distribution<std::int64_t> start(0, shard.size() - length - 1);
   constexpr std::int64_t kChunk = 32;
   std::vector<float> activations;
-  activations.reserve(static_cast<std::size_t>(contexts * length * model.shape().d_mlp));
+  activations.reserve(static_cast<std::size_t>(contexts * length * find_hook_point(model.hook_points(), hook).width));
   std::vector<std::int32_t> ids;
   for (std::int64_t c = 0; c < contexts; c += kChunk) {
     const std::int64_t n = std::min(kChunk, contexts - c);
@@ -53,7 +53,7 @@ inline std::vector<float> random_window_activations(Model& model, const TokenSha
       for (std::int64_t t = 0; t < length; ++t)
         ids[static_cast<std::size_t>(b * length + t)] = static_cast<std::int32_t>(shard[s + t]);
     }
-    const auto chunk = model.mlp_activations({ids.data(), n, length});
+    const auto chunk = activations_at(model, {ids.data(), n, length}, hook);
     activations.insert(activations.end(), chunk.begin(), chunk.end());
   }
   return activations;
