@@ -38,9 +38,12 @@ std::vector<std::vector<float>> HookRun::take_captures() {
   return out;
 }
 
-void HookRun::check_all_seen() const {
-  for (const auto& [hook, seen] : seen_)
-    if (!seen) throw dictlab::PluginError("the forward pass has no hook point '" + hook + "'");
+void HookRun::check_all_seen(const std::vector<dictlab::HookPoint>& points) const {
+  for (const auto& [hook, seen] : seen_) {
+    if (seen) continue;
+    dictlab::find_hook_point(points, hook);  // throws with the nearest name
+    throw dictlab::PluginError("the forward pass never reached hook point '" + hook + "'");
+  }
 }
 
 }  // namespace torch_training

@@ -24,8 +24,9 @@ class HookRun {
   void at(const std::string& hook, torch::Tensor& activations);
   // The captured activations, [rows, width] float32 each, in the order asked.
   std::vector<std::vector<float>> take_captures();
-  // Throws naming a hook that at() never saw (a typo the model did not know).
-  void check_all_seen() const;
+  // Throws naming a hook that at() never saw, with the nearest of the
+  // model's hook points (a typo the model did not know).
+  void check_all_seen(const std::vector<dictlab::HookPoint>& points) const;
 
  private:
   std::map<std::string, std::vector<const dictlab::ActivationEdit*>, std::less<>> edits_;

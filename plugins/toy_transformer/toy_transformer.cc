@@ -144,7 +144,7 @@ class ToyTransformer : public dictlab::Model {
     torch::NoGradGuard no_grad;
     torch_training::HookRun run({}, hooks);
     model_->forward(to_tensor(tokens), &run);
-    run.check_all_seen();
+    run.check_all_seen(hook_points());
     return run.take_captures();
   }
 
@@ -152,7 +152,7 @@ class ToyTransformer : public dictlab::Model {
     torch::NoGradGuard no_grad;
     torch_training::HookRun run(edits);
     const double loss = model_->loss(to_tensor(tokens), &run).item<double>();
-    run.check_all_seen();
+    run.check_all_seen(hook_points());
     return loss;
   }
 
@@ -160,7 +160,7 @@ class ToyTransformer : public dictlab::Model {
     torch::NoGradGuard no_grad;
     torch_training::HookRun run(edits);
     const torch::Tensor logits = model_->forward(to_tensor(tokens), &run).to(torch::kCPU).contiguous();
-    run.check_all_seen();
+    run.check_all_seen(hook_points());
     return {logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel()};
   }
 
@@ -197,7 +197,7 @@ class ToyTransformer : public dictlab::Model {
       torch::Tensor window = torch::tensor(std::vector<std::int64_t>(ids.begin() + start, ids.end())).view({1, -1});
       torch_training::HookRun run(edits);
       torch::Tensor logits = model_->forward(window.to(*device_), &run)[0][-1].to(torch::kCPU).to(torch::kDouble);
-      run.check_all_seen();
+      run.check_all_seen(hook_points());
       const std::int32_t next = torch_training::sample_next_token(logits, options, rng);
       if (next == tokenizer_->eos_id()) break;
       ids.push_back(next);
