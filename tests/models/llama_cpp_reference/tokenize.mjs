@@ -1,0 +1,68 @@
+// Reference token ids from llama.cpp itself (through node-llama-cpp, the
+// copy host/llm-server installs), for gguf_tokenizer_test to compare with.
+//
+//   node tests/models/llama_cpp_reference/tokenize.mjs MODEL.gguf TEXTS.json OUT.json
+//
+// TEXTS.json is a JSON array of strings. OUT.json gets
+//   {"model": path, "bos": id|null, "eos": id|null,
+//    "texts": [{"text", "ids", "ids_special", "detokenized", "detokenized_special",
+//               "token_pieces"}]}
+// where ids = model.tokenize(text) (node-llama-cpp's default: no BOS, control
+// tokens' text is plain text), ids_special = model.tokenize(text, true)
+// (control tokens' text becomes the token), detokenized = model.detokenize(ids),
+// detokenized_special = model.detokenize(ids_special, true), and token_pieces
+// = model.detokenize([id]) for each id alone (cut characters show how the
+// bytes of a partial character reach JavaScript).
+// Exits 2 with a message when node-llama-cpp is not installed (bash .ci/install-llm).
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const [modelPath, textsPath, outPath] = process.argv.slice(2);
+if (!modelPath || !textsPath || !outPath) {
+  console.error("usage: node tokenize.mjs MODEL.gguf TEXTS.json OUT.json");
+  process.exit(64);
+}
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const entry = join(root, "host/llm-server/node_modules/node-llama-cpp/dist/index.js");
+if (!existsSync(entry)) {
+  console.error(`tokenize.mjs: node-llama-cpp is not installed at ${entry} (run: bash .ci/install-llm)`);
+  process.exit(2);
+}
+if (!existsSync(modelPath)) {
+  console.error(`tokenize.mjs: no model file at ${modelPath}`);
+  process.exit(2);
+}
+const { getLlama, LlamaLogLevel } = await import(pathToFileURL(entry).href);
+
+const texts = JSON.parse(readFileSync(textsPath, "utf8"));
+const llama = await getLlama({
+  gpu: false,
+  build: "never",
+  usePrebuiltBinaries: true,
+  skipDownload: true,
+  logLevel: LlamaLogLevel.error,
+  progressLogs: false,
+});
+// vocabOnly: the tokenizer without the weights, so this takes well under a second.
+const model = await llama.loadModel({ modelPath, vocabOnly: true });
+const out = {
+  model: modelPath,
+  bos: model.tokens.bos ?? null,
+  eos: model.tokens.eos ?? null,
+  texts: texts.map((text) => {
+    const ids = Array.from(model.tokenize(text));
+    const idsSpecial = Array.from(model.tokenize(text, true));
+    return {
+      text,
+      ids,
+      ids_special: idsSpecial,
+      detokenized: model.detokenize(ids),
+      detokenized_special: model.detokenize(idsSpecial, true),
+      token_pieces: ids.map((id) => model.detokenize([id])),
+    };
+  }),
+};
+writeFileSync(outPath, JSON.stringify(out));
+await model.dispose();
+await llama.dispose();
