@@ -1,9 +1,10 @@
 // Reference token ids from llama.cpp itself (through node-llama-cpp, the
 // copy host/llm-server installs), for gguf_tokenizer_test to compare with.
 //
-//   node tests/models/llama_cpp_reference/tokenize.mjs MODEL.gguf TEXTS.json OUT.json
+//   node tests/models/llama_cpp_reference/tokenize.mjs MODEL.gguf TEXTS.json OUT.json [RANDOM_COUNT]
 //
-// TEXTS.json is a JSON array of strings. OUT.json gets
+// TEXTS.json is a JSON array of strings; RANDOM_COUNT more texts are drawn
+// from random_texts.mjs (seeded, so every run draws the same). OUT.json gets
 //   {"model": path, "bos": id|null, "eos": id|null,
 //    "texts": [{"text", "ids", "ids_special", "detokenized", "detokenized_special",
 //               "token_pieces"}]}
@@ -18,7 +19,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const [modelPath, textsPath, outPath] = process.argv.slice(2);
+const [modelPath, textsPath, outPath, randomCount = "0"] = process.argv.slice(2);
 if (!modelPath || !textsPath || !outPath) {
   console.error("usage: node tokenize.mjs MODEL.gguf TEXTS.json OUT.json");
   process.exit(64);
@@ -35,7 +36,8 @@ if (!existsSync(modelPath)) {
 }
 const { getLlama, LlamaLogLevel } = await import(pathToFileURL(entry).href);
 
-const texts = JSON.parse(readFileSync(textsPath, "utf8"));
+const { randomTexts } = await import("./random_texts.mjs");
+const texts = [...JSON.parse(readFileSync(textsPath, "utf8")), ...randomTexts(Number(randomCount))];
 const llama = await getLlama({
   gpu: false,
   build: "never",
