@@ -97,13 +97,13 @@ void split_gpt2_piece(const std::vector<std::uint32_t>& cpts, std::size_t begin,
         }
       }
     }
-    CodepointFlags run = cpt == ' ' ? flags_at(pos + 1) : flags;
-    if (run.letter() || run.number() || other(run)) {  // " ?\p{L}+", " ?\p{N}+", " ?[^\s\p{L}\p{N}]+"
+    // " ?\p{L}+", " ?\p{N}+", " ?[^\s\p{L}\p{N}]+": the class of the code
+    // point after an optional space decides which.
+    const CodepointFlags head = cpt == ' ' ? flags_at(pos + 1) : flags;
+    if (head.letter() || head.number() || other(head)) {
       const auto same_class = [&](const CodepointFlags& f) {
-        return run.letter() ? f.letter() : run.number() ? f.number() : other(f);
+        return head.letter() ? f.letter() : head.number() ? f.number() : other(f);
       };
-      const CodepointFlags first = run;
-      run = first;
       pos += cpt == ' ' ? 1 : 0;
       while (same_class(flags_at(pos))) ++pos;
       add_word(pos);

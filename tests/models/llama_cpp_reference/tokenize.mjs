@@ -5,7 +5,9 @@
 //
 // TEXTS.json is a JSON array of strings; RANDOM_COUNT more texts are drawn
 // from random_texts.mjs (seeded, so every run draws the same). OUT.json gets
-//   {"model": path, "bos": id|null, "eos": id|null,
+//   {"model": path, "bos": id|null, "eos": id|null, "add_bos": bool, "add_eos": bool,
+//    "control_ids": [...], "eog_ids": [...] (every token llama.cpp marks control /
+//    end-of-generation),
 //    "texts": [{"text", "ids", "ids_special", "detokenized", "detokenized_special",
 //               "token_pieces"}]}
 // where ids = model.tokenize(text) (node-llama-cpp's default: no BOS, control
@@ -48,10 +50,16 @@ const llama = await getLlama({
 });
 // vocabOnly: the tokenizer without the weights, so this takes well under a second.
 const model = await llama.loadModel({ modelPath, vocabOnly: true });
+const vocabSize = model.fileInfo.metadata.tokenizer.ggml.tokens.length;
+const allIds = Array.from({ length: vocabSize }, (_, id) => id);
 const out = {
   model: modelPath,
   bos: model.tokens.bos ?? null,
   eos: model.tokens.eos ?? null,
+  add_bos: model.tokens.shouldPrependBosToken,
+  add_eos: model.tokens.shouldAppendEosToken,
+  control_ids: allIds.filter((id) => model.getTokenAttributes(id).control),
+  eog_ids: allIds.filter((id) => model.isEogToken(id)),
   texts: texts.map((text) => {
     const ids = Array.from(model.tokenize(text));
     const idsSpecial = Array.from(model.tokenize(text, true));
