@@ -4,7 +4,7 @@
 #include <string>
 
 #include "dictlab/errors.h"
-#include "unicode_flags.h"
+#include "regex_splits.h"
 
 namespace gguf_model {
 namespace {
@@ -14,127 +14,47 @@ struct PreTokenizerName {
   BpePreTokenizer settings;
 };
 
-constexpr auto kGpt2 = PreTokenizerRegex::kGpt2;
-constexpr auto kDigits = PreTokenizerRegex::kDigitsThenGpt2;
+constexpr BpePreTokenizer kGpt2{PreTokenizerRegex::kGpt2};
+constexpr BpePreTokenizer kGpt2Unclean{PreTokenizerRegex::kGpt2, false};
+constexpr BpePreTokenizer kDigits{PreTokenizerRegex::kDigitsThenGpt2};
+constexpr BpePreTokenizer kDigitsUnclean{PreTokenizerRegex::kDigitsThenGpt2, false};
+constexpr BpePreTokenizer kLlama3{PreTokenizerRegex::kLlama3, true, true, true};
+constexpr BpePreTokenizer kLlama3Regex{PreTokenizerRegex::kLlama3};
+constexpr BpePreTokenizer kGlm4{PreTokenizerRegex::kLlama3, true, false, false, false};
+constexpr BpePreTokenizer kQwen2{PreTokenizerRegex::kQwen2, false};
+constexpr BpePreTokenizer kQwen2Clean{PreTokenizerRegex::kQwen2};
+constexpr BpePreTokenizer kQwen35{PreTokenizerRegex::kQwen35, false};
 
-// The names llama-vocab.cpp maps to these two regex sets, with the flags it
-// sets beside them.
+// The tokenizer.ggml.pre values llama-vocab.cpp maps to these regex sets,
+// with the flags it sets beside them.
 constexpr std::array kNames = {
-    PreTokenizerName{"gpt-2", {kGpt2, true, false}},        PreTokenizerName{"phi-2", {kGpt2, true, false}},
-    PreTokenizerName{"jina-es", {kGpt2, true, false}},      PreTokenizerName{"jina-de", {kGpt2, true, false}},
-    PreTokenizerName{"gigachat", {kGpt2, true, false}},     PreTokenizerName{"jina-v2-es", {kGpt2, true, false}},
-    PreTokenizerName{"jina-v2-de", {kGpt2, true, false}},   PreTokenizerName{"a.x-4.0", {kGpt2, true, false}},
-    PreTokenizerName{"mellum", {kGpt2, true, false}},       PreTokenizerName{"modern-bert", {kGpt2, true, false}},
-    PreTokenizerName{"jina-v1-en", {kGpt2, true, false}},   PreTokenizerName{"jina-v2-code", {kGpt2, true, false}},
-    PreTokenizerName{"roberta-bpe", {kGpt2, true, false}},  PreTokenizerName{"mpt", {kGpt2, true, false}},
-    PreTokenizerName{"olmo", {kGpt2, true, false}},         PreTokenizerName{"jais", {kGpt2, true, false}},
-    PreTokenizerName{"exaone4", {kGpt2, true, false}},      PreTokenizerName{"trillion", {kGpt2, false, false}},
-    PreTokenizerName{"granite-docling", {kGpt2, false, false}},
-    PreTokenizerName{"starcoder", {kDigits, true, false}},  PreTokenizerName{"refact", {kDigits, true, false}},
-    PreTokenizerName{"command-r", {kDigits, false, false}}, PreTokenizerName{"smollm", {kDigits, false, false}},
-    PreTokenizerName{"codeshell", {kDigits, true, false}},  PreTokenizerName{"exaone", {kDigits, true, false}},
-    PreTokenizerName{"minerva-7b", {kDigits, true, false}}, PreTokenizerName{"mellum2", {kDigits, true, false}},
+    PreTokenizerName{"gpt-2", kGpt2},          PreTokenizerName{"phi-2", kGpt2},
+    PreTokenizerName{"jina-es", kGpt2},        PreTokenizerName{"jina-de", kGpt2},
+    PreTokenizerName{"gigachat", kGpt2},       PreTokenizerName{"jina-v2-es", kGpt2},
+    PreTokenizerName{"jina-v2-de", kGpt2},     PreTokenizerName{"a.x-4.0", kGpt2},
+    PreTokenizerName{"mellum", kGpt2},         PreTokenizerName{"modern-bert", kGpt2},
+    PreTokenizerName{"jina-v1-en", kGpt2},     PreTokenizerName{"jina-v2-code", kGpt2},
+    PreTokenizerName{"roberta-bpe", kGpt2},    PreTokenizerName{"mpt", kGpt2},
+    PreTokenizerName{"olmo", kGpt2},           PreTokenizerName{"jais", kGpt2},
+    PreTokenizerName{"exaone4", kGpt2},        PreTokenizerName{"trillion", kGpt2Unclean},
+    PreTokenizerName{"granite-docling", kGpt2Unclean},
+    PreTokenizerName{"starcoder", kDigits},    PreTokenizerName{"refact", kDigits},
+    PreTokenizerName{"command-r", kDigitsUnclean}, PreTokenizerName{"smollm", kDigitsUnclean},
+    PreTokenizerName{"codeshell", kDigits},    PreTokenizerName{"exaone", kDigits},
+    PreTokenizerName{"minerva-7b", kDigits},   PreTokenizerName{"mellum2", kDigits},
+    PreTokenizerName{"llama3", kLlama3},       PreTokenizerName{"llama-v3", kLlama3},
+    PreTokenizerName{"llama-bpe", kLlama3},    PreTokenizerName{"falcon3", kLlama3},
+    PreTokenizerName{"falcon-h1", kLlama3},    PreTokenizerName{"pixtral", kLlama3},
+    PreTokenizerName{"midm-2.0", kLlama3},     PreTokenizerName{"lfm2", kLlama3},
+    PreTokenizerName{"jina-v5-nano", kLlama3}, PreTokenizerName{"dbrx", kLlama3Regex},
+    PreTokenizerName{"smaug-bpe", kLlama3Regex}, PreTokenizerName{"glm4", kGlm4},
+    PreTokenizerName{"chatglm-bpe", kGlm4},    PreTokenizerName{"qwen2", kQwen2},
+    PreTokenizerName{"deepseek-r1-qwen", kQwen2}, PreTokenizerName{"kormo", kQwen2},
+    PreTokenizerName{"f2llmv2", kQwen2},       PreTokenizerName{"hunyuan", kQwen2},
+    PreTokenizerName{"solar-open", kQwen2},    PreTokenizerName{"grok-2", kQwen2},
+    PreTokenizerName{"megrez", kQwen2Clean},   PreTokenizerName{"stablelm2", kQwen2Clean},
+    PreTokenizerName{"qwen35", kQwen35},
 };
-
-// llama.cpp's regex "\p{N}" run through std::regex: every number code point
-// becomes a word of its own, the text between them another.
-std::vector<std::size_t> isolate_digits(const std::vector<std::uint32_t>& cpts,
-                                        const std::vector<std::size_t>& lengths) {
-  std::vector<std::size_t> out;
-  out.reserve(lengths.size() * 2);
-  std::size_t start = 0;
-  for (const std::size_t length : lengths) {
-    std::size_t run = 0;
-    for (std::size_t i = start; i < start + length; ++i) {
-      const auto flags = codepoint_flags(cpts[i]);
-      if (flags.number() && !flags.whitespace) {
-        if (run > 0) out.push_back(run);
-        out.push_back(1);
-        run = 0;
-      } else {
-        ++run;
-      }
-    }
-    if (run > 0) out.push_back(run);
-    start += length;
-  }
-  return out;
-}
-
-// Splits one piece [begin, end) by the GPT-2 regex, a port of llama.cpp's
-// unicode_regex_split_custom_gpt2 (whose corner cases decide the tokens).
-void split_gpt2_piece(const std::vector<std::uint32_t>& cpts, std::size_t begin, std::size_t end,
-                      std::vector<std::size_t>& out) {
-  constexpr std::uint32_t kOutOfRange = 0xFFFFFFFF;
-  const auto cpt_at = [&](std::size_t pos) { return pos >= begin && pos < end ? cpts[pos] : kOutOfRange; };
-  const auto flags_at = [&](std::size_t pos) {
-    return pos >= begin && pos < end ? codepoint_flags(cpts[pos]) : CodepointFlags{};
-  };
-  const auto other = [](const CodepointFlags& f) { return !f.whitespace && !f.letter() && !f.number() && !f.outside(); };
-
-  std::size_t previous_end = begin;
-  const auto add_word = [&](std::size_t word_end) {
-    const std::size_t length = word_end - previous_end;
-    if (length > 0) out.push_back(length);
-    previous_end = word_end;
-    return length;
-  };
-
-  for (std::size_t pos = begin; pos < end;) {
-    const std::uint32_t cpt = cpt_at(pos);
-    const CodepointFlags flags = flags_at(pos);
-    if (cpt == '\'' && pos + 1 < end) {  // 's|'t|'re|'ve|'m|'ll|'d
-      const std::uint32_t next = cpt_at(pos + 1);
-      if (next == 's' || next == 't' || next == 'm' || next == 'd') {
-        pos += add_word(pos + 2);
-        continue;
-      }
-      if (pos + 2 < end) {
-        const std::uint32_t next2 = cpt_at(pos + 2);
-        if ((next == 'r' && next2 == 'e') || (next == 'v' && next2 == 'e') || (next == 'l' && next2 == 'l')) {
-          pos += add_word(pos + 3);
-          continue;
-        }
-      }
-    }
-    // " ?\p{L}+", " ?\p{N}+", " ?[^\s\p{L}\p{N}]+": the class of the code
-    // point after an optional space decides which.
-    const CodepointFlags head = cpt == ' ' ? flags_at(pos + 1) : flags;
-    if (head.letter() || head.number() || other(head)) {
-      const auto same_class = [&](const CodepointFlags& f) {
-        return head.letter() ? f.letter() : head.number() ? f.number() : other(f);
-      };
-      pos += cpt == ' ' ? 1 : 0;
-      while (same_class(flags_at(pos))) ++pos;
-      add_word(pos);
-      continue;
-    }
-    std::size_t spaces = 0;
-    while (flags_at(pos + spaces).whitespace) ++spaces;
-    if (spaces > 1 && cpt_at(pos + spaces) != kOutOfRange) {  // \s+(?!\S)
-      pos += spaces - 1;
-      add_word(pos);
-      continue;
-    }
-    if (spaces > 0) {  // \s+
-      pos += spaces;
-      add_word(pos);
-      continue;
-    }
-    add_word(++pos);  // no alternative matches: one code point alone
-  }
-}
-
-std::vector<std::size_t> split_gpt2(const std::vector<std::uint32_t>& cpts, const std::vector<std::size_t>& lengths) {
-  std::vector<std::size_t> out;
-  out.reserve(lengths.size());
-  std::size_t start = 0;
-  for (const std::size_t length : lengths) {
-    split_gpt2_piece(cpts, start, start + length, out);
-    start += length;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -148,10 +68,16 @@ BpePreTokenizer bpe_pretokenizer_for(std::string_view pre, std::string_view sour
 }
 
 std::vector<std::size_t> split_word_lengths(const std::vector<std::uint32_t>& cpts, PreTokenizerRegex regex) {
-  std::vector<std::size_t> lengths{cpts.size()};
   if (cpts.empty()) return {};
-  if (regex == PreTokenizerRegex::kDigitsThenGpt2) lengths = isolate_digits(cpts, lengths);
-  return split_gpt2(cpts, lengths);
+  const PieceLengths whole{cpts.size()};
+  switch (regex) {
+    case PreTokenizerRegex::kGpt2: return split_gpt2(cpts, whole);
+    case PreTokenizerRegex::kDigitsThenGpt2: return split_gpt2(cpts, split_isolating_numbers(cpts, whole));
+    case PreTokenizerRegex::kLlama3: return split_llama3(cpts, whole, {3, false});
+    case PreTokenizerRegex::kQwen2: return split_llama3(cpts, whole, {1, false});
+    case PreTokenizerRegex::kQwen35: return split_llama3(cpts, whole, {1, true});
+  }
+  return split_gpt2(cpts, whole);
 }
 
 }  // namespace gguf_model

@@ -13,16 +13,19 @@
 namespace gguf_model {
 
 enum class PreTokenizerRegex {
-  // 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
-  kGpt2,
-  // Each \p{N} on its own first, then kGpt2 (StarCoder, SmolLM...).
-  kDigitsThenGpt2,
+  kGpt2,            // GPT-2's regex (see regex_splits.h)
+  kDigitsThenGpt2,  // each \p{N} on its own first, then GPT-2's (StarCoder, SmolLM...)
+  kLlama3,          // Llama 3's, numbers in groups of up to three digits
+  kQwen2,           // Llama 3's with single digits
+  kQwen35,          // Qwen2's with marks (\p{M}) joining letters
 };
 
 struct BpePreTokenizer {
   PreTokenizerRegex regex = PreTokenizerRegex::kGpt2;
   bool clean_spaces = true;    // detokenizing drops the space before "?!.," etc.
   bool ignore_merges = false;  // a word that is a whole token is kept whole
+  bool add_bos = false;        // the default when the file has no tokenizer.ggml.add_bos_token
+  bool bos_by_default = true;  // false: no BOS unless the file names one (GLM-4)
 };
 
 // What llama.cpp does for `pre` (the value of tokenizer.ggml.pre). Throws

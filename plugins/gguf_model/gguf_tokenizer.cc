@@ -83,20 +83,24 @@ struct GgufTokenizer::Impl {
   bool clean_spaces = false;
 
   explicit Impl(const TokenizerSpec& spec) : source(spec.source), vocab(spec) {
+    DefaultSpecialIds defaults;
     if (spec.model == "gpt2") {
       pre = bpe_pretokenizer_for(spec.pre, spec.source);
       ranks.emplace(spec.merges);
       clean_spaces = pre.clean_spaces;
+      add_bos = pre.add_bos;
+      defaults = {pre.bos_by_default ? 11 : kNoToken, 11, kNoToken};
     } else if (spec.model == "llama") {
       spm = true;
       add_space_prefix = true;
       add_bos = true;
+      defaults = {1, 2, 0};
     } else {
       throw dictlab::PluginError(spec.source + ": tokenizer.ggml.model is \"" + spec.model +
                                  "\"; this reader implements \"gpt2\" (byte-level BPE) and \"llama\" (SentencePiece)");
     }
     add_space_prefix = spec.add_space_prefix.value_or(add_space_prefix);
-    ids = settle_special_tokens(spec, spm, vocab);
+    ids = settle_special_tokens(spec, defaults, vocab);
     add_bos = spec.add_bos.value_or(add_bos);
     add_eos = spec.add_eos.value_or(add_eos);
     specials = special_tokens_by_length(vocab);

@@ -95,11 +95,11 @@ void settle_end_of_generation(TokenVocabulary& vocab, SpecialTokenIds& ids) {
 
 }  // namespace
 
-SpecialTokenIds settle_special_tokens(const TokenizerSpec& spec, bool spm, TokenVocabulary& vocab) {
+SpecialTokenIds settle_special_tokens(const TokenizerSpec& spec, DefaultSpecialIds defaults, TokenVocabulary& vocab) {
   SpecialTokenIds ids;
-  ids.bos = settle_id(spec.bos_id, spm ? 1 : 11, vocab);
-  ids.eos = settle_id(spec.eos_id, spm ? 2 : 11, vocab);
-  ids.unk = settle_id(spec.unk_id, spm ? 0 : kNoToken, vocab);
+  ids.bos = settle_id(spec.bos_id, defaults.bos, vocab);
+  ids.eos = settle_id(spec.eos_id, defaults.eos, vocab);
+  ids.unk = settle_id(spec.unk_id, defaults.unk, vocab);
   ids.eot = settle_id(spec.eot_id, kNoToken, vocab);
   ids.eom = settle_id(spec.eom_id, kNoToken, vocab);
   ids.sep = settle_id(spec.sep_id, kNoToken, vocab);

