@@ -17,6 +17,7 @@
 
 namespace gguf_model {
 
+// Immutable once built: every member is const, so threads may share one.
 class GgufTokenizer {
  public:
   // Throws dictlab::PluginError naming spec.source for a tokenizer model or

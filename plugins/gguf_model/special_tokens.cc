@@ -50,7 +50,7 @@ std::int32_t settle_id(const std::optional<std::int64_t>& from_file, std::int32_
 void find_by_text(const TokenVocabulary& vocab, std::int32_t& id, Texts texts, std::vector<std::int32_t>& make_control) {
   if (id != kNoToken) return;
   for (std::int32_t t = 0; t < static_cast<std::int32_t>(vocab.size()); ++t) {
-    if (vocab.find(vocab.text(t)) == t && one_of(vocab.text(t), texts)) {
+    if (one_of(vocab.text(t), texts) && vocab.find(vocab.text(t)) == t) {
       id = t;
       make_control.push_back(t);
       return;
