@@ -90,8 +90,9 @@ int compare_with_llama_cpp(const GgufTokenizer& tokenizer, const nlohmann::json&
     bool pieces_match = pieces.size() == ids.size();
     for (std::size_t i = 0; pieces_match && i < ids.size(); ++i) {
       pieces_match = tokenizer.decode_text(std::span(&ids[i], 1)) == pieces[i];
-      // A whole character or more shows as itself.
-      if (!pieces[i].empty() && pieces[i].find("\xEF\xBF\xBD") == std::string::npos)
+      // A whole character or more shows as itself (where detokenizing does
+      // not clean spaces, which the variants do).
+      if (round_trip && !pieces[i].empty() && pieces[i].find("\xEF\xBF\xBD") == std::string::npos)
         pieces_match = pieces_match && tokenizer.token_text(ids[i]) == pieces[i];
     }
     EXPECT_TRUE(pieces_match) << "single-token detokenize / token_text of " << shown(text);
