@@ -251,6 +251,7 @@ float fp16_to_float(std::uint16_t bits) {
 
 void dequantize(GgmlType type, const std::byte* data, std::int64_t n, float* out) {
   static_cast<void>(bytes_for(type, n));  // throws for unknown types and partial blocks
+  if (n == 0) return;                      // an empty tensor's buffers may be null
   switch (type) {
     case GgmlType::F32: return plain_f32(data, n, out);
     case GgmlType::F16: return plain_f16(data, n, out);

@@ -242,6 +242,13 @@ TEST_F(GgufCorrupt, UnknownTypesFailOnlyWhenTheirDataIsUsed) {
                   "tensor 'iq' has ggml type IQ2_XXS (16), which cannot be dequantized");
 }
 
+TEST_F(GgufCorrupt, EmptyTensorsAreValidAndDequantizeToNothing) {
+  const auto path = GgufBytes().header(2, 0).tensor("none", {0, 4}, 0, 0).tensor("q", {32, 0}, 8, 0).write(dir_ / "e.gguf");
+  const GgufFile file(path);
+  EXPECT_TRUE(gguf_model::dequantize_tensor(file, file.tensor("none")).empty());
+  EXPECT_TRUE(gguf_model::dequantize_tensor(file, file.tensor("q")).empty());
+}
+
 TEST_F(GgufCorrupt, EveryTruncationOfAValidFileIsAPluginError) {
   const auto fixture = kFixtures / "metadata.gguf";
   std::ifstream in(fixture, std::ios::binary);
