@@ -46,8 +46,9 @@ HfCheckResult check_with_hugging_face(const std::filesystem::path& stage_dir, co
                                       const std::function<std::string(const std::vector<std::int32_t>&)>& decode) {
   const char* python = std::getenv("DICTLAB_PYTHON");
   if (!python || !*python)
-    return {.skipped = "set DICTLAB_PYTHON to a Python with `tokenizers` and `transformers` "
-                       "(e.g. python3 -m venv v && v/bin/pip install tokenizers transformers) to run this check"};
+    return {.skipped = "set DICTLAB_PYTHON to the full path of a Python with `tokenizers` and `transformers` "
+                       "(python3 -m venv /tmp/hf && /tmp/hf/bin/pip install tokenizers transformers, then "
+                       "DICTLAB_PYTHON=/tmp/hf/bin/python) to run this check"};
   TempDir dir;
   std::ofstream cases(dir / "cases.jsonl", std::ios::binary);
   for (const auto& text : texts) {
