@@ -65,6 +65,18 @@ TEST_F(HfTokenizer, TokenizerJsonIsAByteFallbackBpeOverDictlabsVocabulary) {
   // Each merge joins two normal pieces into a third.
   std::map<std::string, std::string> type;
   for (const auto& piece : pieces) type[piece[0]] = piece[2];
+  // Hugging Face turns a character outside the vocabulary into bytes before
+  // merging, dictlab after: the same only if no piece holds such a character.
+  for (const auto& [piece, kind] : type) {
+    if (kind != "n") continue;
+    for (std::size_t i = 0; i < piece.size();) {
+      std::size_t n = 1;
+      while (i + n < piece.size() && (static_cast<unsigned char>(piece[i + n]) & 0xC0) == 0x80) ++n;
+      const auto character = type.find(piece.substr(i, n));
+      EXPECT_TRUE(character != type.end() && character->second == "n") << "byte " << i << " of " << piece;
+      i += n;
+    }
+  }
   const auto& merges = model.at("merges");
   EXPECT_GT(merges.size(), 400u);
   for (const auto& merge : merges) {
