@@ -9,6 +9,7 @@
 #include "dictlab/bpe_tokenizer.h"
 #include "dictlab/documents_jsonl.h"
 #include "dictlab/sdk.h"
+#include "dictlab/tokenizer_files.h"
 #include "dictlab/token_shards.h"
 
 namespace {
@@ -68,7 +69,8 @@ class VectorIterator : public sentencepiece::SentenceIterator {
 };
 
 // The vocabulary as JSON (see dictlab/bpe_tokenizer.h): what model plugins
-// and the browser tokenize with, without a protobuf reader.
+// and the browser tokenize with, without a protobuf reader; also written
+// as Hugging Face's tokenizer.json (dictlab/tokenizer_files.h).
 nlohmann::json vocabulary_json(const sentencepiece::SentencePieceProcessor& sp) {
   nlohmann::json pieces = nlohmann::json::array();
   for (int i = 0; i < sp.GetPieceSize(); ++i) {
@@ -203,7 +205,8 @@ class SentencePieceBpe : public dictlab::Tokenizer {
       throw PluginError("cannot load the trained tokenizer: " + status.ToString());
     const nlohmann::json vocabulary = vocabulary_json(processor);
     check_reimplementation(processor, vocabulary, documents, is_heldout);
-    dictlab::AtomicFile::write_all(context.stage_dir() / "tokenizer.json", vocabulary.dump() + "\n");
+    dictlab::AtomicFile::write_all(context.stage_dir() / dictlab::kBpeVocabularyFile, vocabulary.dump() + "\n");
+    dictlab::write_hugging_face_tokenizer(context.stage_dir(), vocabulary);
     const bool narrow = vocab_size <= 65536;
     const int separator = processor.eos_id();
     std::string train, heldout;

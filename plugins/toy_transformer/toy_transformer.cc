@@ -7,11 +7,13 @@
 #include "dictlab/safetensors.h"
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
+#include "dictlab/tokenizer_files.h"
 #include "next_token_sampler.h"
 #include "ngram_baselines.h"
 #include "trainer.h"
 #include "training_guards.h"
 #include "transformer.h"
+#include "transformer_lens_config.h"
 
 namespace {
 
@@ -78,7 +80,7 @@ class ToyTransformer : public dictlab::Model {
     model_ = std::make_unique<Transformer>(config_);
     model_->initialize(context.seed());
     model_->to(*device_);
-    tokenizer_.emplace(dictlab::BpeTokenizer::from_file(tokens_stage.dir / "tokenizer.json"));
+    tokenizer_.emplace(dictlab::BpeTokenizer::from_file(dictlab::bpe_vocabulary_file(tokens_stage.dir)));
 
     const auto training = toy_transformer::TrainingOptions::from(options);
     const auto result = toy_transformer::train_transformer(*model_, training, context, train_tokens, heldout_tokens);
@@ -122,7 +124,7 @@ class ToyTransformer : public dictlab::Model {
     model_->load_transformer_lens_state(state);
     for (auto& [name, tensor] : model_->parameters()) tensor.set_requires_grad(false);
     model_->to(*device_);
-    tokenizer_.emplace(dictlab::BpeTokenizer::from_file(stage_dir / "tokenizer.json"));
+    tokenizer_.emplace(dictlab::BpeTokenizer::from_file(dictlab::bpe_vocabulary_file(stage_dir)));
     stage_dir_ = stage_dir;
   }
 
@@ -218,8 +220,9 @@ class ToyTransformer : public dictlab::Model {
   void write_artifacts(dictlab::RunContext& context, const fs::path& tokens_dir) {
     const fs::path dir = context.stage_dir();
     dictlab::AtomicFile::write_all(dir / "config.json", config_.to_json().dump(2) + "\n");
-    for (const char* file : {"tokenizer.json", "tokenizer.model"})
-      fs::copy_file(tokens_dir / file, dir / file, fs::copy_options::overwrite_existing);
+    dictlab::write_tokenizer_files(tokens_dir, dir, config_.n_ctx);
+    dictlab::AtomicFile::write_all(dir / "transformer_lens_config.json",
+                                   toy_transformer::transformer_lens_config(config_).dump(2) + "\n");
     // One file for Python tools and the browser: TransformerLens names, the
     // config and the vocabulary in the metadata.
     dictlab::SafetensorsWriter writer;
@@ -229,7 +232,7 @@ class ToyTransformer : public dictlab::Model {
     }
     writer.set_metadata("format", "dictlab.toy_transformer");
     writer.set_metadata("config", config_.to_json().dump());
-    std::ifstream vocabulary(dir / "tokenizer.json");
+    std::ifstream vocabulary(dir / dictlab::kBpeVocabularyFile);
     writer.set_metadata("tokenizer", std::string(std::istreambuf_iterator<char>(vocabulary), {}));
     writer.write(dir / "model.safetensors");
   }

@@ -71,7 +71,7 @@ TEST_F(Tokenizer, ASplitOpensByNameAndOneTooShortForAContextIsRefusedSayingWhy) 
 }
 
 TEST_F(Tokenizer, RoundTripsTextInEveryScriptExactly) {
-  const auto tokenizer = BpeTokenizer::from_file(stage() / "tokenizer.json");
+  const auto tokenizer = BpeTokenizer::from_file(stage() / "dictlab_tokenizer.json");
   for (const auto& text : kEveryScript) {
     const auto ids = tokenizer.encode(text);
     EXPECT_FALSE(ids.empty());
@@ -80,14 +80,14 @@ TEST_F(Tokenizer, RoundTripsTextInEveryScriptExactly) {
 }
 
 TEST_F(Tokenizer, UnseenCharactersFallBackToBytesInsteadOfUnknown) {
-  const auto tokenizer = BpeTokenizer::from_file(stage() / "tokenizer.json");
+  const auto tokenizer = BpeTokenizer::from_file(stage() / "dictlab_tokenizer.json");
   const auto ids = tokenizer.encode("ᚠᛇᚻ");  // runes: not in the corpus
   EXPECT_EQ(ids.size(), 9u);                 // three 3-byte characters
   for (auto id : ids) EXPECT_NE(id, 0);      // 0 is <unk>
 }
 
 TEST_F(Tokenizer, FrequentTextBecomesFewerTokensThanBytes) {
-  const auto tokenizer = BpeTokenizer::from_file(stage() / "tokenizer.json");
+  const auto tokenizer = BpeTokenizer::from_file(stage() / "dictlab_tokenizer.json");
   const std::string text = "The cat sat on the mat and looked at the dog. ";
   // 400 tokens leave only ~140 merges for ten scripts; still, text seen
   // often must come out shorter than its bytes.

@@ -9,6 +9,7 @@
 
 #include "dictlab/model.h"
 #include "dictlab/safetensors.h"
+#include "hf_tokenizer_check.h"
 #include "runner.h"
 #include "tiny_corpus.h"
 
@@ -90,6 +91,27 @@ TEST_F(ToyTransformer, ExportsTransformerLensNamesAndShapes) {
   EXPECT_NO_THROW(file.get("unembed.W_U", {32, 400}));
   EXPECT_EQ(nlohmann::json::parse(file.metadata().at("config"))["d_mlp"], 64);
   EXPECT_THROW(file.get("embed.W_E", {401, 32}), PluginError);
+}
+
+TEST_F(ToyTransformer, WritesTransformerLensConfigWithoutBos) {
+  const auto config = read_json(stage() / "config.json");
+  const auto lens = read_json(stage() / "transformer_lens_config.json");
+  for (const char* key : {"d_vocab", "n_ctx", "d_model", "d_mlp", "n_heads", "d_head", "act_fn", "n_layers",
+                          "normalization_type", "positional_embedding_type"})
+    EXPECT_EQ(lens.at(key), config.at(key)) << key;
+  EXPECT_EQ(lens.at("default_prepend_bos"), false);
+  EXPECT_EQ(lens.at("tokenizer_prepends_bos"), false);
+  EXPECT_EQ(read_json(stage() / "tokenizer_config.json").at("model_max_length"), config.at("n_ctx"));
+}
+
+TEST_F(ToyTransformer, ItsTokenizerLoadsInHuggingFaceWithTheModelsIds) {
+  std::vector<std::string> texts = interop_texts();
+  const auto result = check_with_hugging_face(
+      stage(), texts, [&](const std::string& text) { return model_->encode(text); },
+      [&](const std::vector<std::int32_t>& ids) { return model_->decode(ids); });
+  if (result.skipped) GTEST_SKIP() << *result.skipped;
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  std::cout << result.output;
 }
 
 TEST_F(ToyTransformer, ActivationHookHasOneRowPerTokenAndTheMlpWidth) {

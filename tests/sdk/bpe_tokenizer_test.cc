@@ -1,4 +1,4 @@
-// tokenizer.json files with bad pieces: refused naming the file and the
+// dictlab_tokenizer.json files with bad pieces: refused naming the file and the
 // piece, where "<0x-9>" used to write before the byte table (exit 139).
 #include "dictlab/bpe_tokenizer.h"
 
@@ -27,14 +27,14 @@ nlohmann::json tokenizer_with(const nlohmann::json& piece) {
 
 TEST(BpeTokenizerFile, NegativeByteIsRefusedNamingTheFileAndThePiece) {
   testing::TempDir dir;
-  const auto file = dir / "tokenizer.json";
+  const auto file = dir / "dictlab_tokenizer.json";
   const std::string message = error_of(file, tokenizer_with({"<0x-9>", 0, "b"}));
   EXPECT_NE(message.find(file.string() + ": piece 3 is a byte piece '<0x-9>'"), std::string::npos) << message;
 }
 
 TEST(BpeTokenizerFile, EveryMalformedPieceIsAPluginError) {
   testing::TempDir dir;
-  const auto file = dir / "tokenizer.json";
+  const auto file = dir / "dictlab_tokenizer.json";
   for (const nlohmann::json& piece : std::vector<nlohmann::json>{{"<0x4>", 0, "b"}, {"<0xZZ>", 0, "b"},
                                                                   {"<0x41>x", 0, "b"}, {"a", "high", "n"},
                                                                   {"a", 0, "q"}, {"a", 0}, "a", {7, 0, "n"}})
@@ -43,7 +43,7 @@ TEST(BpeTokenizerFile, EveryMalformedPieceIsAPluginError) {
 
 TEST(BpeTokenizerFile, EosIdOutsideTheVocabularyIsRefused) {
   testing::TempDir dir;
-  const auto file = dir / "tokenizer.json";
+  const auto file = dir / "dictlab_tokenizer.json";
   auto json = tokenizer_with({"<0x42>", 0, "b"});
   json["eos_id"] = 5;
   EXPECT_NE(error_of(file, json).find("eos_id 5 is not a piece id"), std::string::npos);
@@ -51,7 +51,7 @@ TEST(BpeTokenizerFile, EosIdOutsideTheVocabularyIsRefused) {
 
 TEST(BpeTokenizerFile, AValidFileEncodesWithItsBytePieces) {
   testing::TempDir dir;
-  const auto file = dir / "tokenizer.json";
+  const auto file = dir / "dictlab_tokenizer.json";
   testing::write_text(file, tokenizer_with({"<0x42>", 0, "b"}).dump());
   const auto tokenizer = BpeTokenizer::from_file(file.string());
   EXPECT_EQ(tokenizer.encode("ab"), (std::vector<std::int32_t>{4}));

@@ -1,14 +1,16 @@
 #pragma once
 
 // SentencePiece's BPE encoding, re-implemented over the vocabulary a
-// sentencepiece_bpe stage exports as tokenizer.json, so that model plugins
-// need not link libsentencepiece (whose bundled protobuf clashes with
-// LibTorch's in one process) and the browser can mirror it line by line.
+// sentencepiece_bpe stage exports as dictlab_tokenizer.json (its
+// tokenizer.json is Hugging Face's format: dictlab/hf_tokenizer_json.h), so
+// that model plugins need not link libsentencepiece (whose bundled protobuf
+// clashes with LibTorch's in one process) and the browser can mirror it line
+// by line.
 // The tokenizer stage checks that this encoder agrees with SentencePiece on
 // held-out text before it finishes.
 //
-// tokenizer.json: {"type": "sentencepiece_bpe", "eos_id": 1,
-//                  "pieces": [[piece, score, type], ...]}  type: n, b(yte), c(ontrol), u(nknown)
+// dictlab_tokenizer.json: {"type": "sentencepiece_bpe", "eos_id": 1,
+//                          "pieces": [[piece, score, type], ...]}  type: n, b(yte), c(ontrol), u(nknown)
 
 #include <algorithm>
 #include <cerrno>
@@ -31,7 +33,7 @@ class BpeTokenizer {
  public:
   // `where` names the source in errors (the file, for from_file). Every piece
   // is checked here, so encode and decode can index by it without checks.
-  static BpeTokenizer from_json(const nlohmann::json& json, const std::string& where = "tokenizer.json") {
+  static BpeTokenizer from_json(const nlohmann::json& json, const std::string& where = "dictlab_tokenizer.json") {
     BpeTokenizer t;
     if (!json.is_object()) throw PluginError(where + ": not a JSON object");
     const auto pieces = json.find("pieces");

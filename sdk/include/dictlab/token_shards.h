@@ -7,6 +7,8 @@
 //   tokens.train.bin     little-endian ids, documents separated by document_separator
 //   tokens.heldout.bin   the same for held-out documents
 //   tokenizer.model      the tokenizer (SentencePiece model proto for sentencepiece_bpe)
+//   dictlab_tokenizer.json, tokenizer.json, tokenizer_config.json
+//                        its vocabulary for dictlab and for Hugging Face (dictlab/tokenizer_files.h)
 //
 // Needs nlohmann-json (Debian nlohmann-json3-dev).
 

@@ -1,4 +1,5 @@
-// SentencePiece's BPE encoding over tokenizer.json, a line-by-line port of
+// SentencePiece's BPE encoding over dictlab_tokenizer.json (model.safetensors
+// carries it as the "tokenizer" metadata), a line-by-line port of
 // dictlab::BpeTokenizer (sdk/include/dictlab/bpe_tokenizer.h), so that the
 // page tokenizes exactly as the C++ model did in training:
 //   - spaces become U+2581 "▁" (no dummy prefix is added);
@@ -10,8 +11,8 @@
 // The work happens on UTF-8 bytes held in a "binary string" (one char per
 // byte), so substrings that split a character behave as in C++.
 //
-// tokenizer.json: {"type": "sentencepiece_bpe", "eos_id": 1,
-//                  "pieces": [[piece, score, type], ...]}  type: n, b(yte), c(ontrol), u(nknown)
+// dictlab_tokenizer.json: {"type": "sentencepiece_bpe", "eos_id": 1,
+//                          "pieces": [[piece, score, type], ...]}  type: n, b(yte), c(ontrol), u(nknown)
 
 export interface TokenizerJson {
   eos_id?: number;
