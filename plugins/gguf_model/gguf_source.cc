@@ -1,0 +1,37 @@
+#include "gguf_source.h"
+
+#include "dictlab/errors.h"
+#include "dictlab/sha256.h"
+
+namespace gguf_model {
+
+GgufSource GgufSource::of(const std::filesystem::path& file) {
+  std::error_code error;
+  const auto bytes = std::filesystem::file_size(file, error);
+  if (error) throw dictlab::PluginError("cannot read the model file " + file.string() + ": " + error.message());
+  return {std::filesystem::absolute(file), bytes, dictlab::Sha256::of_file(file)};
+}
+
+GgufSource GgufSource::from_json(const nlohmann::json& json, const std::string& where) {
+  if (!json.is_object() || !json.contains("file") || !json.contains("sha256") || !json.contains("bytes"))
+    throw dictlab::PluginError(where + ": the model file's record (file, bytes, sha256) is missing");
+  return {json.at("file").get<std::string>(), json.at("bytes").get<std::uintmax_t>(),
+          json.at("sha256").get<std::string>()};
+}
+
+nlohmann::json GgufSource::to_json() const {
+  return {{"file", file.string()}, {"bytes", bytes}, {"sha256", sha256}};
+}
+
+void GgufSource::check_unchanged(const std::string& stage_dir) const {
+  std::error_code error;
+  const auto now = std::filesystem::file_size(file, error);
+  if (error)
+    throw dictlab::PluginError("the model file " + file.string() + " that stage " + stage_dir +
+                               " imported is gone: " + error.message());
+  if (now != bytes || dictlab::Sha256::of_file(file) != sha256)
+    throw dictlab::PluginError("the model file " + file.string() + " changed since stage " + stage_dir +
+                               " imported it; run that stage again (--force)");
+}
+
+}  // namespace gguf_model
