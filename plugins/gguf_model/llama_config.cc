@@ -1,6 +1,7 @@
 #include "llama_config.h"
 
 #include "dictlab/errors.h"
+#include "gguf_file.h"
 
 namespace gguf_model {
 
@@ -28,6 +29,41 @@ void LlamaConfig::validate(const std::string& source) const {
   require(rope_base > 0, source, "llama.rope.freq_base must be positive");
   require(rms_norm_eps > 0, source, "llama.attention.layer_norm_rms_epsilon must be positive");
   require(rope_linear_factor > 0, source, "llama.rope.scaling.factor must be positive");
+}
+
+LlamaConfig read_llama_config(const GgufFile& file) {
+  const std::string source = file.path().string();
+  const std::string architecture = file.get_string("general.architecture");
+  if (architecture != "llama")
+    throw dictlab::PluginError(source + ": general.architecture is '" + architecture +
+                               "'; this loader reads llama-family models (architecture 'llama')");
+  auto count = [&](const char* key) { return static_cast<std::int64_t>(file.get_uint(std::string("llama.") + key)); };
+  LlamaConfig c;
+  c.n_layers = count("block_count");
+  c.d_model = count("embedding_length");
+  c.d_mlp = count("feed_forward_length");
+  c.n_heads = count("attention.head_count");
+  c.n_kv_heads = file.try_uint("llama.attention.head_count_kv").value_or(c.n_heads);
+  c.d_head = file.try_uint("llama.attention.key_length").value_or(c.n_heads > 0 ? c.d_model / c.n_heads : 0);
+  c.context_length = file.try_uint("llama.context_length").value_or(0);
+  c.rms_norm_eps = file.try_float("llama.attention.layer_norm_rms_epsilon").value_or(1e-5);
+  c.rope_base = file.try_float("llama.rope.freq_base").value_or(10000.0);
+  c.rope_dims = file.try_uint("llama.rope.dimension_count").value_or(c.d_head);
+  const std::string scaling = file.try_string("llama.rope.scaling.type").value_or("none");
+  if (scaling == "linear")
+    c.rope_linear_factor = file.get_float("llama.rope.scaling.factor");
+  else if (scaling != "none")
+    throw dictlab::PluginError(source + ": llama.rope.scaling.type '" + scaling +
+                               "' is not supported (only 'none' and 'linear')");
+  if (const auto old_linear = file.try_float("llama.rope.scale_linear")) c.rope_linear_factor = *old_linear;
+  const GgufTensorInfo& embedding = file.tensor("token_embd.weight");
+  if (embedding.dims.size() != 2)
+    throw dictlab::PluginError(source + ": token_embd.weight has " + std::to_string(embedding.dims.size()) +
+                               " dimensions, expected 2");
+  c.d_vocab = embedding.dims[1];  // ne [d_model, vocab]
+  c.rope_layout = RopeLayout::adjacent_pairs;  // llama.cpp's converter permuted Q and K for it
+  c.validate(source);
+  return c;
 }
 
 }  // namespace gguf_model

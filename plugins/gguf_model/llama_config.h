@@ -5,6 +5,8 @@
 
 namespace gguf_model {
 
+class GgufFile;
+
 // Which coordinates of a head RoPE rotates together. llama.cpp's converter
 // permutes the rows of Q and K of llama models so that a GGUF file rotates
 // adjacent pairs (x[2i], x[2i+1]) ("NORM" mode); Hugging Face checkpoints
@@ -32,5 +34,12 @@ struct LlamaConfig {
   // Throws dictlab::PluginError naming `source` and the first inconsistent value.
   void validate(const std::string& source) const;
 };
+
+// The hyperparameters of a GGUF file of architecture "llama" from its
+// metadata (llama.block_count, llama.embedding_length, ...; the vocabulary
+// from token_embd.weight), validated. Throws dictlab::PluginError naming the
+// file and the key for another architecture, a missing key or RoPE scaling
+// other than linear.
+LlamaConfig read_llama_config(const GgufFile& file);
 
 }  // namespace gguf_model

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "dictlab/errors.h"
+#include "gguf_file.h"
 #include "llama_rope.h"
 
 namespace gguf_model {
@@ -146,6 +147,13 @@ torch::Tensor LlamaModel::attention(std::int64_t layer, const torch::Tensor& nor
                                   .permute({0, 3, 1, 2, 4})
                                   .reshape({B * L, H * D});
   return torch::matmul(mixed, w.out).to(torch::kFloat);
+}
+
+LlamaModel load_llama_model(const std::filesystem::path& gguf, torch::Dtype dtype) {
+  const GgufFile file(gguf);
+  LlamaConfig config = read_llama_config(file);
+  LlamaWeights weights = read_llama_weights(file, config, dtype);
+  return LlamaModel(std::move(config), std::move(weights));
 }
 
 }  // namespace gguf_model

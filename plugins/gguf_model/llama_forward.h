@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -61,5 +62,8 @@ class LlamaModel {
   LlamaWeights weights_;
   std::vector<std::string> hook_names_;  // transformer_block_hooks' names, built once
 };
+
+// The llama-family model of a GGUF file, weights as `dtype` (float32 or bfloat16).
+LlamaModel load_llama_model(const std::filesystem::path& gguf, torch::Dtype dtype = torch::kFloat);
 
 }  // namespace gguf_model

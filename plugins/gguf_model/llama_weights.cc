@@ -3,6 +3,8 @@
 #include <sstream>
 
 #include "dictlab/errors.h"
+#include "gguf_file.h"
+#include "gguf_quants.h"
 
 namespace gguf_model {
 
@@ -94,6 +96,21 @@ LlamaWeights build_llama_weights(const LlamaConfig& config, const std::map<std::
         return found == tensors.end() ? torch::Tensor() : found->second;
       },
       source, dtype);
+}
+
+LlamaWeights read_llama_weights(const GgufFile& file, const LlamaConfig& config, torch::Dtype dtype) {
+  return build_llama_weights(
+      config,
+      [&](const std::string& name) {
+        const GgufTensorInfo* info = file.find_tensor(name);
+        if (!info) return torch::Tensor();
+        // GGUF dims run fastest first; torch's sizes slowest first.
+        const std::vector<std::int64_t> shape(info->dims.rbegin(), info->dims.rend());
+        torch::Tensor tensor = torch::empty(shape, torch::kFloat);
+        dequantize(info->type, file.data(*info).data(), info->n_elements, tensor.data_ptr<float>());
+        return tensor;
+      },
+      file.path().string(), dtype);
 }
 
 }  // namespace gguf_model

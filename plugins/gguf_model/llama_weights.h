@@ -11,6 +11,8 @@
 
 namespace gguf_model {
 
+class GgufFile;
+
 // One block's matrices, laid out for x @ W with x [rows, in]: transposed,
 // fused and with the RMSNorm weights folded into the rows of the matrices
 // that read the normalized stream (as TransformerLens' fold_ln does), so
@@ -47,5 +49,8 @@ LlamaWeights build_llama_weights(const LlamaConfig& config, const TensorLookup& 
 // The same from tensors already in memory, keyed by GGUF name.
 LlamaWeights build_llama_weights(const LlamaConfig& config, const std::map<std::string, torch::Tensor>& tensors,
                                  const std::string& source, torch::Dtype dtype = torch::kFloat);
+
+// The weights of a GGUF file, dequantized tensor by tensor.
+LlamaWeights read_llama_weights(const GgufFile& file, const LlamaConfig& config, torch::Dtype dtype = torch::kFloat);
 
 }  // namespace gguf_model
