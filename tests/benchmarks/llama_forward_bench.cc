@@ -83,6 +83,14 @@ int main(int argc, char** argv) try {
   std::cout << "ours: batch " << o.batch << " x " << o.length << ", " << o.threads << " thread(s)"
             << (o.bf16 ? ", bf16 weights" : ", float32") << ": median " << rates[rates.size() / 2]
             << " tokens/s (best " << rates.back() << ")\n";
+  {
+    // Incremental decoding: 32 single-token steps after a 16-token prompt.
+    gguf_model::LlamaCache cache;
+    model.forward(tokens.narrow(0, 0, 1).narrow(1, 0, 16), &cache);
+    start = std::chrono::steady_clock::now();
+    for (int step = 0; step < 32; ++step) model.forward(tokens.narrow(0, 0, 1).narrow(1, 16 + step, 1), &cache);
+    std::cout << "ours: decoding one token at a time: " << 32 / seconds_since(start) << " tokens/s\n";
+  }
   if (!o.profile.empty()) {
     torch::autograd::profiler::RecordProfile profile(o.profile);
     model.forward(tokens);

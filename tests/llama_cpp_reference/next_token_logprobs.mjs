@@ -4,13 +4,18 @@
 // the top-20 next-token log-probabilities after the last prompt token, and the
 // greedy continuation of --continuation tokens.
 //
-//   node tests/llama_cpp_reference/next_token_logprobs.mjs --model FILE.gguf [--out FILE.json] [--continuation 32]
+//   node tests/llama_cpp_reference/next_token_logprobs.mjs --model FILE.gguf [--out FILE.json] [--continuation 32] [--exact]
+//
+// The committed references:
+//   smollm2_135m_instruct_q4_1.json: --model /var/cache/dictlab/llm/SmolLM2-135M-Instruct.Q4_1.gguf
+//   smollm2_135m_instruct_f32_exact.json: --exact --model the float32 copy make_f32_gguf.py writes of it
 //
 // At temperature 0 node-llama-cpp's sampler chain is llama.cpp's greedy
 // sampler alone, which leaves the logits as they are, so the probabilities it
 // returns are the plain softmax of the model's logits (AddonContext.cpp,
 // SampleToken), not filtered by min-p or top-k.
-import { writeFileSync } from "node:fs";
+import { statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { parseArgs } from "node:util";
 import { loadLlamaCpp } from "./llama_cpp.mjs";
 
@@ -36,6 +41,7 @@ const { values } = parseArgs({
     out: { type: "string" },
     continuation: { type: "string", default: "32" },
     top: { type: "string", default: "20" },
+    exact: { type: "boolean", default: false },
   },
 });
 if (!values.model) {
@@ -47,7 +53,7 @@ const top = Number(values.top);
 
 // One thread: the results do not depend on it, and on a shared machine
 // llama.cpp's spinning thread pool runs ~10x slower with 2 than with 1.
-const { model, sequence } = await loadLlamaCpp({ model: values.model, threads: 1, contextSize: 512 });
+const { model, sequence } = await loadLlamaCpp({ model: values.model, threads: 1, contextSize: 512, exact: values.exact });
 const results = [];
 for (const text of prompts) {
   const ids = model.tokenize(text, true);
@@ -69,7 +75,17 @@ for (const text of prompts) {
     }
   results.push({ text, ids, top_logprobs: topLogprobs, greedy: generated });
 }
-const json = JSON.stringify({ model: values.model, prompts: results }, null, 1);
+const llamaCppPackage = createRequire(import.meta.url)("../../host/llm-server/node_modules/node-llama-cpp/package.json");
+const json = JSON.stringify(
+  {
+    generated_by: "node tests/llama_cpp_reference/next_token_logprobs.mjs " + (values.exact ? "--exact " : "") + "--model " + values.model,
+    node_llama_cpp: llamaCppPackage.version,
+    model_bytes: statSync(values.model).size,
+    prompts: results,
+  },
+  null,
+  1,
+);
 if (values.out) writeFileSync(values.out, json);
 else console.log(json);
 process.exit(0);
