@@ -9,7 +9,7 @@ export function showGenerate(ctx: Context, view: HTMLElement): void {
     el("h2", { text: "Generate" }),
     el("p", {
       class: "muted",
-      text: "Samples from the model running in this page. Pin features as FEATURE=VALUE (value defaults to the feature's max activation) to see a pinned sample beside a normal one with the same seed.",
+      text: `Samples from the model ${ctx.model.source === "server" ? "that dictlab serve runs" : "running in this page"}. Pin features as FEATURE=VALUE (value defaults to the feature's max activation) to see a pinned sample beside a normal one with the same seed.`,
     }),
     generator(ctx),
   );
