@@ -20,7 +20,7 @@ export type ModelState =
 export type ModelSource = "page" | "server";
 
 export const NEEDS_SERVE =
-  "This export has no model in the page (a model too big for it is run by the server): what fires here, generation and pinning need `dictlab serve RUN_DIR`.";
+  "This export has no model in the page (a model too big for it is run by the server): what fires here, generation and pinning need dictlab serve RUN_DIR.";
 
 type Loaded = Extract<ModelState, { kind: "ready" }>;
 type Body<T> = T extends unknown ? Omit<T, "id"> : never;

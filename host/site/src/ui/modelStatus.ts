@@ -15,8 +15,7 @@ export function describeModel(state: ModelState): { kind: "info" | "warn" | "err
       return {
         kind: "info",
         text:
-          (state.source === "server" ? "Model running in dictlab serve" : "Model running in this page") +
-          `: vocabulary ${state.vocabSize}, context ${state.contextLength} tokens` +
+          `Model ready: vocabulary ${state.vocabSize}, context ${state.contextLength} tokens` +
           (state.dSae === null ? ", no dictionary." : `, ${state.dSae} features.`),
       };
     case "error":
