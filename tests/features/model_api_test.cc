@@ -298,5 +298,21 @@ TEST_F(ModelApi, ServeOffersTheApiBesideTheSite) {
   EXPECT_EQ(serve.wait(), 0) << serve.output();
 }
 
+// Under --all each stage's site has its own API, beside its labelling API.
+TEST_F(ModelApi, ServeAllOffersEachStagesApiInItsFolder) {
+  Process serve({DICTLAB_BINARY, "serve", run().string(), "--all", "--port", "0", "--force"}, plugin_environment(),
+                dir_->path() / "serve-all.log");
+  const int port = served_port(serve, std::chrono::seconds(60));
+  ASSERT_NE(port, 0) << serve.output();
+  httplib::Client client("127.0.0.1", port);
+  const auto info = client.Get("/features/api/model");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->status, 200) << info->body << serve.output();
+  EXPECT_EQ(nlohmann::json::parse(info->body)["analysis_stage"], "features");
+  EXPECT_EQ(client.Get("/api/model")->status, 404);
+  serve.signal(SIGINT);
+  EXPECT_EQ(serve.wait(), 0) << serve.output();
+}
+
 }  // namespace
 }  // namespace dictlab::testing
