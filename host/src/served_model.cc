@@ -43,21 +43,32 @@ OpenedStage input_of_kind(const std::filesystem::path& run_dir, const StageManif
 absl::StatusOr<std::unique_ptr<ServedModel>> ServedModel::open(const std::filesystem::path& run_dir,
                                                                const std::string& analysis_stage,
                                                                const PluginRegistry& registry) {
+  ModelCache models;
+  return open(run_dir, analysis_stage, registry, models);
+}
+
+absl::StatusOr<std::unique_ptr<ServedModel>> ServedModel::open(const std::filesystem::path& run_dir,
+                                                               const std::string& analysis_stage,
+                                                               const PluginRegistry& registry, ModelCache& models) {
   try {
     const auto analysis = read_manifest(run_dir / "stages" / analysis_stage);
     if (!analysis) return absl::NotFoundError("stage " + analysis_stage + " has no manifest.json");
     OpenedStage model_stage = input_of_kind(run_dir, *analysis, PluginKind::kModel, registry);
     OpenedStage dictionary_stage = input_of_kind(run_dir, *analysis, PluginKind::kDictionary, registry);
-    auto model = std::static_pointer_cast<Model>(model_stage.instance);
+    std::shared_ptr<Model>& model = models[model_stage.stage];
+    if (!model) {
+      auto fresh = std::static_pointer_cast<Model>(model_stage.instance);
+      // The CPU: `serve` is for a person browsing, and must not contend with a training run for the GPU.
+      fresh->load(run_dir / "stages" / model_stage.stage, "cpu");
+      model = std::move(fresh);
+    }
     auto dictionary = std::static_pointer_cast<DictionaryLearner>(dictionary_stage.instance);
-    // The CPU: `serve` is for a person browsing, and must not contend with a training run for the GPU.
-    model->load(run_dir / "stages" / model_stage.stage, "cpu");
     dictionary->load(run_dir / "stages" / dictionary_stage.stage, "cpu");
     const HookPoint hook = dictionary_hook(*model, *dictionary);
     ServedModelInfo info{analysis_stage,          model_stage.stage, model_stage.plugin,
                          dictionary_stage.stage,  dictionary_stage.plugin, hook.name,
                          model->shape().vocab_size, model->shape().context_length, dictionary->shape().d_sae};
-    return std::unique_ptr<ServedModel>(new ServedModel(std::move(model), std::move(dictionary), std::move(info)));
+    return std::unique_ptr<ServedModel>(new ServedModel(model, std::move(dictionary), std::move(info)));
   } catch (const std::exception& error) {
     return absl::FailedPreconditionError(error.what());
   }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -42,10 +43,17 @@ struct Pin {
 // a time (model_api.cc's gate sees to it).
 class ServedModel {
  public:
+  // Models already loaded, by stage: several dictionaries of one model (serve
+  // --all) share it rather than each holding a copy of its weights.
+  using ModelCache = std::map<std::string, std::shared_ptr<Model>>;
+
   // Opens and loads both; an error says which stage or plugin failed and why.
   static absl::StatusOr<std::unique_ptr<ServedModel>> open(const std::filesystem::path& run_dir,
                                                            const std::string& analysis_stage,
                                                            const PluginRegistry& registry);
+  static absl::StatusOr<std::unique_ptr<ServedModel>> open(const std::filesystem::path& run_dir,
+                                                           const std::string& analysis_stage,
+                                                           const PluginRegistry& registry, ModelCache& models);
 
   const ServedModelInfo& info() const { return info_; }
 

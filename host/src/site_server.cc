@@ -49,10 +49,11 @@ void serve_metrics(httplib::Server& server, const std::filesystem::path& run_dir
 void serve_models(httplib::Server& server, const std::filesystem::path& run_dir,
                   const std::vector<std::string>& analysis_stages, bool per_stage_folders, std::ostream& out) {
   const PluginRegistry registry = PluginRegistry::discover(default_plugin_search_path({}));
-  auto gate = std::make_shared<ModelGate>();
+  auto gate = std::make_shared<ModelGate>();  // shared, as the models may be
+  ServedModel::ModelCache models;
   for (const auto& stage : analysis_stages) {
     const std::string folder = per_stage_folders ? "/" + stage : "";
-    auto served = ServedModel::open(run_dir, stage, registry);
+    auto served = ServedModel::open(run_dir, stage, registry, models);
     if (!served.ok()) {
       const std::string why = "the model of stage " + stage + " could not be loaded, so the pages cannot run it " +
                               "through this server: " + std::string(served.status().message());

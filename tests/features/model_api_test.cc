@@ -59,7 +59,7 @@ httplib::Result post(const ApiServer& server, const std::string& path, const nlo
 class ModelApi : public SharedRunSuite<ModelApi> {
  public:
   static std::filesystem::path write_experiment(const std::filesystem::path& dir) {
-    return write_tiny_site_experiment(dir);
+    return write_tiny_site_experiment(dir, "", small_dictionary_stages());
   }
   static void after_run(const std::filesystem::path& run_dir) {
     const auto registry = host::PluginRegistry::discover({DICTLAB_BUILD_PLUGIN_DIR});
@@ -283,7 +283,7 @@ TEST_F(ModelApi, WithoutAModelItSaysWhy) {
 
 // `dictlab serve` itself: the API beside the site, for a toy run too.
 TEST_F(ModelApi, ServeOffersTheApiBesideTheSite) {
-  Process serve({DICTLAB_BINARY, "serve", run().string(), "--port", "0"}, plugin_environment(),
+  Process serve({DICTLAB_BINARY, "serve", run().string(), "--stage", "features", "--port", "0"}, plugin_environment(),
                 dir_->path() / "serve-model.log");
   const int port = served_port(serve, std::chrono::seconds(60));
   ASSERT_NE(port, 0) << serve.output();
@@ -298,7 +298,8 @@ TEST_F(ModelApi, ServeOffersTheApiBesideTheSite) {
   EXPECT_EQ(serve.wait(), 0) << serve.output();
 }
 
-// Under --all each stage's site has its own API, beside its labelling API.
+// Under --all each stage's site has its own API, beside its labelling API, with
+// its own dictionary (of one model: loaded once, and one call at a time for both).
 TEST_F(ModelApi, ServeAllOffersEachStagesApiInItsFolder) {
   Process serve({DICTLAB_BINARY, "serve", run().string(), "--all", "--port", "0", "--force"}, plugin_environment(),
                 dir_->path() / "serve-all.log");
@@ -309,6 +310,16 @@ TEST_F(ModelApi, ServeAllOffersEachStagesApiInItsFolder) {
   ASSERT_TRUE(info);
   EXPECT_EQ(info->status, 200) << info->body << serve.output();
   EXPECT_EQ(nlohmann::json::parse(info->body)["analysis_stage"], "features");
+  EXPECT_EQ(nlohmann::json::parse(info->body)["d_sae"], 128);
+  const auto small = client.Get("/features_small/api/model");
+  ASSERT_TRUE(small);
+  EXPECT_EQ(small->status, 200) << small->body;
+  EXPECT_EQ(nlohmann::json::parse(small->body)["dictionary"], "sae_small");
+  EXPECT_EQ(nlohmann::json::parse(small->body)["d_sae"], 64);
+  const auto fires = client.Post("/features_small/api/activations", R"({"text":"the cat","top_n":32})", "application/json");
+  ASSERT_EQ(fires->status, 200) << fires->body;
+  for (const auto& token : nlohmann::json::parse(fires->body)["tokens"])
+    for (const auto& pair : token["features"]) EXPECT_LT(pair[0].get<int>(), 64);
   EXPECT_EQ(client.Get("/api/model")->status, 404);
   serve.signal(SIGINT);
   EXPECT_EQ(serve.wait(), 0) << serve.output();
