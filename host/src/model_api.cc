@@ -38,6 +38,8 @@ T field(const nlohmann::json& body, const char* key, T fallback, T low, T high) 
   const auto& value = body[key];
   if (!value.is_number() || (std::is_integral_v<T> && !value.is_number_integer()))
     throw BadRequest(absl::StrCat("'", key, "' must be a", std::is_integral_v<T> ? "n integer" : " number"));
+  if (std::is_unsigned_v<T> && !value.is_number_unsigned())  // else -1 would wrap around
+    throw BadRequest(absl::StrCat("'", key, "' must not be negative"));
   const T got = value.get<T>();
   if (!(got >= low && got <= high))  // also refuses NaN
     throw BadRequest(absl::StrCat("'", key, "' is ", value.dump(), "; it must be from ", low, " to ", high));
@@ -45,7 +47,8 @@ T field(const nlohmann::json& body, const char* key, T fallback, T low, T high) 
 }
 
 std::string text_field(const nlohmann::json& body, const char* key) {
-  if (!body.contains(key) || !body[key].is_string()) throw BadRequest(absl::StrCat("'", key, "' (a string) is missing"));
+  if (!body.contains(key) || !body[key].is_string())
+    throw BadRequest(absl::StrCat("'", key, "' (a string) is missing"));
   return body[key].get<std::string>();
 }
 
@@ -83,8 +86,9 @@ class ModelApi {
     if (!served_) return reply(response, 503, {{"error", load_error_}});
     if (!require_content_type(request, response, {"application/json"})) return;
     if (request.body.size() > limits_.max_body_bytes)
-      return reply(response, 413, {{"error", absl::StrCat("the body is ", request.body.size(), " bytes; the model API takes at most ",
-                                                         limits_.max_body_bytes)}});
+      return reply(response, 413,
+                   {{"error", absl::StrCat("the body is ", request.body.size(),
+                                           " bytes; the model API takes at most ", limits_.max_body_bytes)}});
     if (const std::size_t at = invalid_utf8_at(request.body); at != std::string::npos)
       return reply(response, 400, {{"error", absl::StrCat("the body is not UTF-8 (at byte ", at, ")")}});
     const auto body = nlohmann::json::parse(request.body, nullptr, false);
@@ -159,7 +163,8 @@ class ModelApi {
     if (!body.contains("pins")) return pins;
     if (!body["pins"].is_array()) throw BadRequest("'pins' must be an array of {\"feature\", \"value\"}");
     if (body["pins"].size() > limits_.max_pins)
-      throw BadRequest(absl::StrCat(body["pins"].size(), " pins; at most ", limits_.max_pins, " may be pinned at once"));
+      throw BadRequest(
+          absl::StrCat(body["pins"].size(), " pins; at most ", limits_.max_pins, " may be pinned at once"));
     for (const auto& pin : body["pins"]) {
       if (!pin.is_object()) throw BadRequest("each pin must be {\"feature\", \"value\"}");
       pins.push_back({field<std::int64_t>(pin, "feature", -1, 0, served_->info().d_sae - 1),

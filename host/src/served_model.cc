@@ -19,7 +19,8 @@ struct OpenedStage {
 std::optional<OpenedStage> open_if_kind(const std::filesystem::path& run_dir, const std::string& stage,
                                         PluginKind kind, const PluginRegistry& registry) {
   const auto manifest = read_manifest(run_dir / "stages" / stage);
-  if (!manifest) throw PluginError("stage " + stage + " has no manifest.json in " + (run_dir / "stages" / stage).string());
+  if (!manifest)
+    throw PluginError("stage " + stage + " has no manifest.json in " + (run_dir / "stages" / stage).string());
   const LoadedPlugin* plugin = registry.find(manifest->plugin);
   if (!plugin) throw PluginError("plugin " + manifest->plugin + " of stage " + stage + " is not loaded; " +
                                  registry.describe_known());
@@ -95,7 +96,8 @@ std::vector<TokenFeatures> ServedModel::features(const std::string& text, std::i
     const float* row = codes.data() + r * info_.d_sae;
     for (std::int64_t f = 0; f < info_.d_sae; ++f)
       if (row[f] > 0) token.features.emplace_back(f, row[f]);
-    const auto keep = std::min<std::size_t>(token.features.size(), static_cast<std::size_t>(std::max<std::int64_t>(0, top_n)));
+    const auto keep =
+        std::min<std::size_t>(token.features.size(), static_cast<std::size_t>(std::max<std::int64_t>(0, top_n)));
     std::partial_sort(token.features.begin(), token.features.begin() + static_cast<std::ptrdiff_t>(keep),
                       token.features.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     token.features.resize(keep);
@@ -109,8 +111,9 @@ std::string ServedModel::generate(const std::string& prompt, const SamplingOptio
                                   bool& prompt_truncated) {
   std::vector<std::int32_t> ids = model_->encode(prompt);
   prompt_truncated = static_cast<std::int64_t>(ids.size()) > info_.context_length;
-  const std::string kept =
-      prompt_truncated ? model_->decode(std::vector<std::int32_t>(ids.end() - info_.context_length, ids.end())) : prompt;
+  const std::string kept = prompt_truncated
+                               ? model_->decode(std::vector<std::int32_t>(ids.end() - info_.context_length, ids.end()))
+                               : prompt;
   // Every step passes the hook, so an edit there is where a long generation can be stopped.
   HookEdits edits{{info_.hook, [&check](float*, std::int64_t, std::int64_t) { check(); }}};
   const std::int64_t d_sae = info_.d_sae;

@@ -213,6 +213,7 @@ TEST_F(ModelApi, RefusesWhatIsTooBigOrMalformed) {
   EXPECT_EQ(status("/api/generate", {{"prompt", "a"}, {"max_new_tokens", 129}}), 400);
   EXPECT_EQ(status("/api/generate", {{"prompt", "a"}, {"max_new_tokens", 2.5}}), 400);
   EXPECT_EQ(status("/api/generate", {{"prompt", "a"}, {"temperature", -1}}), 400);
+  EXPECT_EQ(status("/api/generate", {{"prompt", "a"}, {"seed", -1}}), 400);
   EXPECT_EQ(status("/api/generate", {{"prompt", "a"}, {"pins", {{{"feature", 128}, {"value", 1}}}}}), 400);
   EXPECT_EQ(status("/api/generate", {{"prompt", "a"}, {"pins", nlohmann::json::array({{{"value", 1}}})}}), 400);
   nlohmann::json many = nlohmann::json::array();
@@ -316,7 +317,8 @@ TEST_F(ModelApi, ServeAllOffersEachStagesApiInItsFolder) {
   EXPECT_EQ(small->status, 200) << small->body;
   EXPECT_EQ(nlohmann::json::parse(small->body)["dictionary"], "sae_small");
   EXPECT_EQ(nlohmann::json::parse(small->body)["d_sae"], 64);
-  const auto fires = client.Post("/features_small/api/activations", R"({"text":"the cat","top_n":32})", "application/json");
+  const auto fires =
+      client.Post("/features_small/api/activations", R"({"text":"the cat","top_n":32})", "application/json");
   ASSERT_EQ(fires->status, 200) << fires->body;
   for (const auto& token : nlohmann::json::parse(fires->body)["tokens"])
     for (const auto& pair : token["features"]) EXPECT_LT(pair[0].get<int>(), 64);
