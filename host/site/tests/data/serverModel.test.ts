@@ -32,7 +32,7 @@ describe("probeServerModel", () => {
     const fetch = answer(200, JSON.stringify(INFO));
     vi.stubGlobal("fetch", fetch);
     expect(await probeServerModel()).toEqual({ kind: "served", info: INFO });
-    expect(fetch.mock.calls[0][0]).toBe("http://127.0.0.1:8080/features/api/model"); // relative to the site
+    expect((fetch.mock.calls[0] as unknown[])[0]).toBe("http://127.0.0.1:8080/features/api/model"); // relative to the site
   });
 
   test("dictlab serve whose model did not load: failed, with the reason", async () => {
