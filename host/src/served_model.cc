@@ -15,15 +15,18 @@ struct OpenedStage {
   std::shared_ptr<Plugin> instance;
 };
 
-// The instance of the plugin that wrote `stage`, if that plugin is of `kind`.
+// The instance of the plugin that wrote `stage`, if that plugin is of `kind`;
+// a plugin not loaded is added to `missing` (it may be an input not needed here).
 std::optional<OpenedStage> open_if_kind(const std::filesystem::path& run_dir, const std::string& stage,
-                                        PluginKind kind, const PluginRegistry& registry) {
+                                        PluginKind kind, const PluginRegistry& registry, std::string& missing) {
   const auto manifest = read_manifest(run_dir / "stages" / stage);
   if (!manifest)
     throw PluginError("stage " + stage + " has no manifest.json in " + (run_dir / "stages" / stage).string());
   const LoadedPlugin* plugin = registry.find(manifest->plugin);
-  if (!plugin) throw PluginError("plugin " + manifest->plugin + " of stage " + stage + " is not loaded; " +
-                                 registry.describe_known());
+  if (!plugin) {
+    missing += (missing.empty() ? "" : ", ") + manifest->plugin + " (stage " + stage + ")";
+    return std::nullopt;
+  }
   if (plugin->descriptor.kind != kind) return std::nullopt;
   auto instance = plugin->instantiate();
   if (!instance.ok()) throw PluginError(std::string(instance.status().message()));
@@ -34,8 +37,12 @@ std::optional<OpenedStage> open_if_kind(const std::filesystem::path& run_dir, co
 // The one input of the analysis stage that is of `kind`.
 OpenedStage input_of_kind(const std::filesystem::path& run_dir, const StageManifest& analysis, PluginKind kind,
                           const PluginRegistry& registry) {
+  std::string missing;
   for (const auto& input : analysis.inputs)
-    if (auto opened = open_if_kind(run_dir, input, kind, registry)) return std::move(*opened);
+    if (auto opened = open_if_kind(run_dir, input, kind, registry, missing)) return std::move(*opened);
+  if (!missing.empty())
+    throw PluginError("no " + std::string(to_string(kind)) + " input of stage " + analysis.stage +
+                      " could be opened: plugins not loaded: " + missing + "; " + registry.describe_known());
   throw PluginError("stage " + analysis.stage + " read no " + to_string(kind) + " stage (its manifest.json inputs)");
 }
 
