@@ -7,6 +7,8 @@
 #include <thread>
 
 #include "labelling_api.h"
+#include "model_api.h"
+#include "plugin_registry.h"
 #include "request_guard.h"
 #include "stop_signal.h"
 
@@ -39,6 +41,33 @@ void serve_metrics(httplib::Server& server, const std::filesystem::path& run_dir
   });
 }
 
+// The model API of each stage (model_api.h), its model and dictionary loaded
+// now, once: a large model takes seconds, which no page request should wait for.
+// Loaded for toy runs too, whose pages run the model themselves: the API is
+// then there for scripts, and costs milliseconds. A failure leaves the
+// static browser as it was, and api/model says why.
+void serve_models(httplib::Server& server, const std::filesystem::path& run_dir,
+                  const std::vector<std::string>& analysis_stages, bool per_stage_folders, std::ostream& out) {
+  const PluginRegistry registry = PluginRegistry::discover(default_plugin_search_path({}));
+  auto gate = std::make_shared<ModelGate>();  // shared, as the models may be
+  ServedModel::ModelCache models;
+  for (const auto& stage : analysis_stages) {
+    const std::string folder = per_stage_folders ? "/" + stage : "";
+    auto served = ServedModel::open(run_dir, stage, registry, models);
+    if (!served.ok()) {
+      const std::string why = "the model of stage " + stage + " could not be loaded, so the pages cannot run it " +
+                              "through this server: " + std::string(served.status().message());
+      out << "note: " << why << std::endl;
+      install_model_api(server, nullptr, why, gate, folder);
+      continue;
+    }
+    const ServedModelInfo& info = (*served)->info();
+    out << "model API at " << folder << "/api/: " << info.model_stage << " (" << info.model_plugin << "), dictionary "
+        << info.dictionary_stage << " at " << info.hook << std::endl;
+    install_model_api(server, std::move(*served), "", gate, folder);
+  }
+}
+
 }  // namespace
 
 absl::Status serve_site(const std::filesystem::path& site, const std::filesystem::path& run_dir,
@@ -49,6 +78,7 @@ absl::Status serve_site(const std::filesystem::path& site, const std::filesystem
   for (const auto& stage : analysis_stages)
     apis.push_back(install_labelling_api(server, run_dir, stage, per_stage_folders ? "/" + stage : ""));
   serve_metrics(server, run_dir);
+  serve_models(server, run_dir, analysis_stages, per_stage_folders, out);
   set_connection_limits(server);
   // As for /metrics: a busy port is an error, not a silently shared one.
   server.set_socket_options([](int socket) {

@@ -146,7 +146,7 @@ export async function openPage(browser, { allowedFailures = [], viewport = { wid
   const allowed = (url) => {
     try {
       const path = new URL(url).pathname;
-      return path.endsWith("/api/status") || allowedFailures.includes(path);
+      return path.endsWith("/api/status") || path.endsWith("/api/model") || allowedFailures.includes(path);
     } catch {
       return false;
     }

@@ -123,7 +123,7 @@ function navLinks(ctx: Context): HTMLElement {
     "nav",
     { class: "top-nav" },
     items.map(([href, text, name]) =>
-      link(href, text, { "data-route": name, class: ctx.run.model === null && (name === "fires" || name === "generate") ? "off" : null }),
+      link(href, text, { "data-route": name, class: ctx.model.source === null && (name === "fires" || name === "generate") ? "off" : null }),
     ),
     label,
   );
@@ -151,6 +151,9 @@ async function main(): Promise<void> {
   let refreshLabels = () => {};
   const ctx = buildContext(data.run, data.runProblem, data.index, () => refreshLabels());
   document.title = `${ctx.run.experiment} · dictlab features`;
+  // Before the nav and the first page: they show the model pages as off without a model.
+  await ctx.model.probe();
+  setFlag("modelSource", ctx.model.source ?? "none");
   header.append(el("span", { class: "experiment", dir: "auto", text: ctx.run.experiment }), navLinks(ctx));
   setFlag("model", ctx.model.state.kind);
   ctx.model.onState((state) => setFlag("model", state.kind));

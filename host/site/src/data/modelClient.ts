@@ -1,16 +1,26 @@
-// The page's side of the model Web Worker (protocol in ../model/api.ts). The worker is started
-// on first use; while the export has no model, or loading fails, `state` says why.
+// The page's side of the model: the Web Worker running the export's in-page model (protocol in
+// ../model/api.ts) when the export has one (the toy), else the model API of `dictlab serve`
+// (./serverModel.ts) when the server offers one (models too big for the page). `probe()` picks;
+// `source` says which. The worker is started on first use; while neither is there, or loading
+// fails, `state` says why.
 
 import type { Pin, Request, Response, TokenFeatures } from "../model/api";
 import { DataError, dataPath, dataUrl } from "./fetch";
+import { probeServerModel, type ServerModelInfo, serverFeatures, serverGenerate } from "./serverModel";
 import type { RunInfo } from "./types";
 
 export type ModelState =
   | { kind: "none"; message: string } // nothing to load
   | { kind: "idle" }
   | { kind: "loading" }
-  | { kind: "ready"; vocabSize: number; contextLength: number; dSae: number | null }
+  | { kind: "ready"; vocabSize: number; contextLength: number; dSae: number | null; source: ModelSource }
   | { kind: "error"; message: string };
+
+/** Where the model runs: in this page (a worker), or in `dictlab serve` (its model API). */
+export type ModelSource = "page" | "server";
+
+export const NEEDS_SERVE =
+  "This export has no model in the page (a model too big for it is run by the server): what fires here, generation and pinning need dictlab serve RUN_DIR.";
 
 type Loaded = Extract<ModelState, { kind: "ready" }>;
 type Body<T> = T extends unknown ? Omit<T, "id"> : never;
@@ -32,12 +42,36 @@ export class ModelClient {
   private nextId = 1;
   private listeners: Array<(state: ModelState) => void> = [];
   private saeProblem: string | null = null;
+  private server: ServerModelInfo | null = null;
 
   constructor(private run: RunInfo) {
-    this.current =
-      run.model === null
-        ? { kind: "none", message: "This export has no model (run.json has model: null), so the model pages are off." }
-        : { kind: "idle" };
+    this.current = run.model === null ? { kind: "none", message: NEEDS_SERVE } : { kind: "idle" };
+  }
+
+  /** Where the model runs, or null when neither the export nor the server has one. */
+  get source(): ModelSource | null {
+    if (this.run.model !== null) return "page";
+    return this.server ? "server" : null;
+  }
+
+  /** The served model (stage, plugin, hook, limits) when the source is the server. */
+  get served(): ServerModelInfo | null {
+    return this.server;
+  }
+
+  /**
+   * Without an in-page model, asks `dictlab serve` for its model API (GET api/model). The in-page
+   * model comes first: it answers without a round trip, and a static copy has no server.
+   */
+  async probe(): Promise<void> {
+    if (this.run.model !== null) return;
+    const probe = await probeServerModel();
+    if (probe.kind === "served") {
+      this.server = probe.info;
+      this.set({ kind: "idle" });
+    } else if (probe.kind === "failed") {
+      this.set({ kind: "error", message: `dictlab serve could not load the model: ${probe.message}` });
+    }
   }
 
   get state(): ModelState {
@@ -80,6 +114,11 @@ export class ModelClient {
   }
 
   private async start(): Promise<Loaded> {
+    if (this.server) {
+      // Loaded once when `dictlab serve` started: nothing to fetch.
+      const s = this.server;
+      return { kind: "ready", vocabSize: s.vocab_size, contextLength: s.context_length, dSae: s.d_sae, source: "server" };
+    }
     if (this.run.model === null) throw new Error((this.current as { message: string }).message);
     this.set({ kind: "loading" });
     await present(this.run.model);
@@ -121,6 +160,7 @@ export class ModelClient {
       vocabSize: response.vocabSize,
       contextLength: response.contextLength,
       dSae: response.dSae,
+      source: "page",
     };
   }
 
@@ -159,6 +199,7 @@ export class ModelClient {
 
   async features(text: string, topN: number): Promise<{ tokens: TokenFeatures[]; truncated: boolean }> {
     await this.load();
+    if (this.server) return serverFeatures(text, Math.min(topN, this.server.limits.max_top_n));
     const r = await this.ask({ type: "features", text, topN });
     if (r.type !== "features") throw new Error(`The model worker answered ${r.type} to features`);
     return { tokens: r.tokens, truncated: r.truncated };
@@ -166,6 +207,7 @@ export class ModelClient {
 
   async tokenize(text: string): Promise<{ ids: number[]; tokens: string[]; truncated: boolean }> {
     await this.load();
+    if (this.server) throw new Error("dictlab serve's model API does not tokenize alone; ask for features instead");
     const r = await this.ask({ type: "tokenize", text });
     if (r.type !== "tokens") throw new Error(`The model worker answered ${r.type} to tokenize`);
     return { ids: r.ids, tokens: r.tokens, truncated: r.truncated };
@@ -173,6 +215,10 @@ export class ModelClient {
 
   async generate(params: GenerateParams): Promise<{ text: string; tokens: string[]; tokensPerSecond: number }> {
     await this.load();
+    if (this.server) {
+      // The server's caps, rather than a 400 for asking more.
+      return serverGenerate({ ...params, maxNewTokens: Math.min(params.maxNewTokens, this.server.limits.max_new_tokens) });
+    }
     const r = await this.ask({ type: "generate", ...params });
     if (r.type !== "generated") throw new Error(`The model worker answered ${r.type} to generate`);
     return { text: r.text, tokens: r.tokens, tokensPerSecond: r.tokensPerSecond };

@@ -86,7 +86,7 @@ function header(ctx: Context, id: number, feature: Feature | null): HTMLElement 
       id > 0 ? link(featureHref(id - 1), `← #${id - 1}`) : null,
       id + 1 < n ? link(featureHref(id + 1), `#${id + 1} →`) : null,
       link("#/map?feature=" + id, "on the map"),
-      ctx.run.model ? link(`#/fires?feature=${id}`, "what fires here") : null,
+      ctx.model.source !== null ? link(`#/fires?feature=${id}`, "what fires here") : null,
     ),
   );
 }
@@ -120,7 +120,7 @@ function indexSummary(ctx: Context, id: number): HTMLElement | null {
 }
 
 function steering(ctx: Context, f: Feature): HTMLElement | null {
-  if (ctx.run.model === null) return null;
+  if (ctx.model.source === null) return null;
   return el(
     "section",
     { class: "panel steering" },

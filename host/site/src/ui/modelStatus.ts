@@ -23,6 +23,15 @@ export function describeModel(state: ModelState): { kind: "info" | "warn" | "err
   }
 }
 
+/** Which model the page uses, in words, for the model pages' status line. */
+export function describeSource(model: ModelClient): string {
+  const served = model.served;
+  if (model.source === "server" && served) {
+    return `Uses the model of dictlab serve: ${served.model} (${served.plugin}), dictionary ${served.dictionary} at ${served.hook}.`;
+  }
+  return model.source === "page" ? "Uses the model exported with this site, running in this page." : "";
+}
+
 export function modelStatusLine(model: ModelClient): HTMLElement {
   const line = el("p", { class: "message model-status", "aria-live": "polite" });
   const update = (state: ModelState) => {
@@ -30,8 +39,10 @@ export function modelStatusLine(model: ModelClient): HTMLElement {
     const { kind, text } = describeModel(state);
     line.className = `message model-status ${kind}`;
     line.dataset.state = state.kind;
+    line.dataset.source = model.source ?? "none";
     const extra = model.featuresProblem;
-    line.textContent = extra ? `${text} ${extra}` : text;
+    const source = state.kind === "none" ? "" : describeSource(model);
+    line.textContent = [source, text, extra].filter(Boolean).join(" ");
     line.dataset.shown = "1";
   };
   model.onState(update);
