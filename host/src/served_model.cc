@@ -5,7 +5,6 @@
 
 #include "dictlab/errors.h"
 #include "manifest.h"
-#include "token_display.h"
 
 namespace dictlab::host {
 namespace {
@@ -85,7 +84,8 @@ absl::StatusOr<std::unique_ptr<ServedModel>> ServedModel::open(const std::filesy
 ServedModel::ServedModel(std::shared_ptr<Model> model, std::shared_ptr<DictionaryLearner> dictionary,
                          ServedModelInfo info)
     : model_(std::move(model)), dictionary_(std::move(dictionary)), info_(std::move(info)),
-      directions_(decoder_directions(*dictionary_)) {}
+      directions_(decoder_directions(*dictionary_)),
+      display_(*model_) {}
 
 std::vector<TokenFeatures> ServedModel::features(const std::string& text, std::int64_t top_n, bool& truncated) {
   std::vector<std::int32_t> ids = model_->encode(text);
@@ -96,7 +96,7 @@ std::vector<TokenFeatures> ServedModel::features(const std::string& text, std::i
   const std::vector<float> activations = activations_at(*model_, {ids.data(), 1, length}, info_.hook);
   std::vector<float> codes(static_cast<std::size_t>(length * info_.d_sae));
   dictionary_->encode(activations.data(), length, codes.data());
-  const std::vector<std::string> shown = display_tokens(*model_, ids);
+  const std::vector<std::string> shown = display_.window(ids);
   std::vector<TokenFeatures> tokens;
   for (std::int64_t r = 0; r < length; ++r) {
     TokenFeatures token{shown[static_cast<std::size_t>(r)], {}};
@@ -123,24 +123,15 @@ std::string ServedModel::generate(const std::string& prompt, const SamplingOptio
                                : prompt;
   // Every step passes the hook, so an edit there is where a long generation can be stopped.
   HookEdits edits{{info_.hook, [&check](float*, std::int64_t, std::int64_t) { check(); }}};
-  const std::int64_t d_sae = info_.d_sae;
   for (const Pin& pin : pins) {
-    // The paper's pin: x' = x + (value - f(x))·d, the feature's decoder direction d.
-    edits.push_back({info_.hook, [this, pin, d_sae](float* x, std::int64_t rows, std::int64_t width) {
-                       std::vector<float> codes(static_cast<std::size_t>(rows * d_sae));
-                       dictionary_->encode(x, rows, codes.data());
-                       const float* d = directions_.data() + pin.feature * width;
-                       for (std::int64_t r = 0; r < rows; ++r) {
-                         const float shift = pin.value - codes[static_cast<std::size_t>(r * d_sae + pin.feature)];
-                         for (std::int64_t j = 0; j < width; ++j) x[r * width + j] += shift * d[j];
-                       }
-                     }});
+    const float* direction = directions_.data() + pin.feature * dictionary_->shape().d_in;
+    edits.push_back({info_.hook, pin_feature(*dictionary_, direction, pin.feature, pin.value)});
   }
   return model_->generate(kept, sampling, edits);
 }
 
 std::vector<std::string> ServedModel::display(const std::string& text) const {
-  return display_tokens(*model_, model_->encode(text));
+  return display_.window(model_->encode(text));
 }
 
 }  // namespace dictlab::host

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "dictlab/dictionary.h"
+#include "dictlab/token_display.h"
 #include "dictlab/model.h"
 #include "plugin_registry.h"
 
@@ -77,6 +78,7 @@ class ServedModel {
   std::shared_ptr<DictionaryLearner> dictionary_;
   ServedModelInfo info_;
   std::vector<float> directions_;  // [d_sae, d_in]: the pins' directions
+  TokenDisplay display_;
 };
 
 }  // namespace dictlab::host

@@ -2,21 +2,6 @@
 
 namespace feature_analysis {
 
-dictlab::ActivationEdit pin_feature(dictlab::DictionaryLearner& dictionary, const torch::Tensor& directions,
-                             std::int64_t feature, float value) {
-  const std::int64_t d_sae = dictionary.shape().d_sae;
-  const torch::Tensor direction = directions[feature].contiguous();
-  return [&dictionary, direction, feature, value, d_sae](float* x, std::int64_t rows, std::int64_t width) {
-    std::vector<float> codes(static_cast<std::size_t>(rows * d_sae));
-    dictionary.encode(x, rows, codes.data());
-    const float* d = direction.data_ptr<float>();
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const float shift = value - codes[static_cast<std::size_t>(r * d_sae + feature)];
-      for (std::int64_t j = 0; j < width; ++j) x[r * width + j] += shift * d[j];
-    }
-  };
-}
-
 nlohmann::json browser_check(dictlab::Model& model, dictlab::DictionaryLearner& dictionary,
                              const torch::Tensor& directions, std::int64_t feature, float value) {
   // Scripts, formats and edge cases the corpus has, plus some it may not.
@@ -64,7 +49,9 @@ nlohmann::json browser_check(dictlab::Model& model, dictlab::DictionaryLearner& 
   }
   check["features"] = {{"ids", ids}, {"values", active}};
 
-  const auto pinned = model.logits(batch, {{hook, pin_feature(dictionary, directions, feature, value)}});
+  const torch::Tensor direction = directions[feature].contiguous();
+  const auto pinned =
+      model.logits(batch, {{hook, dictlab::pin_feature(dictionary, direction.data_ptr<float>(), feature, value)}});
   check["pinned"] = {{"feature", feature}, {"value", value}, {"values", rows(pinned, vocab)}};
   return check;
 }

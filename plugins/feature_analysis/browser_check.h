@@ -16,9 +16,4 @@ namespace feature_analysis {
 nlohmann::json browser_check(dictlab::Model& model, dictlab::DictionaryLearner& dictionary,
                              const torch::Tensor& directions, std::int64_t feature, float value);
 
-// The edit that pins `feature` to `value` at every position, keeping the
-// dictionary's error term: x' = x + (value - f(x)) d.
-dictlab::ActivationEdit pin_feature(dictlab::DictionaryLearner& dictionary, const torch::Tensor& directions,
-                             std::int64_t feature, float value);
-
 }  // namespace feature_analysis

@@ -14,7 +14,7 @@
 #include "feature_statistics.h"
 #include "layout.h"
 #include "logit_effects.h"
-#include "token_display.h"
+#include "dictlab/token_display.h"
 
 namespace {
 
@@ -119,7 +119,7 @@ class FeatureAnalysis : public dictlab::Evaluator {
     }
 
     context.log().info("logit effects and 2-D layout of " + std::to_string(shape.features) + " features");
-    const feature_analysis::TokenDisplay display(*model);
+    const dictlab::TokenDisplay display(*model);
     auto direction_rows = dictlab::decoder_directions(*dictionary);
     const torch::Tensor directions =
         torch::from_blob(direction_rows.data(), {dictionary->shape().d_sae, dictionary->shape().d_in});
@@ -161,7 +161,7 @@ class FeatureAnalysis : public dictlab::Evaluator {
  private:
   static std::vector<dictlab::ActivationExample> examples(const FeatureStatistics& s, const char* prefix,
                                                           std::int64_t feature_offset, std::int64_t count,
-                                                          const feature_analysis::TokenDisplay& display) {
+                                                          const dictlab::TokenDisplay& display) {
     const std::int64_t W = s.shape().window();
     const std::string p(prefix);
     const float* chosen = s.tensor((p + "_activation").c_str()).data_ptr<float>() + feature_offset;
@@ -181,7 +181,7 @@ class FeatureAnalysis : public dictlab::Evaluator {
 
   static void write_store(dictlab::RunContext& context, const FeatureStatistics& s,
                           const std::vector<feature_analysis::LogitEffects>& effects, const torch::Tensor& layout,
-                          const feature_analysis::TokenDisplay& display, double analysed) {
+                          const dictlab::TokenDisplay& display, double analysed) {
     const auto& shape = s.shape();
     const fs::path final_path = context.stage_dir() / dictlab::FeatureStore::kFileName;
     const fs::path temp = final_path.string() + ".tmp-" + std::to_string(::getpid());

@@ -5,7 +5,7 @@
 namespace feature_analysis {
 
 std::vector<LogitEffects> logit_effects(const torch::Tensor& directions, const torch::Tensor& logit_weights,
-                                        std::int64_t count, const TokenDisplay& tokens) {
+                                        std::int64_t count, const dictlab::TokenDisplay& tokens) {
   torch::NoGradGuard no_grad;
   const std::int64_t features = directions.size(0);
   count = std::min(count, logit_weights.size(1));

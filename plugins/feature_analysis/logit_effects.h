@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "dictlab/feature_evidence.h"
-#include "token_display.h"
+#include "dictlab/token_display.h"
 
 namespace feature_analysis {
 
@@ -19,6 +19,6 @@ struct LogitEffects {
 // shifted so that the median over the vocabulary is 0 (as the paper shows
 // them); the `count` strongest each way.
 std::vector<LogitEffects> logit_effects(const torch::Tensor& directions, const torch::Tensor& logit_weights,
-                                        std::int64_t count, const TokenDisplay& tokens);
+                                        std::int64_t count, const dictlab::TokenDisplay& tokens);
 
 }  // namespace feature_analysis

@@ -49,7 +49,7 @@ std::string joined(const std::vector<std::string>& tokens) {
 HeldoutPool::HeldoutPool(dictlab::Model& model, dictlab::DictionaryLearner& dictionary,
                          const dictlab::TokenShard& heldout, const std::vector<std::int64_t>& features, Shape shape,
                          const std::function<bool()>& stop)
-    : display_(std::make_shared<feature_analysis::TokenDisplay>(model)) {
+    : display_(std::make_shared<dictlab::TokenDisplay>(model)) {
   length_ = model.shape().context_length;
   if (heldout.size() < length_) throw dictlab::PluginError("the held-out split is shorter than one context");
   window_ = std::clamp<std::int64_t>(shape.window, 1, length_);
@@ -95,7 +95,7 @@ HeldoutPool::HeldoutPool(dictlab::Model& model, dictlab::DictionaryLearner& dict
 
 HeldoutPool::HeldoutPool(std::vector<std::int32_t> ids, std::int64_t length, std::int64_t window,
                          std::unordered_map<std::int64_t, std::vector<Firing>> firings,
-                         std::shared_ptr<const feature_analysis::TokenDisplay> display)
+                         std::shared_ptr<const dictlab::TokenDisplay> display)
     : ids_(std::move(ids)),
       contexts_(static_cast<std::int64_t>(ids_.size()) / length),
       length_(length),

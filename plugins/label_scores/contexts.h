@@ -17,7 +17,7 @@
 #include "dictlab/feature_evidence.h"
 #include "dictlab/model.h"
 #include "dictlab/token_shards.h"
-#include "token_display.h"
+#include "dictlab/token_display.h"
 
 namespace label_scores {
 
@@ -48,7 +48,7 @@ class HeldoutPool {
   };
   HeldoutPool(std::vector<std::int32_t> ids, std::int64_t length, std::int64_t window,
               std::unordered_map<std::int64_t, std::vector<Firing>> firings,
-              std::shared_ptr<const feature_analysis::TokenDisplay> display);
+              std::shared_ptr<const dictlab::TokenDisplay> display);
 
   std::int64_t contexts() const { return contexts_; }
   // Where a window may start in a context: 0 .. starts() - 1.
@@ -63,7 +63,7 @@ class HeldoutPool {
   std::vector<std::int32_t> ids_;
   std::int64_t contexts_ = 0, length_ = 0, window_ = 0;
   std::unordered_map<std::int64_t, std::vector<Firing>> firings_;  // sorted by (context, position)
-  std::shared_ptr<const feature_analysis::TokenDisplay> display_;
+  std::shared_ptr<const dictlab::TokenDisplay> display_;
 };
 
 struct ContextOptions {

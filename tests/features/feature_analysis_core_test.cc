@@ -7,7 +7,7 @@
 #include "feature_statistics.h"
 #include "layout.h"
 #include "test_support.h"
-#include "token_display.h"
+#include "dictlab/token_display.h"
 
 namespace feature_analysis {
 namespace {
@@ -120,7 +120,7 @@ TEST(FeatureStatistics, ResumingFromACheckpointGivesTheSameState) {
 
 TEST(TokenDisplay, ShowsACharacterSplitOverByteTokensOnItsFirstToken) {
   // "é" is C3 A9; "€" is E2 82 AC.
-  const TokenDisplay display({"a", "\xC3", "\xA9", " b", "\xE2", "\x82", "\xAC", "\xFF", "\xE2", "c"});
+  const dictlab::TokenDisplay display({"a", "\xC3", "\xA9", " b", "\xE2", "\x82", "\xAC", "\xFF", "\xE2", "c"});
   const std::vector<std::int32_t> ids = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, -1, 0};
   const auto shown = display.window(ids.data(), static_cast<std::int64_t>(ids.size()));
   const std::vector<std::string> expected = {"a", "\xC3\xA9", "", " b", "\xE2\x82\xAC", "", "",

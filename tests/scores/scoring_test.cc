@@ -169,7 +169,7 @@ class ContextsTest : public ::testing::Test {
   ContextsTest() {
     std::vector<std::string> bytes;
     for (int i = 0; i < 26; ++i) bytes.push_back(std::string(1, static_cast<char>('a' + i)));
-    display_ = std::make_shared<feature_analysis::TokenDisplay>(bytes);
+    display_ = std::make_shared<dictlab::TokenDisplay>(bytes);
     for (std::int64_t i = 0; i < kContexts * kLength; ++i) ids_.push_back(static_cast<std::int32_t>((i * 7 + i / 5) % 26));
     // Feature 3 fires at position 2 of every even context; feature 9 never.
     for (std::int32_t c = 0; c < kContexts; c += 2) firings_[3].push_back({c, 2, 1.5f + static_cast<float>(c)});
@@ -193,7 +193,7 @@ class ContextsTest : public ::testing::Test {
 
   std::vector<std::int32_t> ids_;
   std::unordered_map<std::int64_t, std::vector<HeldoutPool::Firing>> firings_;
-  std::shared_ptr<feature_analysis::TokenDisplay> display_;
+  std::shared_ptr<dictlab::TokenDisplay> display_;
 };
 
 TEST_F(ContextsTest, PoolWindowsCarryTheFeaturesActivations) {

@@ -59,6 +59,22 @@ inline HookPoint dictionary_hook(const Model& model, DictionaryLearner& dictiona
   return point;
 }
 
+// The edit that pins `feature` to `value` at every position, keeping the
+// dictionary's error term: x' = x + (value - f(x))·d, d the feature's decoder
+// direction (d_in floats that must outlive the edit).
+inline ActivationEdit pin_feature(DictionaryLearner& dictionary, const float* direction, std::int64_t feature,
+                                  float value) {
+  const std::int64_t d_sae = dictionary.shape().d_sae;
+  return [&dictionary, direction, feature, value, d_sae](float* x, std::int64_t rows, std::int64_t width) {
+    std::vector<float> codes(static_cast<std::size_t>(rows * d_sae));
+    dictionary.encode(x, rows, codes.data());
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float shift = value - codes[static_cast<std::size_t>(r * d_sae + feature)];
+      for (std::int64_t j = 0; j < width; ++j) x[r * width + j] += shift * direction[j];
+    }
+  };
+}
+
 // Each feature's decoder direction in activation space, row-major [d_sae, d_in]:
 // decode(e_i) - decode(0), so that it works for any dictionary, whatever its
 // bias or scaling conventions.
