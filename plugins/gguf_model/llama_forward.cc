@@ -73,9 +73,28 @@ std::vector<dictlab::HookPoint> LlamaModel::hook_points() const {
 
 torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, LlamaCache* cache,
                                   torch_training::HookRun* hooks) const {
-  if (tokens.dim() != 2) throw dictlab::PluginError("llama model: tokens must be [batch, length]");
   c10::InferenceMode inference;
   OpenBlasOnCallingThread one_thread_pool;
+  const torch::Tensor x = run_blocks(tokens, config_.n_layers, cache, hooks);
+  const torch::Tensor final = (rms_normalized(x, config_.rms_norm_eps) * weights_.output_norm)
+                                  .view({-1, config_.d_model})
+                                  .to(weights_.unembed.scalar_type());
+  return gemm(final, weights_.unembed.t()).to(torch::kFloat).view({x.size(0), x.size(1), -1});
+}
+
+torch::Tensor LlamaModel::residual_stream(const torch::Tensor& tokens, std::int64_t n_blocks,
+                                          torch_training::HookRun* hooks) const {
+  if (n_blocks < 0 || n_blocks > config_.n_layers)
+    throw dictlab::PluginError("llama model: " + std::to_string(n_blocks) + " blocks asked of a model of " +
+                               std::to_string(config_.n_layers));
+  c10::InferenceMode inference;
+  OpenBlasOnCallingThread one_thread_pool;
+  return run_blocks(tokens, n_blocks, nullptr, hooks);
+}
+
+torch::Tensor LlamaModel::run_blocks(const torch::Tensor& tokens, std::int64_t n_blocks, LlamaCache* cache,
+                                     torch_training::HookRun* hooks) const {
+  if (tokens.dim() != 2) throw dictlab::PluginError("llama model: tokens must be [batch, length]");
   ForwardState state;
   state.batch = tokens.size(0), state.length = tokens.size(1);
   if (cache) {
@@ -92,13 +111,9 @@ torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, LlamaCache* cache
 
   torch::Tensor x = weights_.token_embedding.index_select(0, tokens.reshape(-1).to(torch::kLong))
                         .view({state.batch, state.length, config_.d_model});
-  for (std::int64_t layer = 0; layer < config_.n_layers; ++layer) x = block(layer, std::move(x), state);
+  for (std::int64_t layer = 0; layer < n_blocks; ++layer) x = block(layer, std::move(x), state);
   if (cache) cache->length_ += state.length, cache->batch_ = state.batch;
-
-  const torch::Tensor final = (rms_normalized(x, config_.rms_norm_eps) * weights_.output_norm)
-                                  .view({-1, config_.d_model})
-                                  .to(weights_.unembed.scalar_type());
-  return gemm(final, weights_.unembed.t()).to(torch::kFloat).view({state.batch, state.length, -1});
+  return x;
 }
 
 torch::Tensor LlamaModel::block(std::int64_t layer, torch::Tensor x, const ForwardState& state) const {

@@ -50,11 +50,19 @@ class LlamaModel {
   torch::Tensor forward(const torch::Tensor& tokens, LlamaCache* cache = nullptr,
                         torch_training::HookRun* hooks = nullptr) const;
 
+  // The residual stream [batch, length, d_model] after the first `n_blocks`
+  // blocks (hooks as above), without the rest of the model: what a harvest
+  // of activations needs (the unembedding alone is ~20% of the work).
+  torch::Tensor residual_stream(const torch::Tensor& tokens, std::int64_t n_blocks,
+                                torch_training::HookRun* hooks = nullptr) const;
+
   std::vector<dictlab::HookPoint> hook_points() const;
   const LlamaConfig& config() const { return config_; }
   const LlamaWeights& weights() const { return weights_; }
 
  private:
+  torch::Tensor run_blocks(const torch::Tensor& tokens, std::int64_t n_blocks, LlamaCache* cache,
+                           torch_training::HookRun* hooks) const;
   torch::Tensor block(std::int64_t layer, torch::Tensor x, const ForwardState& state) const;
   torch::Tensor attention(std::int64_t layer, const torch::Tensor& normalized, const ForwardState& state) const;
 

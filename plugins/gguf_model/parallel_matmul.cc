@@ -25,6 +25,7 @@ torch::Tensor parallel_matmul(const torch::Tensor& x, const torch::Tensor& w) {
   const std::int64_t threads = at::get_num_threads();
   const std::int64_t grain = std::max<std::int64_t>(32, (rows + threads - 1) / threads);
   at::parallel_for(0, rows, grain, [&](std::int64_t begin, std::int64_t end) {
+    c10::InferenceMode inference;  // thread-local: the caller's does not reach OpenMP's workers
     torch::Tensor part = out.narrow(0, begin, end - begin);
     at::mm_out(part, x.narrow(0, begin, end - begin), w);
   });
@@ -33,6 +34,7 @@ torch::Tensor parallel_matmul(const torch::Tensor& x, const torch::Tensor& w) {
 
 void parallel_over(std::int64_t n, const std::function<void(std::int64_t)>& body) {
   at::parallel_for(0, n, 1, [&](std::int64_t begin, std::int64_t end) {
+    c10::InferenceMode inference;
     for (std::int64_t i = begin; i < end; ++i) body(i);
   });
 }
