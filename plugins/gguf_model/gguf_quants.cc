@@ -52,18 +52,22 @@ void block_q4_1(const std::byte* block, float* out) {
   }
 }
 
-// The 5th bit of element i is bit i of the little-endian uint32 qh.
-int q5_value(const std::uint8_t* qs, std::uint32_t qh, int i) {
-  const int low = i < kQK / 2 ? (qs[i] & 0x0F) : (qs[i - kQK / 2] >> 4);
-  return low | static_cast<int>(((qh >> i) & 1U) << 4);
+// Element i's 5th bit is bit i of the little-endian uint32 qh; the low 4 bits
+// of elements 0..15 are the low nibbles of qs, of 16..31 the high ones.
+void q5_values(const std::uint8_t* qs, std::uint32_t qh, int out[kQK]) {
+  for (int i = 0; i < kQK / 2; ++i) {
+    out[i] = (qs[i] & 0x0F) | static_cast<int>(((qh >> i) & 1U) << 4);
+    out[i + kQK / 2] = (qs[i] >> 4) | static_cast<int>(((qh >> (i + kQK / 2)) & 1U) << 4);
+  }
 }
 
 void block_q5_0(const std::byte* block, float* out) {
   const float d = load_half(block);
   std::uint32_t qh;
   std::memcpy(&qh, block + 2, sizeof qh);
-  const std::uint8_t* qs = bytes(block + 6);
-  for (int i = 0; i < kQK; ++i) out[i] = d * static_cast<float>(q5_value(qs, qh, i) - 16);
+  int q[kQK];
+  q5_values(bytes(block + 6), qh, q);
+  for (int i = 0; i < kQK; ++i) out[i] = d * static_cast<float>(q[i] - 16);
 }
 
 void block_q5_1(const std::byte* block, float* out) {
@@ -71,8 +75,9 @@ void block_q5_1(const std::byte* block, float* out) {
   const float m = load_half(block + 2);
   std::uint32_t qh;
   std::memcpy(&qh, block + 4, sizeof qh);
-  const std::uint8_t* qs = bytes(block + 8);
-  for (int i = 0; i < kQK; ++i) out[i] = d * static_cast<float>(q5_value(qs, qh, i)) + m;
+  int q[kQK];
+  q5_values(bytes(block + 8), qh, q);
+  for (int i = 0; i < kQK; ++i) out[i] = d * static_cast<float>(q[i]) + m;
 }
 
 // ---- 256-element super-blocks ----
@@ -245,8 +250,8 @@ float fp16_to_float(std::uint16_t bits) {
 }
 
 void dequantize(GgmlType type, const std::byte* data, std::int64_t n, float* out) {
-  const std::int64_t n_bytes = bytes_for(type, n);  // throws for unknown types and partial blocks
-  (void)n_bytes;
+  static_cast<void>(bytes_for(type, n));  // throws for unknown types and partial blocks
+  if (n == 0) return;                      // an empty tensor's buffers may be null
   switch (type) {
     case GgmlType::F32: return plain_f32(data, n, out);
     case GgmlType::F16: return plain_f16(data, n, out);
@@ -260,7 +265,7 @@ void dequantize(GgmlType type, const std::byte* data, std::int64_t n, float* out
   for (std::int64_t b = 0; b < blocks; ++b) decode(data + b * layout.type_size, out + b * layout.block_size);
 }
 
-std::vector<float> dequantize_tensor(const GgufFile& file, const GgufTensorInfo& info) {
+void dequantize_tensor_into(const GgufFile& file, const GgufTensorInfo& info, std::span<float> out) {
   if (!can_dequantize(info.type)) {
     const std::string id = std::to_string(static_cast<std::uint32_t>(info.type));
     const std::string type =
@@ -269,9 +274,18 @@ std::vector<float> dequantize_tensor(const GgufFile& file, const GgufTensorInfo&
                                ", which cannot be dequantized; dequantizable types: F32, F16, BF16, Q4_0, Q4_1, "
                                "Q5_0, Q5_1, Q8_0, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K");
   }
+  if (out.size() != static_cast<std::size_t>(info.n_elements))
+    throw dictlab::PluginError(file.path().string() + ": tensor '" + info.name + "' has " +
+                               std::to_string(info.n_elements) + " elements, the buffer for it " +
+                               std::to_string(out.size()));
   const std::span<const std::byte> bytes = file.data(info);
-  std::vector<float> out(static_cast<std::size_t>(info.n_elements));
   dequantize(info.type, bytes.data(), info.n_elements, out.data());
+}
+
+std::vector<float> dequantize_tensor(const GgufFile& file, const GgufTensorInfo& info) {
+  std::vector<float> out;
+  if (can_dequantize(info.type)) out.resize(static_cast<std::size_t>(info.n_elements));
+  dequantize_tensor_into(file, info, out);
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "ggml_types.h"
@@ -28,5 +29,9 @@ void dequantize(GgmlType type, const std::byte* data, std::int64_t n, float* out
 // PluginError naming the file, the tensor and its type when the type cannot
 // be dequantized.
 std::vector<float> dequantize_tensor(const GgufFile& file, const GgufTensorInfo& info);
+
+// The same into a buffer the caller owns (a torch::empty tensor's storage),
+// which must hold exactly info.n_elements floats.
+void dequantize_tensor_into(const GgufFile& file, const GgufTensorInfo& info, std::span<float> out);
 
 }  // namespace gguf_model

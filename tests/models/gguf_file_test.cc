@@ -190,6 +190,10 @@ TEST_F(GgufCorrupt, MetadataProblemsNameTheKey) {
                   "unknown value type 13 (metadata key 'k')");
   EXPECT_CONTAINS(open_error(GgufBytes().header(0, 1).str("k").u32(9).u32(4).u64(1'000'000'000'000).zeros(16)),
                   "array of uint32 claims 1000000000000 items but only 16 bytes remain in the file (metadata key 'k')");
+  {
+    GgufBytes huge = GgufBytes().header(0, 1).str("k").u32(9).u32(0).u64((1U << 24) + 1);
+    EXPECT_CONTAINS(open_error(huge.zeros((1U << 24) + 1)), "array of 16777217 items is longer than the 16777216");
+  }
   EXPECT_CONTAINS(open_error(GgufBytes().header(0, 1).str("k").u32(9).u32(99).u64(1).zeros(16)),
                   "unknown array element value type 99");
   EXPECT_CONTAINS(open_error(GgufBytes().header(0, 1).str("flag").u32(7).put<std::uint8_t>(2).zeros(24)),
@@ -240,6 +244,13 @@ TEST_F(GgufCorrupt, UnknownTypesFailOnlyWhenTheirDataIsUsed) {
   EXPECT_EQ(file.data(file.tensor("iq")).size(), 66U);  // a known layout: sized, but not decodable
   EXPECT_CONTAINS(error_of([&] { gguf_model::dequantize_tensor(file, file.tensor("iq")); }),
                   "tensor 'iq' has ggml type IQ2_XXS (16), which cannot be dequantized");
+}
+
+TEST_F(GgufCorrupt, EmptyTensorsAreValidAndDequantizeToNothing) {
+  const auto path = GgufBytes().header(2, 0).tensor("none", {0, 4}, 0, 0).tensor("q", {32, 0}, 8, 0).write(dir_ / "e.gguf");
+  const GgufFile file(path);
+  EXPECT_TRUE(gguf_model::dequantize_tensor(file, file.tensor("none")).empty());
+  EXPECT_TRUE(gguf_model::dequantize_tensor(file, file.tensor("q")).empty());
 }
 
 TEST_F(GgufCorrupt, EveryTruncationOfAValidFileIsAPluginError) {

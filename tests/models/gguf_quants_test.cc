@@ -60,6 +60,23 @@ TEST(GgufQuants, EveryDecodedTypeMatchesGgufPyBitForBit) {
     EXPECT_TRUE(seen.contains(type)) << gguf_model::type_name(type) << " has no fixture";
 }
 
+TEST(GgufQuants, IntoACallersBufferOfTheRightSizeOnly) {
+  const gguf_model::GgufFile file(kFixtures / "quant_blocks.gguf");
+  const auto& info = file.tensor("q4_k.gemma3");
+  std::vector<float> out(static_cast<std::size_t>(info.n_elements));
+  gguf_model::dequantize_tensor_into(file, info, out);
+  EXPECT_EQ(out, gguf_model::dequantize_tensor(file, info));
+  out.pop_back();
+  try {
+    gguf_model::dequantize_tensor_into(file, info, out);
+    ADD_FAILURE() << "no PluginError";
+  } catch (const dictlab::PluginError& error) {
+    EXPECT_NE(std::string(error.what()).find("tensor 'q4_k.gemma3' has 512 elements, the buffer for it 511"),
+              std::string::npos)
+        << error.what();
+  }
+}
+
 #if defined(__FLT16_MAX__)
 // The compiler's own _Float16 conversion is an independent reference for all
 // 65536 halves.
