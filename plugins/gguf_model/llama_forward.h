@@ -34,7 +34,10 @@ class LlamaCache {
 };
 
 // A llama-family decoder (pre-RMSNorm blocks, grouped-query attention with
-// RoPE, SwiGLU MLP) evaluated with LibTorch, without autograd.
+// RoPE, SwiGLU MLP) evaluated with LibTorch, without autograd, in float32 on
+// OpenMP's threads (torch::set_num_threads). On 2 cores shared with other
+// busy processes 1 thread measured faster than 2 (230 against 80-140
+// tokens/s): OpenMP's barriers wait for a thread the scheduler has parked.
 class LlamaModel {
  public:
   LlamaModel(LlamaConfig config, LlamaWeights weights);
