@@ -108,8 +108,7 @@ std::vector<float> GgufFile::get_floats(std::string_view key) const {
 
 std::vector<std::int64_t> GgufFile::get_ints(std::string_view key) const {
   const GgufValue& value = require(key);
-  const bool integers = value.is_array() && GgufValue{.type = value.element_type}.is_integer();
-  if (!integers) wrong_type(key, value, "array of an integer type");
+  if (!value.is_array() || !is_integer_type(value.element_type)) wrong_type(key, value, "array of an integer type");
   std::vector<std::int64_t> result;
   result.reserve(items(value).size());
   for (std::size_t i = 0; i < items(value).size(); ++i) {

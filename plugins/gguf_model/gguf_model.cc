@@ -57,6 +57,9 @@ void drop_first_position(std::vector<float>& rows, std::int64_t batch, std::int6
   rows = std::move(kept);
 }
 
+// The block a hook point belongs to ("blocks.7.hook_resid_post": 7).
+std::int64_t block_of(const dictlab::HookPoint& point) { return std::stoll(point.name.substr(7)); }
+
 class GgufModel : public dictlab::Model {
  public:
   void train(dictlab::RunContext& context) override {
@@ -127,7 +130,11 @@ class GgufModel : public dictlab::Model {
                                               const std::vector<std::string>& hooks) override {
     torch::NoGradGuard no_grad;
     torch_training::HookRun run({}, hooks);
-    model_->forward(window_tensor(tokens), nullptr, &run);
+    // Only the blocks up to the deepest hook asked for run: a harvest at the
+    // middle of the model costs half a forward pass.
+    std::int64_t blocks = 0;
+    for (const auto& hook : hooks) blocks = std::max(blocks, block_of(dictlab::find_hook_point(hook_points(), hook)) + 1);
+    model_->residual_stream(window_tensor(tokens), blocks, &run);
     run.check_all_seen(hook_points());
     auto captured = run.take_captures();
     if (prepend_bos_)
@@ -161,10 +168,8 @@ class GgufModel : public dictlab::Model {
       throw PluginError("the MLP's input " + point.name + " reaches the logits only through the MLP's nonlinearity");
     const auto& w = model_->weights();
     torch::Tensor unembed = (w.unembed.to(torch::kFloat) * w.output_norm.to(torch::kFloat)).t();  // [d_model, vocab]
-    if (point.name.ends_with("mlp.hook_post")) {
-      const auto layer = std::stoll(point.name.substr(7));
-      unembed = torch::matmul(w.blocks.at(static_cast<std::size_t>(layer)).down.to(torch::kFloat), unembed);
-    }
+    if (point.name.ends_with("mlp.hook_post"))
+      unembed = torch::matmul(w.blocks.at(static_cast<std::size_t>(block_of(point))).down.to(torch::kFloat), unembed);
     unembed = unembed.contiguous();
     return {unembed.data_ptr<float>(), unembed.data_ptr<float>() + unembed.numel()};
   }

@@ -11,6 +11,10 @@ namespace {
 constexpr std::uint32_t kMagic = 0x46554747;  // "GGUF" read as little-endian uint32
 constexpr std::uint64_t kMaxDims = 4;         // GGML_MAX_DIMS
 constexpr int kMaxArrayNesting = 8;           // deeper is no model's metadata, only a hostile file
+// Each item becomes a GgufValue (48 bytes), so a long array of uint8 in a big
+// file could ask for many times the file's size. The largest real arrays are
+// vocabularies and merge lists of a few hundred thousand entries.
+constexpr std::uint64_t kMaxArrayItems = std::uint64_t{1} << 24;
 
 // The fewest bytes one value of `type` can take, so a count can be checked
 // against the bytes left before anything is allocated for it.
@@ -54,6 +58,9 @@ GgufValue read_array(GgufCursor& cursor, int depth) {
     cursor.fail_at(start + 4, "array of " + value_type_name(element_type) + " claims " +
                                   std::to_string(length) + " items but only " +
                                   std::to_string(cursor.remaining()) + " bytes remain in the file");
+  if (length > kMaxArrayItems)
+    cursor.fail_at(start + 4, "array of " + std::to_string(length) + " items is longer than the " +
+                                  std::to_string(kMaxArrayItems) + " this reader accepts");
   std::vector<GgufValue> items;
   items.reserve(length);
   for (std::uint64_t i = 0; i < length; ++i) items.push_back(read_value(cursor, element_type, depth + 1));

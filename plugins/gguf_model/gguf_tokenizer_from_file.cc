@@ -17,11 +17,6 @@ std::optional<std::int64_t> optional_id(const GgufFile& file, std::string_view k
              : static_cast<std::int64_t>(*id);
 }
 
-bool is_integer_type(GgufValueType type) {
-  return type != GgufValueType::FLOAT32 && type != GgufValueType::FLOAT64 && type != GgufValueType::BOOL &&
-         type != GgufValueType::STRING && type != GgufValueType::ARRAY;
-}
-
 // llama.cpp takes scores as float32 or int32 arrays.
 std::vector<float> scores_of(const GgufFile& file) {
   constexpr std::string_view key = "tokenizer.ggml.scores";

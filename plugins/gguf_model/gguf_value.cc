@@ -13,7 +13,7 @@ std::string value_type_name(GgufValueType type) {
   return "value type " + std::to_string(id);
 }
 
-bool GgufValue::is_integer() const {
+bool is_integer_type(GgufValueType type) {
   switch (type) {
     case GgufValueType::UINT8:
     case GgufValueType::INT8:

@@ -28,6 +28,9 @@ enum class GgufValueType : std::uint32_t {
 // "uint32", "string", "array"; "value type 13" for an id outside the list.
 std::string value_type_name(GgufValueType type);
 
+// UINT8..INT64, signed or not.
+bool is_integer_type(GgufValueType type);
+
 // One metadata value. Integers are widened to 64 bits and floats to double,
 // with the stored type kept beside them so a round trip can tell uint8 from
 // int64. Arrays hold their items as values of `element_type` (nested arrays
@@ -41,7 +44,7 @@ struct GgufValue {
   Storage value;
 
   bool is_array() const { return type == GgufValueType::ARRAY; }
-  bool is_integer() const;
+  bool is_integer() const { return is_integer_type(type); }
   bool is_float() const { return type == GgufValueType::FLOAT32 || type == GgufValueType::FLOAT64; }
 
   // "uint32", "string", "array of string", "array of array".

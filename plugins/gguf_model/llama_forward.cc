@@ -6,6 +6,7 @@
 #include "dictlab/errors.h"
 #include "gguf_file.h"
 #include "llama_rope.h"
+#include "parallel_matmul.h"
 
 namespace gguf_model {
 
@@ -26,6 +27,14 @@ enum HookSlot { resid_pre, attn_out, resid_mid, ln2_normalized, mlp_post, mlp_ou
 torch::Tensor rms_normalized(const torch::Tensor& x, double eps) {
   const torch::Tensor x32 = x.to(torch::kFloat);
   return x32 * (x32.square().mean(-1, true) + eps).rsqrt();
+}
+
+// x @ w in float32, the rows shared among the threads. bfloat16 weights are
+// widened first: LibTorch 1.13 has no fast bfloat16 GEMM without AVX-512
+// (9 tokens/s against 140 measured), and widening a block's matrices costs
+// ~1% of a harvest batch's forward pass; they halve the memory, not the work.
+torch::Tensor gemm(const torch::Tensor& x, const torch::Tensor& w) {
+  return parallel_matmul(x.to(torch::kFloat).contiguous(), w.to(torch::kFloat));
 }
 
 torch::Tensor causal_mask(std::int64_t length, std::int64_t first_position) {
@@ -66,8 +75,27 @@ std::vector<dictlab::HookPoint> LlamaModel::hook_points() const {
 
 torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, LlamaCache* cache,
                                   torch_training::HookRun* hooks) const {
-  if (tokens.dim() != 2) throw dictlab::PluginError("llama model: tokens must be [batch, length]");
   c10::InferenceMode inference;
+  OpenBlasOnCallingThread one_thread_pool;
+  const torch::Tensor x = run_blocks(tokens, config_.n_layers, cache, hooks);
+  const torch::Tensor final = (rms_normalized(x, config_.rms_norm_eps) * weights_.output_norm)
+                                  .view({-1, config_.d_model});
+  return gemm(final, weights_.unembed.t()).view({x.size(0), x.size(1), -1});
+}
+
+torch::Tensor LlamaModel::residual_stream(const torch::Tensor& tokens, std::int64_t n_blocks,
+                                          torch_training::HookRun* hooks) const {
+  if (n_blocks < 0 || n_blocks > config_.n_layers)
+    throw dictlab::PluginError("llama model: " + std::to_string(n_blocks) + " blocks asked of a model of " +
+                               std::to_string(config_.n_layers));
+  c10::InferenceMode inference;
+  OpenBlasOnCallingThread one_thread_pool;
+  return run_blocks(tokens, n_blocks, nullptr, hooks);
+}
+
+torch::Tensor LlamaModel::run_blocks(const torch::Tensor& tokens, std::int64_t n_blocks, LlamaCache* cache,
+                                     torch_training::HookRun* hooks) const {
+  if (tokens.dim() != 2) throw dictlab::PluginError("llama model: tokens must be [batch, length]");
   ForwardState state;
   state.batch = tokens.size(0), state.length = tokens.size(1);
   if (cache) {
@@ -84,13 +112,9 @@ torch::Tensor LlamaModel::forward(const torch::Tensor& tokens, LlamaCache* cache
 
   torch::Tensor x = weights_.token_embedding.index_select(0, tokens.reshape(-1).to(torch::kLong))
                         .view({state.batch, state.length, config_.d_model});
-  for (std::int64_t layer = 0; layer < config_.n_layers; ++layer) x = block(layer, std::move(x), state);
+  for (std::int64_t layer = 0; layer < n_blocks; ++layer) x = block(layer, std::move(x), state);
   if (cache) cache->length_ += state.length, cache->batch_ = state.batch;
-
-  const torch::Tensor final = (rms_normalized(x, config_.rms_norm_eps) * weights_.output_norm)
-                                  .view({-1, config_.d_model})
-                                  .to(weights_.unembed.scalar_type());
-  return torch::matmul(final, weights_.unembed.t()).to(torch::kFloat).view({state.batch, state.length, -1});
+  return x;
 }
 
 torch::Tensor LlamaModel::block(std::int64_t layer, torch::Tensor x, const ForwardState& state) const {
@@ -110,10 +134,10 @@ torch::Tensor LlamaModel::block(std::int64_t layer, torch::Tensor x, const Forwa
 
   torch::Tensor normalized = rms_normalized(x, config_.rms_norm_eps);
   hook(ln2_normalized, normalized);
-  const torch::Tensor gate_up = torch::matmul(normalized.view({rows, -1}).to(w.gate_up.scalar_type()), w.gate_up);
+  const torch::Tensor gate_up = gemm(normalized.view({rows, -1}), w.gate_up);
   torch::Tensor post = as_stream(torch::silu(gate_up.narrow(1, 0, config_.d_mlp)).mul_(gate_up.narrow(1, config_.d_mlp, config_.d_mlp)));
   hook(mlp_post, post);
-  torch::Tensor mlp = as_stream(torch::matmul(post.reshape({rows, -1}), w.down).to(torch::kFloat));
+  torch::Tensor mlp = as_stream(gemm(post.reshape({rows, -1}), w.down));
   hook(mlp_out, mlp);
   x = x + mlp;
   hook(resid_post, x);
@@ -126,27 +150,29 @@ torch::Tensor LlamaModel::attention(std::int64_t layer, const torch::Tensor& nor
   const LlamaBlockWeights& w = weights_.blocks[layer];
   const std::int64_t B = state.batch, L = state.length, H = config_.n_heads, K = config_.n_kv_heads,
                      D = config_.d_head, group = H / K;
-  const torch::Tensor qkv = torch::matmul(normalized.view({B * L, -1}).to(w.qkv.scalar_type()), w.qkv).view({B, L, H + 2 * K, D});
+  const torch::Tensor qkv = gemm(normalized.view({B * L, -1}), w.qkv).view({B, L, H + 2 * K, D});
   const torch::Tensor q = apply_rope(qkv.narrow(2, 0, H), state.rope, config_)  // [B, L, H, D]
                               .mul_(1.0 / std::sqrt(static_cast<double>(D)))
                               .view({B, L, K, group, D})
                               .permute({0, 2, 3, 1, 4})
                               .reshape({B, K, group * L, D});
-  torch::Tensor k = apply_rope(qkv.narrow(2, H, K), state.rope, config_).permute({0, 2, 1, 3});  // [B, K, L, D]
-  torch::Tensor v = qkv.narrow(2, H + K, K).permute({0, 2, 1, 3});
+  torch::Tensor k = apply_rope(qkv.narrow(2, H, K), state.rope, config_).permute({0, 2, 1, 3}).contiguous();  // [B, K, L, D]
+  torch::Tensor v = qkv.narrow(2, H + K, K).permute({0, 2, 1, 3}).contiguous();
   if (state.cache) {
     auto& stored = state.cache->layers_[layer];
     k = append(stored.keys, k, state.first_position);
     v = append(stored.values, v, state.first_position);
   }
-  const std::int64_t T = k.size(2);
-  torch::Tensor scores = torch::matmul(q, k.transpose(2, 3)).view({B, K, group, L, T}).add_(state.mask.to(q.scalar_type()));
-  const torch::Tensor probabilities = torch::softmax(scores, -1).view({B, K, group * L, T});
-  const torch::Tensor mixed = torch::matmul(probabilities, v)  // [B, K, group L, D]
-                                  .view({B, K, group, L, D})
-                                  .permute({0, 3, 1, 2, 4})
-                                  .reshape({B * L, H * D});
-  return torch::matmul(mixed, w.out).to(torch::kFloat);
+  const torch::Tensor& mask = state.mask;
+  torch::Tensor mixed = torch::empty({B, L, K, group, D}, q.options());
+  // One (sequence, key/value head) per task: each thread's GEMMs are whole.
+  parallel_over(B * K, [&](std::int64_t task) {
+    const std::int64_t b = task / K, kv = task % K;
+    const torch::Tensor scores = torch::mm(q[b][kv], k[b][kv].t()).view({group, L, -1}).add_(mask);
+    const torch::Tensor probabilities = torch::softmax(scores, -1).view({group * L, -1});
+    mixed.select(0, b).select(1, kv).copy_(torch::mm(probabilities, v[b][kv]).view({group, L, D}).transpose(0, 1));
+  });
+  return gemm(mixed.view({B * L, H * D}), w.out);
 }
 
 LlamaModel load_llama_model(const std::filesystem::path& gguf, torch::Dtype dtype) {

@@ -34,7 +34,10 @@ class LlamaCache {
 };
 
 // A llama-family decoder (pre-RMSNorm blocks, grouped-query attention with
-// RoPE, SwiGLU MLP) evaluated with LibTorch, without autograd.
+// RoPE, SwiGLU MLP) evaluated with LibTorch, without autograd, in float32 on
+// OpenMP's threads (torch::set_num_threads). On 2 cores shared with other
+// busy processes 1 thread measured faster than 2 (230 against 80-140
+// tokens/s): OpenMP's barriers wait for a thread the scheduler has parked.
 class LlamaModel {
  public:
   LlamaModel(LlamaConfig config, LlamaWeights weights);
@@ -50,11 +53,19 @@ class LlamaModel {
   torch::Tensor forward(const torch::Tensor& tokens, LlamaCache* cache = nullptr,
                         torch_training::HookRun* hooks = nullptr) const;
 
+  // The residual stream [batch, length, d_model] after the first `n_blocks`
+  // blocks (hooks as above), without the rest of the model: what a harvest
+  // of activations needs (the unembedding alone is ~20% of the work).
+  torch::Tensor residual_stream(const torch::Tensor& tokens, std::int64_t n_blocks,
+                                torch_training::HookRun* hooks = nullptr) const;
+
   std::vector<dictlab::HookPoint> hook_points() const;
   const LlamaConfig& config() const { return config_; }
   const LlamaWeights& weights() const { return weights_; }
 
  private:
+  torch::Tensor run_blocks(const torch::Tensor& tokens, std::int64_t n_blocks, LlamaCache* cache,
+                           torch_training::HookRun* hooks) const;
   torch::Tensor block(std::int64_t layer, torch::Tensor x, const ForwardState& state) const;
   torch::Tensor attention(std::int64_t layer, const torch::Tensor& normalized, const ForwardState& state) const;
 
@@ -63,7 +74,8 @@ class LlamaModel {
   std::vector<std::string> hook_names_;  // transformer_block_hooks' names, built once
 };
 
-// The llama-family model of a GGUF file, weights as `dtype` (float32 or bfloat16).
+// The llama-family model of a GGUF file, weights kept as `dtype`: float32, or
+// bfloat16 for half the memory (products still in float32, at the same speed).
 LlamaModel load_llama_model(const std::filesystem::path& gguf, torch::Dtype dtype = torch::kFloat);
 
 }  // namespace gguf_model

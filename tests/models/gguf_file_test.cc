@@ -190,6 +190,10 @@ TEST_F(GgufCorrupt, MetadataProblemsNameTheKey) {
                   "unknown value type 13 (metadata key 'k')");
   EXPECT_CONTAINS(open_error(GgufBytes().header(0, 1).str("k").u32(9).u32(4).u64(1'000'000'000'000).zeros(16)),
                   "array of uint32 claims 1000000000000 items but only 16 bytes remain in the file (metadata key 'k')");
+  {
+    GgufBytes huge = GgufBytes().header(0, 1).str("k").u32(9).u32(0).u64((1U << 24) + 1);
+    EXPECT_CONTAINS(open_error(huge.zeros((1U << 24) + 1)), "array of 16777217 items is longer than the 16777216");
+  }
   EXPECT_CONTAINS(open_error(GgufBytes().header(0, 1).str("k").u32(9).u32(99).u64(1).zeros(16)),
                   "unknown array element value type 99");
   EXPECT_CONTAINS(open_error(GgufBytes().header(0, 1).str("flag").u32(7).put<std::uint8_t>(2).zeros(24)),

@@ -166,6 +166,18 @@ TEST(LlamaForward, HooksSeeEveryPointInOrderAndEditsChangeTheOutput) {
   EXPECT_LT(max_difference_from_naive(s, tensors, tokens, ablated), 1e-4);
 }
 
+TEST(LlamaForward, ResidualStreamStopsAfterTheBlocksAsked) {
+  const auto s = tiny_shape();
+  const LlamaModel model = build(s, random_tensors(s, true, 8));
+  const torch::Tensor tokens = random_tokens(2, 5, s.vocab);
+  torch_training::HookRun capture({}, {"blocks.0.hook_resid_post"});
+  const torch::Tensor stream = model.residual_stream(tokens, 1, &capture);
+  ASSERT_EQ(stream.sizes(), (std::vector<std::int64_t>{2, 5, s.d_model}));
+  const auto captured = capture.take_captures()[0];
+  EXPECT_TRUE(torch::equal(stream.reshape(-1), torch::tensor(captured)));
+  EXPECT_THROW(model.residual_stream(tokens, s.layers + 1), dictlab::PluginError);
+}
+
 TEST(LlamaForward, BFloat16WeightsStayCloseToFloat32) {
   const auto s = tiny_shape();
   const auto tensors = random_tensors(s, true, 6);
@@ -173,7 +185,7 @@ TEST(LlamaForward, BFloat16WeightsStayCloseToFloat32) {
   const torch::Tensor exact = build(s, tensors).forward(tokens);
   const torch::Tensor rounded = build(s, tensors, torch::kBFloat16).forward(tokens);
   EXPECT_EQ(rounded.scalar_type(), torch::kFloat);
-  // bf16 keeps 8 bits of mantissa: ~0.4% per weight and per activation.
+  // bf16 keeps 8 bits of mantissa: ~0.4% per weight (activations stay float32).
   EXPECT_LT((rounded - exact).abs().max().item<double>(), 0.05 * exact.abs().max().item<double>());
 }
 
