@@ -4,8 +4,10 @@ with Hugging Face's own readers.
 
 Usage: check_hf_llama_folder.py FOLDER CASES_JSONL [GGUF]
 
-CASES_JSONL has one {"text": ..., "ids": [...], "decoded": ...} per line:
-what the GGUF tokenizer gave (tests/models/hf_folder_test.cc writes it).
+CASES_JSONL has one {"text": ..., "ids": [...], "ids_special": [...],
+"decoded": ...} per line: what the GGUF tokenizer gave without and with
+BOS/EOS added (tests/models/hf_folder_test.cc writes it). A FOLDER without
+config.json is a tokenizer alone: only the tokenizer checks run.
 Checks, each where its package is installed (a missing one is reported and
 skipped, except tokenizers and transformers, which are required):
   - tokenizers.Tokenizer.from_file(tokenizer.json), with control tokens'
@@ -32,17 +34,20 @@ def check_tokenizers(folder: Path, cases: list, failures: list) -> None:
     fast = Tokenizer.from_file(str(folder / "tokenizer.json"))
     fast.encode_special_tokens = True
     auto = AutoTokenizer.from_pretrained(str(folder))
-    counts = {"tokenizers ids": 0, "AutoTokenizer ids": 0, "tokenizers decode": 0, "AutoTokenizer decode": 0}
+    counts = {"tokenizers ids": 0, "AutoTokenizer ids": 0, "tokenizers ids with specials": 0,
+            "AutoTokenizer ids with specials": 0, "tokenizers decode": 0, "AutoTokenizer decode": 0}
     for number, case in enumerate(cases):
         text, expected, decoded = case["text"], case["ids"], case["decoded"]
         got = {
             "tokenizers ids": fast.encode(text, add_special_tokens=False).ids,
             "AutoTokenizer ids": auto.encode(text, add_special_tokens=False),
+            "tokenizers ids with specials": fast.encode(text).ids,
+            "AutoTokenizer ids with specials": auto.encode(text),
             "tokenizers decode": fast.decode(expected, skip_special_tokens=False),
             "AutoTokenizer decode": auto.decode(expected, skip_special_tokens=False),
         }
         for key, value in got.items():
-            wanted = expected if key.endswith("ids") else decoded
+            wanted = expected if key.endswith("ids") else case["ids_special"] if key.endswith("specials") else decoded
             if value == wanted:
                 counts[key] += 1
             elif len(failures) < 10:
@@ -139,7 +144,8 @@ def main() -> int:
     cases = [json.loads(line) for line in cases_file.read_text(encoding="utf-8").splitlines() if line]
     failures: list = []
     check_tokenizers(folder, cases, failures)
-    check_weights(folder, gguf_path, failures)
+    if (folder / "config.json").exists():
+        check_weights(folder, gguf_path, failures)
     for failure in failures:
         print(failure)
     return 1 if failures else 0

@@ -153,29 +153,75 @@ TEST_F(SmolLM2Folder, ReadsHuggingFacesSpellingOfThePreTokenizer) {
   for (const auto& text : texts()) EXPECT_EQ(folder.encode(text), gguf.encode(text)) << prefix_of(text);
 }
 
-// Runs tests/interop/check_hf_llama_folder.py with DICTLAB_PYTHON on the
-// folder, the GGUF tokenizer's ids and decodings of texts() and the GGUF
-// (which it compares weights with when gguf-py is installed).
-TEST_F(SmolLM2Folder, HuggingFaceReadsTheFolder) {
+const char* python_or_null() {
   const char* python = std::getenv("DICTLAB_PYTHON");
-  if (!python || !*python)
-    GTEST_SKIP() << "set DICTLAB_PYTHON to a Python with `tokenizers`, `transformers` (and `safetensors`, numpy) "
-                    "to run this check, e.g. DICTLAB_PYTHON=/var/cache/dictlab/python-checks/bin/python";
-  const GgufTokenizer gguf = tokenizer_from_gguf(GgufFile(kModel));
+  return python && *python ? python : nullptr;
+}
+constexpr const char* kNoPython =
+    "set DICTLAB_PYTHON to a Python with `tokenizers`, `transformers` (and `safetensors`, numpy, `gguf`) to run "
+    "this check, e.g. DICTLAB_PYTHON=/var/cache/dictlab/python-checks/bin/python";
+
+// Runs tests/interop/check_hf_llama_folder.py on `folder` with what
+// `tokenizer` gives for texts() (and `gguf`, whose weights it compares).
+dictlab::testing::CommandResult check_with_python(const char* python, const std::filesystem::path& folder,
+                                                  const GgufTokenizer& tokenizer, const std::string& gguf = "") {
   TempDir cases_dir;
   {
     std::ofstream cases(cases_dir / "cases.jsonl", std::ios::binary);
     for (const auto& text : texts()) {
-      const auto ids = gguf.encode(text);
-      cases << nlohmann::json{{"text", text}, {"ids", ids}, {"decoded", gguf.decode_text(ids, true)}}.dump() << "\n";
+      const auto ids = tokenizer.encode(text);
+      cases << nlohmann::json{{"text", text},
+                              {"ids", ids},
+                              {"ids_special", tokenizer.encode(text, true)},
+                              {"decoded", tokenizer.decode_text(ids, true)}}
+                   .dump()
+            << "\n";
     }
   }
-  const auto result = dictlab::testing::run_command(
-      {python, std::string(DICTLAB_SOURCE_DIR) + "/tests/interop/check_hf_llama_folder.py", dir_->path().string(),
-       (cases_dir / "cases.jsonl").string(), kModel.string()},
-      {{"HF_HUB_OFFLINE", "1"}, {"TRANSFORMERS_NO_ADVISORY_WARNINGS", "1"}});
+  std::vector<std::string> argv = {python, std::string(DICTLAB_SOURCE_DIR) + "/tests/interop/check_hf_llama_folder.py",
+                                   folder.string(), (cases_dir / "cases.jsonl").string()};
+  if (!gguf.empty()) argv.push_back(gguf);
+  return dictlab::testing::run_command(argv, {{"HF_HUB_OFFLINE", "1"}, {"TRANSFORMERS_NO_ADVISORY_WARNINGS", "1"}});
+}
+
+TEST_F(SmolLM2Folder, HuggingFaceReadsTheFolder) {
+  const char* python = python_or_null();
+  if (!python) GTEST_SKIP() << kNoPython;
+  const auto result = check_with_python(python, dir_->path(), tokenizer_from_gguf(GgufFile(kModel)), kModel.string());
   std::cout << result.output;
   EXPECT_EQ(result.exit_code, 0) << result.output;
+}
+
+// The other regex sets tokenizer.json is written with, on SmolLM2's
+// vocabulary: llama.cpp's hand-written splitting (GgufTokenizer) against
+// `tokenizers` running the written patterns, BOS added where the spec says.
+TEST(HfTokenizerJson, OtherPreTokenizersAgreeWithHuggingFace) {
+  if (!std::filesystem::exists(kModel)) GTEST_SKIP() << kModel << " is absent; `bash .ci/install-llm` installs it";
+  const GgufFile file(kModel);
+  for (const char* pre : {"gpt-2", "starcoder", "llama3", "qwen2"}) {
+    SCOPED_TRACE(pre);
+    TokenizerSpec spec = tokenizer_spec_from_gguf(file);
+    spec.pre = pre;
+    spec.add_bos = std::string(pre) == "llama3";
+    TempDir folder;
+    dictlab::testing::write_text(folder / "tokenizer.json", hf_tokenizer_json(spec).dump());
+    dictlab::testing::write_text(folder / "tokenizer_config.json",
+                                 hf_tokenizer_config_json(spec, std::nullopt, std::nullopt).dump());
+    const GgufTokenizer original(spec);
+    const TokenizerSpec read = tokenizer_spec_from_hf_folder(folder.path());
+    EXPECT_EQ(read.pre, spec.pre);
+    const GgufTokenizer round_trip(read);
+    for (const auto& text : texts()) {
+      EXPECT_EQ(round_trip.encode(text), original.encode(text)) << prefix_of(text);
+      EXPECT_EQ(round_trip.encode(text, true), original.encode(text, true)) << prefix_of(text);
+    }
+    if (const char* python = python_or_null()) {
+      const auto result = check_with_python(python, folder.path(), original);
+      std::cout << pre << ": " << result.output;
+      EXPECT_EQ(result.exit_code, 0) << result.output;
+    }
+  }
+  if (!python_or_null()) GTEST_SKIP() << "round trip checked; Hugging Face not run: " << kNoPython;
 }
 
 // A one-layer model small enough to write by hand, for the refusals.
