@@ -51,15 +51,30 @@ struct ConfigReader {
   }
 };
 
-double linear_rope_factor(const ConfigReader& reader) {
-  const json* scaling = reader.find("rope_scaling");
-  if (scaling == nullptr) return 1.0;
-  const std::string type = scaling->is_object() ? scaling->value("rope_type", scaling->value("type", "")) : "";
-  if (type == "default") return 1.0;
-  if (type != "linear" || !scaling->contains("factor") || !(*scaling)["factor"].is_number())
-    throw dictlab::PluginError(reader.source + ": rope_scaling " + scaling->dump() +
-                               " is not supported (only none or linear with a factor)");
-  return (*scaling)["factor"].get<double>();
+// RoPE as transformers 5 writes it (rope_parameters: rope_theta,
+// rope_type, factor) or as earlier versions did (rope_theta, rope_scaling).
+struct RopeSettings {
+  double base = 10000.0;
+  double linear_factor = 1.0;
+};
+
+RopeSettings rope_settings(const ConfigReader& reader) {
+  RopeSettings rope;
+  rope.base = reader.number("rope_theta", rope.base);
+  const char* key = reader.find("rope_parameters") ? "rope_parameters" : "rope_scaling";
+  const json* scaling = reader.find(key);
+  if (scaling == nullptr) return rope;
+  if (!scaling->is_object()) throw dictlab::PluginError(reader.source + ": key '" + key + "' is not an object");
+  if (const auto theta = scaling->find("rope_theta"); theta != scaling->end() && theta->is_number())
+    rope.base = theta->get<double>();
+  const std::string type = scaling->value("rope_type", scaling->value("type", std::string("default")));
+  if (type == "default") return rope;
+  const auto factor = scaling->find("factor");
+  if (type != "linear" || factor == scaling->end() || !factor->is_number())
+    throw dictlab::PluginError(reader.source + ": " + key + " " + scaling->dump() +
+                               " is not supported (only the default RoPE or linear scaling with a factor)");
+  rope.linear_factor = factor->get<double>();
+  return rope;
 }
 
 torch::Tensor as_float(const dictlab::SafetensorsTensor& tensor, const std::string& where) {
@@ -88,14 +103,26 @@ struct FoundTensor {
 
 }  // namespace
 
-LlamaConfig read_hf_llama_config(const std::filesystem::path& folder) {
-  const auto path = folder / "config.json";
-  const json config = read_config_json(path);
-  const ConfigReader reader{config, path.string()};
+namespace {
+
+// Settings LlamaModel does not implement are refused rather than ignored:
+// the model would run, wrongly.
+void require_plain_llama(const ConfigReader& reader) {
+  if (const json* act = reader.find("hidden_act"); act != nullptr && *act != "silu")
+    throw dictlab::PluginError(reader.source + ": key 'hidden_act' is " + act->dump() + ", expected \"silu\"");
+  for (const char* key : {"attention_bias", "mlp_bias"})
+    if (const json* bias = reader.find(key); bias != nullptr && *bias != false)
+      throw dictlab::PluginError(reader.source + ": key '" + key + "' is " + bias->dump() +
+                                 "; this loader reads llama models without biases");
+}
+
+LlamaConfig config_from_json(const json& config, const std::string& source) {
+  const ConfigReader reader{config, source};
   const std::string model_type = config.value("model_type", "");
   if (model_type != "llama")
-    throw dictlab::PluginError(reader.source + ": model_type is '" + model_type +
+    throw dictlab::PluginError(source + ": model_type is '" + model_type +
                                "'; this loader reads llama-family models (model_type 'llama')");
+  require_plain_llama(reader);
   LlamaConfig c;
   c.n_layers = reader.integer("num_hidden_layers");
   c.d_model = reader.integer("hidden_size");
@@ -105,13 +132,21 @@ LlamaConfig read_hf_llama_config(const std::filesystem::path& folder) {
   c.d_head = reader.integer("head_dim", c.n_heads > 0 ? c.d_model / c.n_heads : 0);
   c.d_vocab = reader.integer("vocab_size");
   c.context_length = reader.integer("max_position_embeddings", 0);
-  c.rms_norm_eps = reader.number("rms_norm_eps", 1e-6);  // LlamaConfig's default
-  c.rope_base = reader.number("rope_theta", 10000.0);
+  c.rms_norm_eps = reader.number("rms_norm_eps", 1e-6);  // transformers' LlamaConfig default
+  const RopeSettings rope = rope_settings(reader);
+  c.rope_base = rope.base;
   c.rope_dims = c.d_head;
-  c.rope_linear_factor = linear_rope_factor(reader);
+  c.rope_linear_factor = rope.linear_factor;
   c.rope_layout = RopeLayout::halves;
-  c.validate(reader.source);
+  c.validate(source);
   return c;
+}
+
+}  // namespace
+
+LlamaConfig read_hf_llama_config(const std::filesystem::path& folder) {
+  const auto path = folder / "config.json";
+  return config_from_json(read_config_json(path), path.string());
 }
 
 std::map<std::string, torch::Tensor> read_hf_llama_tensors(const std::filesystem::path& folder,
@@ -150,9 +185,9 @@ namespace {
 
 // The config and weights, without the tokenizer a model alone does not need.
 std::pair<LlamaConfig, LlamaWeights> read_model(const std::filesystem::path& folder, torch::Dtype dtype) {
-  LlamaConfig config = read_hf_llama_config(folder);
   const auto config_path = folder / "config.json";
   const json config_json = read_config_json(config_path);
+  LlamaConfig config = config_from_json(config_json, config_path.string());
   // Absent means untied, as transformers' LlamaConfig defaults.
   const auto tied = config_json.find("tie_word_embeddings");
   if (tied != config_json.end() && !tied->is_boolean())

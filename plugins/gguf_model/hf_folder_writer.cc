@@ -62,8 +62,14 @@ nlohmann::json hf_llama_config_json(const GgufFile& file, const LlamaConfig& con
   auto id = [](const std::optional<std::int64_t>& value) -> nlohmann::json {
     return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
   };
+  // Both spellings: transformers 5 reads rope_parameters, earlier versions
+  // (and TransformerLens pinned to them) rope_theta and rope_scaling.
   nlohmann::json rope_scaling = nullptr;
-  if (config.rope_linear_factor != 1.0) rope_scaling = {{"type", "linear"}, {"factor", config.rope_linear_factor}};
+  nlohmann::json rope_parameters = {{"rope_theta", config.rope_base}, {"rope_type", "default"}};
+  if (config.rope_linear_factor != 1.0) {
+    rope_scaling = {{"rope_type", "linear"}, {"type", "linear"}, {"factor", config.rope_linear_factor}};
+    rope_parameters["rope_type"] = "linear", rope_parameters["factor"] = config.rope_linear_factor;
+  }
   return {{"architectures", {"LlamaForCausalLM"}},
           {"model_type", "llama"},
           {"hidden_size", config.d_model},
@@ -76,6 +82,7 @@ nlohmann::json hf_llama_config_json(const GgufFile& file, const LlamaConfig& con
           {"rms_norm_eps", config.rms_norm_eps},
           {"rope_theta", config.rope_base},
           {"rope_scaling", rope_scaling},
+          {"rope_parameters", rope_parameters},
           {"max_position_embeddings", config.context_length},
           {"vocab_size", config.d_vocab},
           {"tie_word_embeddings", file.find_tensor("output.weight") == nullptr},

@@ -112,7 +112,24 @@ def compare_with_gguf(weights: dict, config, gguf_path: str, failures: list) -> 
     except ImportError:
         print("gguf (gguf-py) is not installed: weights not compared with the GGUF file")
         return
-    tensors = {t.name: t for t in GGUFReader(gguf_path).tensors}
+    reader = GGUFReader(gguf_path)
+    tensors = {t.name: t for t in reader.tensors}
+    rope = getattr(config, "rope_parameters", None) or {"rope_theta": getattr(config, "rope_theta", None)}
+    settings = [("hidden_size", config.hidden_size, "llama.embedding_length"),
+                ("intermediate_size", config.intermediate_size, "llama.feed_forward_length"),
+                ("num_hidden_layers", config.num_hidden_layers, "llama.block_count"),
+                ("num_attention_heads", config.num_attention_heads, "llama.attention.head_count"),
+                ("num_key_value_heads", config.num_key_value_heads, "llama.attention.head_count_kv"),
+                ("max_position_embeddings", config.max_position_embeddings, "llama.context_length"),
+                ("rms_norm_eps", config.rms_norm_eps, "llama.attention.layer_norm_rms_epsilon"),
+                ("rope theta", rope["rope_theta"], "llama.rope.freq_base")]
+    for name, value, key in settings:
+        field = reader.fields.get(key)
+        stored = field.contents() if field is not None else None
+        same = stored is not None and float(value) == float(stored)
+        print(f"  AutoConfig {name} {value} == GGUF {key} {stored}: {same}")
+        if not same:
+            failures.append(f"AutoConfig {name} {value} differs from the GGUF's {key} {stored}")
 
     def unpermute(w, heads):  # inverse of convert_hf_to_gguf.py's LlamaModel.permute
         return w.reshape(heads, w.shape[0] // heads // 2, 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)

@@ -257,6 +257,45 @@ TEST_F(TinyFolder, LoadsAndRuns) {
   EXPECT_EQ(model.forward(torch::tensor({{1, 2, 3}}, torch::kLong)).sizes(), (std::vector<std::int64_t>{1, 3, 10}));
 }
 
+// Half-precision checkpoints (each tensor its own dtype) are widened exactly.
+TEST_F(TinyFolder, ReadsF16AndBF16) {
+  dictlab::SafetensorsWriter writer;
+  std::map<std::string, torch::Tensor> written;
+  LlamaConfig c = read_hf_llama_config(dir_.path());
+  int index = 0;
+  for (const auto& name : hf_llama_tensor_names(c, true)) {
+    const bool bf16 = index++ % 2 == 0;
+    const torch::Tensor values = torch::randn(name.shape).to(bf16 ? torch::kBFloat16 : torch::kHalf);
+    writer.add(name.hf, bf16 ? "BF16" : "F16", name.shape, values.data_ptr());
+    written[name.gguf] = values.to(torch::kFloat);
+  }
+  writer.write(dir_ / "model.safetensors");
+  const auto tensors = read_hf_llama_tensors(dir_.path(), c, true);
+  ASSERT_EQ(tensors.size(), written.size());
+  for (const auto& [name, tensor] : tensors) {
+    EXPECT_EQ(tensor.scalar_type(), torch::kFloat) << name;
+    EXPECT_TRUE(tensor.equal(written.at(name))) << name;
+  }
+}
+
+// transformers 5 writes RoPE under rope_parameters.
+TEST_F(TinyFolder, ReadsRopeParameters) {
+  config_["rope_parameters"] = {{"rope_theta", 500000.0}, {"rope_type", "linear"}, {"factor", 4.0}};
+  write(config_, {});
+  const LlamaConfig c = read_hf_llama_config(dir_.path());
+  EXPECT_EQ(c.rope_base, 500000.0);
+  EXPECT_EQ(c.rope_linear_factor, 4.0);
+  config_["rope_parameters"] = {{"rope_theta", 500000.0}, {"rope_type", "llama3"}, {"factor", 8.0}};
+  write(config_, {});
+  expect_error([&] { read_hf_llama_config(dir_.path()); }, {"config.json", "rope_parameters", "llama3"});
+}
+
+TEST_F(TinyFolder, OtherActivationIsRefused) {
+  config_["hidden_act"] = "gelu";
+  write(config_, {});
+  expect_error([&] { load_hf_llama_model(dir_.path()); }, {"config.json", "'hidden_act'", "silu"});
+}
+
 TEST_F(TinyFolder, MissingConfigKeyIsNamed) {
   config_.erase("hidden_size");
   write(config_, {});
