@@ -22,7 +22,8 @@
 
 namespace gguf_model {
 
-// tokenizer.json for `spec`. Throws dictlab::PluginError naming spec.source
+// tokenizer.json for `spec` (hf_bpe_tokenizer_json.cc; reading is in
+// hf_bpe_tokenizer_from_json.cc). Throws dictlab::PluginError naming spec.source
 // for a model other than "gpt2", a pre-tokenizer without a Hugging Face
 // equivalent here, or two tokens with the same text.
 nlohmann::json hf_tokenizer_json(const TokenizerSpec& spec);
@@ -31,6 +32,10 @@ nlohmann::json hf_tokenizer_json(const TokenizerSpec& spec);
 // as the spec says, split_special_tokens, and the chat template when given.
 nlohmann::json hf_tokenizer_config_json(const TokenizerSpec& spec, std::optional<std::int64_t> model_max_length,
                                         const std::optional<std::string>& chat_template);
+
+// Both files into `folder`, replaced atomically.
+void write_hf_tokenizer(const std::filesystem::path& folder, const TokenizerSpec& spec,
+                        std::optional<std::int64_t> model_max_length, const std::optional<std::string>& chat_template);
 
 // The spec of a Hugging Face folder's tokenizer.json (and, when present,
 // tokenizer_config.json beside it). Reads byte-level BPE with the

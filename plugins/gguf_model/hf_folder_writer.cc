@@ -100,15 +100,13 @@ void write_hf_llama_folder(const std::filesystem::path& gguf, const std::filesys
   const LlamaConfig config = read_llama_config(file);
   const TokenizerSpec tokenizer = tokenizer_spec_from_gguf(file);
   const nlohmann::json config_json = hf_llama_config_json(file, config, tokenizer);
-  const nlohmann::json tokenizer_json = hf_tokenizer_json(tokenizer);
-  const nlohmann::json tokenizer_config = hf_tokenizer_config_json(
-      tokenizer, config.context_length > 0 ? std::optional(config.context_length) : std::nullopt,
-      file.try_string("tokenizer.chat_template"));
+  (void)hf_tokenizer_json(tokenizer);  // refuses a tokenizer it cannot write before the weights take their time
   std::filesystem::create_directories(folder);
   write_weights(file, config, folder / "model.safetensors");
   dictlab::AtomicFile::write_all(folder / "config.json", config_json.dump(2) + "\n");
-  dictlab::AtomicFile::write_all(folder / "tokenizer.json", tokenizer_json.dump() + "\n");
-  dictlab::AtomicFile::write_all(folder / "tokenizer_config.json", tokenizer_config.dump(2) + "\n");
+  write_hf_tokenizer(folder, tokenizer,
+                     config.context_length > 0 ? std::optional(config.context_length) : std::nullopt,
+                     file.try_string("tokenizer.chat_template"));
 }
 
 }  // namespace gguf_model
