@@ -9,6 +9,8 @@
 #include "gguf_file.h"
 #include "gguf_source.h"
 #include "gguf_tokenizer_from_file.h"
+#include "hf_bpe_tokenizer_json.h"
+#include "hf_folder_writer.h"
 #include "llama_forward.h"
 #include "next_token_sampler.h"
 #include "training_guards.h"
@@ -88,6 +90,7 @@ class GgufModel : public dictlab::Model {
                                   {"d_mlp", config.d_mlp},
                                   {"d_vocab", config.d_vocab}};
     dictlab::AtomicFile::write_all(context.stage_dir() / "model.json", stage.dump(2) + "\n");
+    write_hugging_face_files(context, file, config);
     context.log().info(path.filename().string() + ": " + std::to_string(config.n_layers) + " blocks, d_model " +
                        std::to_string(config.d_model) + ", vocabulary " + std::to_string(config.d_vocab));
   }
@@ -217,6 +220,23 @@ class GgufModel : public dictlab::Model {
       if (!recorded.is_object() || recorded.value("sha256", "") != source.sha256)
         throw OptionError("file", "the tokens of stage '" + input.stage + "' were not made by this file's tokenizer (" +
                                       source.file.string() + "); give that gguf_tokens stage the same file");
+    }
+  }
+
+  // tokenizer.json, tokenizer_config.json and config.json as Hugging Face
+  // writes them, so that AutoTokenizer.from_pretrained(stage_dir) takes
+  // strings as this model does. Byte-level BPE only so far: another
+  // tokenizer costs the files, not the stage.
+  static void write_hugging_face_files(dictlab::RunContext& context, const gguf_model::GgufFile& file,
+                                       const gguf_model::LlamaConfig& config) {
+    try {
+      const auto spec = gguf_model::tokenizer_spec_from_gguf(file);
+      gguf_model::write_hf_tokenizer(context.stage_dir(), spec, config.context_length,
+                                     file.try_string("tokenizer.chat_template"));
+      dictlab::AtomicFile::write_all(context.stage_dir() / "config.json",
+                                     gguf_model::hf_llama_config_json(file, config, spec).dump(2) + "\n");
+    } catch (const PluginError& error) {
+      context.log().warn(std::string("no Hugging Face tokenizer files: ") + error.what());
     }
   }
 

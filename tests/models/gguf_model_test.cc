@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dictlab/model.h"
+#include "hf_tokenizer_check.h"
 #include "plugin_registry.h"
 #include "tiny_corpus.h"
 
@@ -99,6 +100,16 @@ TEST_F(GgufModel, TheModelHasEveryBlocksHooksAndItsOwnTokens) {
   const auto tokens = read_json(*dir_ / "run/stages/tokens/tokens.json");
   EXPECT_EQ(tokens["vocab_size"], 49152);
   EXPECT_EQ(tokens["model_file"]["sha256"].get<std::string>().size(), 64u);
+}
+
+TEST_F(GgufModel, ItsStageFolderLoadsInHuggingFaceWithTheModelsIds) {
+  const auto stage = *dir_ / "run/stages/model";
+  EXPECT_EQ(read_json(stage / "config.json")["architectures"][0], "LlamaForCausalLM");
+  const auto result = check_with_hugging_face(
+      stage, interop_texts(), [&](const std::string& text) { return model_->encode(text); },
+      [&](const std::vector<std::int32_t>& ids) { return model_->decode(ids); });
+  if (result.skipped) GTEST_SKIP() << *result.skipped;
+  EXPECT_EQ(result.exit_code, 0) << result.output;
 }
 
 TEST_F(GgufModel, HooksReadTheResidualStreamAndWhatWritesIntoIt) {
