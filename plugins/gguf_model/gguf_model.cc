@@ -6,11 +6,8 @@
 #include <thread>
 
 #include "dictlab/sdk.h"
-#include "gguf_file.h"
 #include "gguf_source.h"
-#include "gguf_tokenizer_from_file.h"
-#include "hf_bpe_tokenizer_json.h"
-#include "hf_folder_writer.h"
+#include "pretrained_files.h"
 #include "llama_forward.h"
 #include "next_token_sampler.h"
 #include "training_guards.h"
@@ -29,7 +26,9 @@ dictlab::PluginDescriptor describe() {
           .version = "1.0.0",
           .summary = "A pretrained llama-family model (SmolLM2, Llama...) from a GGUF file, hooked at every layer.",
           .options = {
-              {"file", OptionType::kString, "The GGUF file (F32, F16, BF16, Q8_0, Q4_0/1, Q5_0/1, K-quants).",
+              {"file", OptionType::kString,
+               "The GGUF file (F32, F16, BF16, Q8_0, Q4_0/1, Q5_0/1, K-quants), or a Hugging Face folder "
+               "(config.json, *.safetensors, tokenizer.json).",
                std::nullopt},
               {"context_length", OptionType::kInt, "Tokens per window that later stages feed the model.",
                std::int64_t{128}},
@@ -59,6 +58,11 @@ void drop_first_position(std::vector<float>& rows, std::int64_t batch, std::int6
   rows = std::move(kept);
 }
 
+void check_exists(const fs::path& path) {
+  if (!fs::is_regular_file(path) && !gguf_model::is_hugging_face_folder(path))
+    throw OptionError("file", "no such GGUF file or Hugging Face folder: " + path.string());
+}
+
 // The block a hook point belongs to ("blocks.7.hook_resid_post": 7).
 std::int64_t block_of(const dictlab::HookPoint& point) { return std::stoll(point.name.substr(7)); }
 
@@ -69,12 +73,11 @@ class GgufModel : public dictlab::Model {
     weights_dtype(options.get_string("dtype"));
     if (options.get_int("context_length") <= 1) throw OptionError("context_length", "must be at least 2");
     const fs::path path = options.get_string("file");
-    if (!fs::is_regular_file(path)) throw OptionError("file", "no such file: " + path.string());
+    check_exists(path);
     const auto source = gguf_model::GgufSource::of(path);
     check_tokens_stage(context, source);
-    const gguf_model::GgufFile file(path);
-    const auto config = gguf_model::read_llama_config(file);
-    const auto tokenizer = gguf_model::tokenizer_from_gguf(file);
+    const auto config = gguf_model::read_pretrained_config(path);
+    const auto tokenizer = gguf_model::read_pretrained_tokenizer(path);
     if (options.get_int("context_length") + 1 > config.context_length)
       throw OptionError("context_length", "exceeds the model's " + std::to_string(config.context_length));
     if (options.get_bool("prepend_bos") && !tokenizer.bos_id())
@@ -84,21 +87,20 @@ class GgufModel : public dictlab::Model {
                                   {"context_length", options.get_int("context_length")},
                                   {"dtype", options.get_string("dtype")},
                                   {"prepend_bos", options.get_bool("prepend_bos")},
-                                  {"architecture", file.get_string("general.architecture")},
                                   {"n_layers", config.n_layers},
                                   {"d_model", config.d_model},
                                   {"d_mlp", config.d_mlp},
                                   {"d_vocab", config.d_vocab}};
     dictlab::AtomicFile::write_all(context.stage_dir() / "model.json", stage.dump(2) + "\n");
-    write_hugging_face_files(context, file, config);
+    write_hugging_face_files(context, path);
     context.log().info(path.filename().string() + ": " + std::to_string(config.n_layers) + " blocks, d_model " +
                        std::to_string(config.d_model) + ", vocabulary " + std::to_string(config.d_vocab));
   }
 
   std::vector<dictlab::HookPoint> planned_hook_points(const dictlab::Options& options) const override {
     const fs::path path = options.get_string("file");
-    if (!fs::is_regular_file(path)) throw OptionError("file", "no such file: " + path.string());
-    const auto config = gguf_model::read_llama_config(gguf_model::GgufFile(path));
+    check_exists(path);
+    const auto config = gguf_model::read_pretrained_config(path);
     return dictlab::transformer_block_hooks(config.n_layers, config.d_model, config.d_mlp);
   }
 
@@ -111,9 +113,8 @@ class GgufModel : public dictlab::Model {
     source.check_unchanged(stage_dir.string());
     device_ = torch_training::checked_device(device);
     torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-    const gguf_model::GgufFile file(source.file);
-    model_.emplace(gguf_model::load_llama_model(source.file, weights_dtype(stage.at("dtype"))));
-    tokenizer_.emplace(gguf_model::tokenizer_from_gguf(file));
+    model_.emplace(gguf_model::load_pretrained_model(source.file, weights_dtype(stage.at("dtype"))));
+    tokenizer_.emplace(gguf_model::read_pretrained_tokenizer(source.file));
     context_length_ = stage.at("context_length");
     prepend_bos_ = stage.at("prepend_bos");
   }
@@ -223,18 +224,12 @@ class GgufModel : public dictlab::Model {
     }
   }
 
-  // tokenizer.json, tokenizer_config.json and config.json as Hugging Face
-  // writes them, so that AutoTokenizer.from_pretrained(stage_dir) takes
-  // strings as this model does. Byte-level BPE only so far: another
-  // tokenizer costs the files, not the stage.
-  static void write_hugging_face_files(dictlab::RunContext& context, const gguf_model::GgufFile& file,
-                                       const gguf_model::LlamaConfig& config) {
+  // The Hugging Face files beside the model, so that
+  // AutoTokenizer.from_pretrained(stage_dir) takes strings as it does.
+  // Byte-level BPE only so far: another tokenizer costs the files, not the stage.
+  static void write_hugging_face_files(dictlab::RunContext& context, const fs::path& path) {
     try {
-      const auto spec = gguf_model::tokenizer_spec_from_gguf(file);
-      gguf_model::write_hf_tokenizer(context.stage_dir(), spec, config.context_length,
-                                     file.try_string("tokenizer.chat_template"));
-      dictlab::AtomicFile::write_all(context.stage_dir() / "config.json",
-                                     gguf_model::hf_llama_config_json(file, config, spec).dump(2) + "\n");
+      gguf_model::write_hugging_face_files(path, context.stage_dir());
     } catch (const PluginError& error) {
       context.log().warn(std::string("no Hugging Face tokenizer files: ") + error.what());
     }

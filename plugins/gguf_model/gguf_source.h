@@ -16,8 +16,10 @@ struct GgufSource {
   std::uintmax_t bytes = 0;
   std::string sha256;
 
-  // Hashes the file (a fraction of a second for SmolLM2's 94 MiB).
+  // Hashes the file, or every file of a Hugging Face folder (a fraction of
+  // a second for SmolLM2's 94 MiB GGUF).
   static GgufSource of(const std::filesystem::path& file);
+  static GgufSource of_folder(const std::filesystem::path& folder);
   static GgufSource from_json(const nlohmann::json& json, const std::string& where);
   nlohmann::json to_json() const;
   // Throws dictlab::PluginError when the file is gone or differs from what

@@ -6,9 +6,8 @@
 
 #include "dictlab/documents_jsonl.h"
 #include "dictlab/sdk.h"
-#include "gguf_file.h"
 #include "gguf_source.h"
-#include "gguf_tokenizer_from_file.h"
+#include "pretrained_files.h"
 
 namespace {
 
@@ -21,7 +20,9 @@ dictlab::PluginDescriptor describe() {
           .version = "1.0.0",
           .summary = "A GGUF model's own tokenizer over the corpus; writes the token shards its model stage reads.",
           .options = {
-              {"file", OptionType::kString, "The GGUF file whose tokenizer (tokenizer.ggml.*) to use.", std::nullopt},
+              {"file", OptionType::kString,
+               "The GGUF file (or Hugging Face folder) whose tokenizer to use, as its model stage names it.",
+               std::nullopt},
               {"heldout_fraction", OptionType::kFloat, "Share of documents kept out of training for evaluation.",
                0.01},
               {"max_bytes", OptionType::kInt,
@@ -58,9 +59,8 @@ class GgufTokens : public dictlab::Tokenizer {
     if (heldout_fraction <= 0 || heldout_fraction >= 0.5) throw OptionError("heldout_fraction", "must be in (0, 0.5)");
     if (options.get_int("max_bytes") <= 0) throw OptionError("max_bytes", "must be positive");
     const std::filesystem::path path = options.get_string("file");
-    if (!std::filesystem::is_regular_file(path)) throw OptionError("file", "no such file: " + path.string());
-    const gguf_model::GgufFile file(path);
-    const auto tokenizer = gguf_model::tokenizer_from_gguf(file);
+    if (!std::filesystem::exists(path)) throw OptionError("file", "no such GGUF file or Hugging Face folder: " + path.string());
+    const auto tokenizer = gguf_model::read_pretrained_tokenizer(path);
     const auto separator = tokenizer.eos_id();
     if (!separator) throw OptionError("file", path.string() + " names no EOS token to separate documents with");
 

@@ -111,6 +111,30 @@ TEST_F(SmolLM2Folder, LogitsEqualTheGgufModels) {
   EXPECT_LT(worst, 2e-4);
 }
 
+// What a user does with such a folder: name it in the gguf_tokens and
+// gguf_model stages instead of a GGUF file.
+TEST_F(SmolLM2Folder, TheModelStagesTakeTheFolderAsTheyTakeTheGguf) {
+  const TempDir run;
+  for (int i = 0; i < 10; ++i)
+    dictlab::testing::write_text(run / ("corpus/" + std::to_string(i) + ".txt"),
+                                 "Document " + std::to_string(i) + ": the capital of France is Paris. def add(a, b):\n");
+  const std::string file = "file = \"" + dir_->path().string() + "\"\n";
+  dictlab::testing::write_text(run / "exp.toml", "[experiment]\nname = \"folder\"\nrun_dir = \"" + (run / "run").string() +
+                                   "\"\n[[stage]]\nname = \"corpus\"\nplugin = \"text_files\"\npaths = [\"" +
+                                   (run / "corpus").string() +
+                                   "\"]\n[[stage]]\nname = \"tokens\"\nplugin = \"gguf_tokens\"\ninputs = [\"corpus\"]\n"
+                                   "heldout_fraction = 0.45\n" + file +
+                                   "[[stage]]\nname = \"model\"\nplugin = \"gguf_model\"\ninputs = [\"tokens\"]\n" + file);
+  const auto result = dictlab::testing::run_command({DICTLAB_BINARY, "run", (run / "exp.toml").string()},
+                                  {{"DICTLAB_PLUGIN_PATH", DICTLAB_BUILD_PLUGIN_DIR}});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::ifstream in(run / "run/stages/model/model.json");
+  const auto stage = nlohmann::json::parse(in);
+  EXPECT_EQ(stage["n_layers"], 30);
+  EXPECT_EQ(stage["model_file"]["file"], std::filesystem::absolute(dir_->path()).string());
+  EXPECT_TRUE(std::filesystem::exists(run / "run/stages/model/tokenizer.json"));
+}
+
 TEST_F(SmolLM2Folder, TokenizerGivesTheGgufIds) {
   const GgufTokenizer gguf = tokenizer_from_gguf(GgufFile(kModel));
   const GgufTokenizer folder(tokenizer_spec_from_hf_folder(dir_->path()));
