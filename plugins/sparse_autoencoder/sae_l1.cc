@@ -1,5 +1,6 @@
 // The Towards Monosemanticity recipe: ReLU features, L1 penalty, unit-norm
 // decoder rows, geometric-median decoder bias, and resampling of dead features.
+#include "architectures/architectures.h"
 #include "sae_plugin.h"
 
 namespace {
@@ -23,13 +24,11 @@ dictlab::PluginDescriptor describe() {
 
 class SaeL1 : public SaePlugin {
  protected:
-  SaeConfig config(const dictlab::Options& o, std::int64_t d_in) const override {
-    return {.d_in = d_in, .d_sae = o.get_int("d_sae"), .architecture = "standard"};
+  std::shared_ptr<Architecture> architecture(const dictlab::Options& o) const override {
+    return standard_from_options(o);
   }
   TrainerOptions trainer_options(const dictlab::Options& o) const override {
     TrainerOptions t = common_trainer_options(o);
-    t.l1_coefficient = o.get_float("l1_coefficient");
-    if (t.l1_coefficient < 0) throw dictlab::OptionError("l1_coefficient", "must not be negative");
     t.resample_steps = o.get_ints("resample_steps");
     t.resample_window = o.get_int("resample_window");
     return t;

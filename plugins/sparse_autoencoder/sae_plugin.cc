@@ -61,42 +61,70 @@ void require_cpu(const std::string& device) {
     throw dictlab::PluginError("sparse autoencoders run on the CPU only so far, not on '" + device + "'");
 }
 
+// The activations to train on and the hook they come from: an activation
+// cache input when there is one (its model input, if any, must be the one
+// that made it), else harvested from the model input as training goes.
+struct TrainingActivations {
+  std::unique_ptr<ActivationSource> source;
+  std::shared_ptr<dictlab::Model> model;         // what a harvesting source runs
+  std::unique_ptr<dictlab::TokenShard> tokens;  // and reads
+  dictlab::HookPoint hook;
+};
+
+const dictlab::StageInput* model_input(const dictlab::RunContext& context) {
+  for (const auto& input : context.inputs())
+    if (input.kind == dictlab::PluginKind::kModel) return &input;
+  return nullptr;
+}
+
+TrainingActivations cached_activations(dictlab::RunContext& context, const dictlab::StageInput& cache,
+                                       std::int64_t batch_size) {
+  TrainingActivations t;
+  auto cached = std::make_unique<CachedActivations>(cache.dir, batch_size, context.seed());
+  const dictlab::ActivationCacheInfo& info = cached->info();
+  const std::string& asked = context.options().get_string("hook");
+  if (!asked.empty() && asked != info.hook)
+    throw OptionError("hook", "the activation cache '" + cache.stage + "' holds activations at " + info.hook +
+                                  ", not at " + asked);
+  t.hook = {info.hook, info.d_in};
+  if (const dictlab::StageInput* model = model_input(context)) {
+    if (info.model_stage != model->stage)
+      throw dictlab::PluginError("the activation cache '" + cache.stage + "' holds activations of stage '" +
+                                 info.model_stage + "', but this dictionary's model input is '" + model->stage + "'");
+    t.hook = dictlab::find_hook_point(dictlab::open_input_model(context)->hook_points(), info.hook);
+  }
+  t.source = std::move(cached);
+  return t;
+}
+
+TrainingActivations harvested_activations(dictlab::RunContext& context, std::int64_t batch_size) {
+  TrainingActivations t;
+  t.model = dictlab::open_input_model(context);
+  t.hook = dictlab::chosen_hook(*t.model, context.options());
+  const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
+  t.tokens = std::make_unique<dictlab::TokenShard>(tokens_stage.dir / "tokens.train.bin",
+                                                  dictlab::TokenSetInfo::read(tokens_stage.dir).dtype);
+  t.source = std::make_unique<ActivationBuffer>(*t.model, t.hook, *t.tokens, context.options().get_int("buffer_contexts"),
+                                                batch_size, context.seed());
+  return t;
+}
+
 }  // namespace
 
 void SaePlugin::train(dictlab::RunContext& context) {
   require_cpu(context.device());
   torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  const auto model = dictlab::open_input_model(context);
   const TrainerOptions options = trainer_options(context.options());
-  std::unique_ptr<ActivationSource> source;
-  std::optional<dictlab::TokenShard> tokens;
-  dictlab::HookPoint hook;
-  if (const dictlab::StageInput* cache = dictlab::find_activation_cache(context)) {
-    auto cached = std::make_unique<CachedActivations>(cache->dir, options.batch_size, context.seed());
-    const std::string& model_stage = context.input(dictlab::PluginKind::kModel).stage;
-    if (cached->info().model_stage != model_stage)
-      throw dictlab::PluginError("the activation cache '" + cache->stage + "' holds activations of stage '" +
-                                 cached->info().model_stage + "', but this dictionary's model input is '" +
-                                 model_stage + "'");
-    const std::string& asked = context.options().get_string("hook");
-    if (!asked.empty() && asked != cached->info().hook)
-      throw OptionError("hook", "the activation cache '" + cache->stage + "' holds activations at " +
-                                    cached->info().hook + ", not at " + asked);
-    hook = dictlab::find_hook_point(model->hook_points(), cached->info().hook);
-    source = std::move(cached);
-  } else {
-    hook = dictlab::chosen_hook(*model, context.options());
-    const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
-    tokens.emplace(tokens_stage.dir / "tokens.train.bin", dictlab::TokenSetInfo::read(tokens_stage.dir).dtype);
-    source = std::make_unique<ActivationBuffer>(*model, hook, *tokens, context.options().get_int("buffer_contexts"),
-                                                options.batch_size, context.seed());
-  }
-  SaeConfig sae_config = config(context.options(), hook.width);
-  sae_config.hook_name = hook.name;
-  sae_.emplace(sae_config);
-  const TrainingSummary summary = train_sae(*sae_, options, *source, context);
+  const dictlab::StageInput* cache = dictlab::find_activation_cache(context);
+  TrainingActivations activations =
+      cache ? cached_activations(context, *cache, options.batch_size) : harvested_activations(context, options.batch_size);
+  SaeConfig sae_config{.d_in = activations.hook.width,
+                       .d_sae = context.options().get_int("d_sae"),
+                       .hook_name = activations.hook.name};
+  sae_.emplace(sae_config, architecture(context.options()));
+  const TrainingSummary summary = train_sae(*sae_, options, *activations.source, context);
   if (context.stop_requested()) return;
-  sae_->save(context.stage_dir());
+  save_sae(*sae_, context.stage_dir());
   const nlohmann::json report = {{"mse", summary.mse},
                                  {"l0", summary.l0},
                                  {"dead_fraction", summary.dead_fraction},
@@ -108,7 +136,7 @@ void SaePlugin::train(dictlab::RunContext& context) {
 
 void SaePlugin::load(const std::filesystem::path& stage_dir, const std::string& device) {
   require_cpu(device);
-  sae_.emplace(Sae::load(stage_dir));
+  sae_.emplace(load_sae(stage_dir));
   for (auto& p : sae_->parameters()) p.set_requires_grad(false);
 }
 

@@ -5,6 +5,7 @@
 
 #include "dictlab/sdk.h"
 #include "sae.h"
+#include "sae_file.h"
 #include "trainer.h"
 
 namespace sparse_autoencoder {
@@ -14,7 +15,7 @@ std::vector<dictlab::OptionSpec> common_options();
 TrainerOptions common_trainer_options(const dictlab::Options& options);
 
 // A dictionary learner plugin around Sae; the variants differ in their
-// config and trainer options only.
+// architecture (and sae_l1 in its resampling).
 class SaePlugin : public dictlab::DictionaryLearner {
  public:
   void train(dictlab::RunContext& context) override;
@@ -24,11 +25,13 @@ class SaePlugin : public dictlab::DictionaryLearner {
   }
   void encode(const float* activations, std::int64_t rows, float* features) override;
   void decode(const float* features, std::int64_t rows, float* activations) override;
-  void export_bundle(const std::filesystem::path& file) const override { sae_->export_bundle(file); }
+  void export_bundle(const std::filesystem::path& file) const override { export_sae_bundle(*sae_, file); }
 
  protected:
-  virtual SaeConfig config(const dictlab::Options& options, std::int64_t d_in) const = 0;
-  virtual TrainerOptions trainer_options(const dictlab::Options& options) const = 0;
+  virtual std::shared_ptr<Architecture> architecture(const dictlab::Options& options) const = 0;
+  virtual TrainerOptions trainer_options(const dictlab::Options& options) const {
+    return common_trainer_options(options);
+  }
 
  private:
   std::optional<Sae> sae_;

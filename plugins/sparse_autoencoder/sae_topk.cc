@@ -1,5 +1,6 @@
 // TopK sparse autoencoder (Gao et al. 2024): exactly k active features per
 // activation, and the AuxK loss that lets dead latents learn.
+#include "architectures/architectures.h"
 #include "sae_plugin.h"
 
 namespace {
@@ -20,17 +21,7 @@ dictlab::PluginDescriptor describe() {
 
 class SaeTopK : public SaePlugin {
  protected:
-  SaeConfig config(const dictlab::Options& o, std::int64_t d_in) const override {
-    if (o.get_int("k") <= 0 || o.get_int("k") > o.get_int("d_sae"))
-      throw dictlab::OptionError("k", "must be between 1 and d_sae");
-    return {.d_in = d_in, .d_sae = o.get_int("d_sae"), .architecture = "topk", .k = o.get_int("k")};
-  }
-  TrainerOptions trainer_options(const dictlab::Options& o) const override {
-    TrainerOptions t = common_trainer_options(o);
-    t.aux_k = o.get_int("aux_k");
-    t.aux_coefficient = o.get_float("aux_coefficient");
-    return t;
-  }
+  std::shared_ptr<Architecture> architecture(const dictlab::Options& o) const override { return topk_from_options(o); }
 };
 
 }  // namespace

@@ -8,7 +8,6 @@
 #include "dictlab/errors.h"
 #include "fused_adam.h"
 #include "geometric_median.h"
-#include "sparse_step.h"
 
 namespace sparse_autoencoder {
 namespace {
@@ -46,7 +45,8 @@ void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& option
     // makes the first one fit the sample best.
     const torch::Tensor scaled = sample * sae.config.activation_scale;
     const torch::Tensor centered = scaled - sae.b_dec;
-    const torch::Tensor reconstruction = torch::mm(sae.activate(sae.pre_activations(scaled)), sae.W_dec);
+    const torch::Tensor reconstruction =
+        torch::mm(sae.architecture->training_codes(sae, sae.pre_activations(scaled)), sae.W_dec);
     const double fit = (reconstruction * centered).sum().item<double>() /
                        std::max(reconstruction.pow(2).sum().item<double>(), 1e-30);
     sae.W_enc.mul_(fit);
@@ -56,29 +56,10 @@ void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& option
 
 }  // namespace
 
-StepLoss dense_loss_and_gradients(Sae& sae, const torch::Tensor& x, const TrainerOptions& options,
-                                  const torch::Tensor& dead) {
-  const torch::Tensor pre = sae.pre_activations(x);
-  const torch::Tensor features = sae.activate(pre);
-  const torch::Tensor reconstruction = torch::addmm(sae.b_dec, features, sae.W_dec);
-  const torch::Tensor mse = (reconstruction - x).pow(2).mean();
-  torch::Tensor loss = mse;
-  if (sae.config.architecture == "topk")
-    loss = loss + options.aux_coefficient * topk_aux_loss(sae, pre, (x - reconstruction).detach(), dead, options.aux_k);
-  else
-    loss = loss + options.l1_coefficient * features.sum(1).mean();
-  loss.backward();
-  torch::NoGradGuard no_grad;
-  return {(features > 0).any(0), loss.item<double>(), mse.item<double>(),
-          (features > 0).sum(1).to(torch::kFloat).mean().item<double>()};
-}
-
-StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const TrainerOptions& options, const torch::Tensor& dead,
-                            bool sparse, SparseStepWorkspace& workspace) {
-  if (sparse)
-    return sparse_loss_and_gradients(sae, x, options.l1_coefficient, dead, options.aux_k, options.aux_coefficient,
-                                     &workspace);
-  StepLoss result = dense_loss_and_gradients(sae, x, options, dead);
+StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, bool sparse,
+                            SparseStepWorkspace& workspace) {
+  if (sparse) return sae.architecture->sparse_step(sae, x, dead, workspace);
+  StepLoss result = sae.architecture->dense_step(sae, x, dead);
   sae.project_decoder_gradient();
   return result;
 }
@@ -86,21 +67,18 @@ StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const TrainerOptio
 TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSource& source,
                           dictlab::RunContext& context) {
   if (source.d_in() != sae.config.d_in)
-    throw dictlab::PluginError("the model's MLP has " + std::to_string(source.d_in()) +
-                               " neurons, the dictionary expects d_in = " + std::to_string(sae.config.d_in));
+    throw dictlab::PluginError("the activations have width " + std::to_string(source.d_in()) +
+                               ", the dictionary expects d_in = " + std::to_string(sae.config.d_in));
   initialize(sae, source, options, context.seed(), context.log());
   FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(options.learning_rate));
   torch::Tensor last_fired = torch::zeros({sae.config.d_sae}, torch::kLong);
   torch::Tensor scale = torch::full({1}, sae.config.activation_scale, torch::kDouble);
   // The last step's L0 picks the next step's kernels; checkpointed so that a
   // resumed run picks the same ones (and stays bit-identical).
-  torch::Tensor previous_l0 = torch::full({1}, sae.config.architecture == "topk" ? static_cast<double>(sae.config.k)
-                                                                                 : static_cast<double>(sae.config.d_sae),
-                                          torch::kDouble);
+  torch::Tensor previous_l0 = torch::full({1}, sae.architecture->initial_l0(sae), torch::kDouble);
 
-  torch_training::TensorMap state = {{"W_enc", sae.W_enc}, {"b_enc", sae.b_enc},           {"W_dec", sae.W_dec},
-                                        {"b_dec", sae.b_dec}, {"last_fired", last_fired}, {"activation_scale", scale},
-                                        {"previous_l0", previous_l0}};
+  torch_training::TensorMap state = {{"last_fired", last_fired}, {"activation_scale", scale}, {"previous_l0", previous_l0}};
+  for (const auto& [name, tensor] : sae.named_tensors()) state[name] = tensor;
   torch_training::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
   TrainingSummary summary;
   if (auto step = checkpoints.restore_latest(state, &optimizer)) {
@@ -117,7 +95,6 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
   auto& seen = metrics.counter("sae_activations_total", "Activations trained on.");
   context.progress().set_total(static_cast<double>(options.steps));
 
-  const bool topk = sae.config.architecture == "topk";
   SparseStepWorkspace workspace;
   auto window_start = std::chrono::steady_clock::now();
   double seconds_training = 0;
@@ -128,7 +105,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
       return summary;
     }
     for (std::int64_t r : options.resample_steps)
-      if (!topk && r == step && step > 0)
+      if (r == step && step > 0)
         summary.resampled += resample_dead_features(sae, optimizer, last_fired, step, options, source, context.log());
 
     const torch::Tensor x = source.batch(step) * sae.config.activation_scale;
@@ -138,11 +115,12 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
     // about half its features active, so its first steps run dense.
     const bool sparse = options.sparse_kernels &&
                         previous_l0.item<double>() < kSparseL0Share * static_cast<double>(sae.config.d_sae);
-    const StepLoss result = loss_and_gradients(sae, x, options, dead, sparse, workspace);
+    const StepLoss result = loss_and_gradients(sae, x, dead, sparse, workspace);
     previous_l0.fill_(result.l0);
     torch_training::check_finite_loss(result.loss, step, last_checkpoint);
     optimizer.step();
     sae.normalize_decoder();
+    sae.architecture->after_step(sae, step);
     last_fired.masked_fill_(result.features_fired, step);
     seen.increment(static_cast<double>(options.batch_size));
     ++window_steps;

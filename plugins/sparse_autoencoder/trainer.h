@@ -6,7 +6,7 @@
 #include "activation_source.h"
 #include "dictlab/run_context.h"
 #include "sae.h"
-#include "sparse_step.h"
+#include "sparse_kernels.h"
 
 namespace sparse_autoencoder {
 
@@ -14,11 +14,8 @@ struct TrainerOptions {
   std::int64_t steps = 2000;
   std::int64_t batch_size = 4096;
   double learning_rate = 4e-4;
-  double l1_coefficient = 0;              // standard SAEs
-  std::vector<std::int64_t> resample_steps;  // standard SAEs: the paper's dead-feature resampling
+  std::vector<std::int64_t> resample_steps;  // the paper's dead-feature resampling (sae_l1)
   std::int64_t resample_window = 500;     // silent for this many steps = dead, for resampling
-  std::int64_t aux_k = 256;               // topk SAEs: AuxK latents
-  double aux_coefficient = 1.0 / 32.0;    // topk SAEs
   std::int64_t dead_steps = 500;          // silent this long = dead, for AuxK and the dead fraction
   std::int64_t checkpoint_interval = 500;
   std::int64_t log_interval = 100;
@@ -42,25 +39,15 @@ struct TrainingSummary {
 TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSource& source,
                           dictlab::RunContext& context);
 
-// The same loss and gradients with LibTorch autograd over dense tensors: the
-// reference the sparse kernels are tested against.
-StepLoss dense_loss_and_gradients(Sae& sae, const torch::Tensor& x, const TrainerOptions& options,
-                                  const torch::Tensor& dead);
-
-// One batch's loss and gradients by the sparse kernels or dense autograd,
-// with W_dec's gradient projected as the optimiser step needs it.
-StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const TrainerOptions& options, const torch::Tensor& dead,
-                            bool sparse, SparseStepWorkspace& workspace);
+// One batch's loss and gradients by the architecture's sparse step or by
+// dense autograd, with W_dec's gradient projected as the optimiser needs it.
+StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, bool sparse,
+                            SparseStepWorkspace& workspace);
 
 // The paper's resampling: features dead for options.resample_window steps
 // get inputs the SAE reconstructs worst (drawn ∝ loss²) as their directions.
 std::int64_t resample_dead_features(Sae& sae, torch::optim::Adam& optimizer, torch::Tensor& last_fired,
                                     std::int64_t step, const TrainerOptions& options, ActivationSource& source,
                                     dictlab::Logger& log);
-
-// Gao et al.'s auxiliary loss: the residual the SAE leaves, reconstructed
-// by the top aux_k dead latents; keeps dead latents learning.
-torch::Tensor topk_aux_loss(const Sae& sae, const torch::Tensor& pre, const torch::Tensor& residual,
-                            const torch::Tensor& dead, std::int64_t aux_k);
 
 }  // namespace sparse_autoencoder

@@ -6,7 +6,7 @@
 //   sae_bench memory [FEATURES]     peak resident memory of sparse steps
 //   sae_bench crossover             L1 step times of both paths as L0 grows:
 //                                   where the trainer should switch
-//   sae_bench profile [ARCH] [STEPS] only sparse steps (standard or topk), to
+//   sae_bench profile [ARCH] [STEPS] only sparse steps (a row's label: L1, TopK), to
 //                                   run under perf
 // Times are medians over the repeats.
 #include <sys/resource.h>
@@ -17,14 +17,42 @@
 #include <string>
 #include <thread>
 
+#include "architectures/architectures.h"
 #include "fused_adam.h"
 #include "sae.h"
-#include "sparse_step.h"
 #include "trainer.h"
 
 namespace {
 
+using sparse_autoencoder::Architecture;
 using sparse_autoencoder::Sae;
+
+dictlab::Options options(std::map<std::string, dictlab::OptionValue, std::less<>> values, std::int64_t d_sae) {
+  values.emplace("d_sae", d_sae);
+  return dictlab::Options(std::move(values));
+}
+
+// The architecture rows every mode prints: label and architecture, with
+// the L1 penalty `l1` for the standard one.
+struct BenchArchitecture {
+  std::string label;
+  std::shared_ptr<Architecture> architecture;
+};
+
+std::vector<BenchArchitecture> architectures(double l1, std::int64_t d_sae) {
+  return {
+      {"L1", sparse_autoencoder::standard_from_options(options({{"l1_coefficient", l1}}, d_sae))},
+      {"TopK k=32", sparse_autoencoder::topk_from_options(
+                        options({{"k", std::int64_t{32}}, {"aux_k", std::int64_t{256}}, {"aux_coefficient", 1.0 / 32}},
+                                d_sae))},
+  };
+}
+
+std::shared_ptr<Architecture> architecture_named(const std::string& label, double l1, std::int64_t d_sae) {
+  for (auto& a : architectures(l1, d_sae))
+    if (a.label.starts_with(label)) return a.architecture;
+  throw std::invalid_argument("no architecture row starts with '" + label + "'");
+}
 
 double seconds_of(const std::function<void()>& work) {
   const auto start = std::chrono::steady_clock::now();
@@ -37,9 +65,9 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-Sae trained_looking_sae(const std::string& architecture, std::int64_t d_in, std::int64_t d_sae,
+Sae trained_looking_sae(std::shared_ptr<Architecture> architecture, std::int64_t d_in, std::int64_t d_sae,
                         double encoder_bias = -1.2) {
-  Sae sae({.d_in = d_in, .d_sae = d_sae, .architecture = architecture, .k = 32});
+  Sae sae({.d_in = d_in, .d_sae = d_sae}, std::move(architecture));
   torch::NoGradGuard no_grad;
   torch::manual_seed(0);
   sae.W_dec.uniform_(-0.1, 0.1);
@@ -50,14 +78,12 @@ Sae trained_looking_sae(const std::string& architecture, std::int64_t d_in, std:
 }
 
 // One optimiser step of either path; returns the step's loss.
-double train_step(Sae& sae, sparse_autoencoder::FusedAdam& optimizer, const torch::Tensor& x, bool sparse, double l1) {
+double train_step(Sae& sae, sparse_autoencoder::FusedAdam& optimizer, const torch::Tensor& x, bool sparse) {
   optimizer.zero_grad();
-  sparse_autoencoder::TrainerOptions options;
-  options.l1_coefficient = l1;
   const torch::Tensor no_dead = torch::zeros({sae.config.d_sae}, torch::kBool);
   // As the trainer does: one workspace for the whole run (of one SAE shape).
   static sparse_autoencoder::SparseStepWorkspace workspace;
-  const auto result = sparse_autoencoder::loss_and_gradients(sae, x, options, no_dead, sparse, workspace);
+  const auto result = sparse_autoencoder::loss_and_gradients(sae, x, no_dead, sparse, workspace);
   optimizer.step();
   sae.normalize_decoder();
   return result.loss;
@@ -76,12 +102,11 @@ void throughput(int repeats) {
     torch::NoGradGuard no_grad;
     torch::addmm_out(pre, bias, x, weights);
   };
-  for (const std::string architecture : {"standard", "topk"}) {
-    const char* name = architecture == "topk" ? "TopK k=32" : "L1";
+  for (const auto& [name, architecture] : architectures(5e-3, d_sae)) {
     for (const bool sparse : {false, true}) {
       Sae sae = trained_looking_sae(architecture, d_in, d_sae);
       sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(4e-4));
-      train_step(sae, optimizer, x, sparse, 5e-3);  // warm up
+      train_step(sae, optimizer, x, sparse);  // warm up
       // Steps back to back, as training runs them, then GEMMs back to back;
       // twice, so that a machine that gets busier slows both alike. Not one
       // of each in turn: OpenBLAS's threads spin for about 0.1 s after each
@@ -89,7 +114,7 @@ void throughput(int repeats) {
       std::vector<double> steps, gemms;
       for (const int count : {repeats / 2, repeats - repeats / 2}) {
         for (int i = 0; i < count; ++i)
-          steps.push_back(seconds_of([&] { train_step(sae, optimizer, x, sparse, 5e-3); }));
+          steps.push_back(seconds_of([&] { train_step(sae, optimizer, x, sparse); }));
         for (int i = 0; i < count; ++i) gemms.push_back(seconds_of(gemm));
       }
       double l0 = 0;
@@ -100,7 +125,7 @@ void throughput(int repeats) {
       const double step = median(steps), gemm_time = median(gemms);
       std::printf("{\"what\": \"%s step, %s\", \"l0\": %.1f, \"activations_per_second\": %.0f, "
                   "\"encoder_gemm_activations_per_second\": %.0f, \"step_over_gemm\": %.2f}\n",
-                  sparse ? "sparse kernels" : "dense LibTorch", name, l0, static_cast<double>(batch) / step,
+                  sparse ? "sparse kernels" : "dense LibTorch", name.c_str(), l0, static_cast<double>(batch) / step,
                   static_cast<double>(batch) / gemm_time, step / gemm_time);
     }
   }
@@ -120,8 +145,7 @@ void quality(int steps) {
   torch::manual_seed(7);
   const torch::Tensor directions = torch::nn::functional::normalize(
       torch::randn({512, d_in}), torch::nn::functional::NormalizeFuncOptions().dim(1));
-  for (const std::string architecture : {"standard", "topk"}) {
-    const char* name = architecture == "topk" ? "TopK k=32" : "L1";
+  for (const auto& [name, architecture] : architectures(1e-3, d_sae)) {
     for (const bool sparse : {false, true}) {
       Sae sae = trained_looking_sae(architecture, d_in, d_sae);
       {
@@ -132,11 +156,11 @@ void quality(int steps) {
       double tail = 0;
       const int window = std::max(1, steps / 10);
       for (int step = 0; step < steps; ++step) {
-        const double loss = train_step(sae, optimizer, synthetic_batch(directions, batch, step), sparse, 1e-3);
+        const double loss = train_step(sae, optimizer, synthetic_batch(directions, batch, step), sparse);
         if (step >= steps - window) tail += loss / window;
       }
       std::printf("{\"what\": \"%s path, %s, %d steps\", \"final_loss\": %.6g}\n",
-                  sparse ? "sparse kernels" : "dense LibTorch", name, steps, tail);
+                  sparse ? "sparse kernels" : "dense LibTorch", name.c_str(), steps, tail);
     }
   }
 }
@@ -148,15 +172,15 @@ void crossover() {
   for (const double bias : {-1.2, -0.9, -0.6, -0.4, -0.2}) {
     double seconds[2] = {0, 0}, l0 = 0;
     for (const bool sparse : {false, true}) {
-      Sae sae = trained_looking_sae("standard", d_in, d_sae, bias);
+      Sae sae = trained_looking_sae(architecture_named("L1", 0, d_sae), d_in, d_sae, bias);
       {
         torch::NoGradGuard no_grad;
         l0 = (sae.encode(x) > 0).sum(1).to(torch::kFloat).mean().item<double>();
       }
       sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(1e-9));
-      train_step(sae, optimizer, x, sparse, 0);
+      train_step(sae, optimizer, x, sparse);
       std::vector<double> times;
-      for (int i = 0; i < 3; ++i) times.push_back(seconds_of([&] { train_step(sae, optimizer, x, sparse, 0); }));
+      for (int i = 0; i < 3; ++i) times.push_back(seconds_of([&] { train_step(sae, optimizer, x, sparse); }));
       seconds[sparse] = median(times);
     }
     std::printf("{\"what\": \"L1 step at L0 %.0f (%.1f%% of %lld features)\", \"dense_seconds\": %.3f, "
@@ -168,10 +192,10 @@ void crossover() {
 void memory(std::int64_t d_sae) {
   const std::int64_t d_in = 512, batch = 4096;
   const torch::Tensor x = torch::relu(torch::randn({batch, d_in}) - 0.5);
-  Sae sae = trained_looking_sae("topk", d_in, d_sae);
+  Sae sae = trained_looking_sae(architecture_named("TopK", 0, d_sae), d_in, d_sae);
   sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(4e-4));
   std::vector<double> times;
-  for (int i = 0; i < 3; ++i) times.push_back(seconds_of([&] { train_step(sae, optimizer, x, true, 0); }));
+  for (int i = 0; i < 3; ++i) times.push_back(seconds_of([&] { train_step(sae, optimizer, x, true); }));
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::printf("{\"what\": \"sparse kernels step, TopK k=32, %lld features, batch %lld\", "
@@ -184,10 +208,10 @@ void profile(const std::string& architecture, int steps) {
   const std::int64_t d_in = 512, d_sae = 4096, batch = 4096;
   torch::manual_seed(0);
   const torch::Tensor x = torch::relu(torch::randn({batch, d_in}) - 0.5);
-  Sae sae = trained_looking_sae(architecture, d_in, d_sae);
+  Sae sae = trained_looking_sae(architecture_named(architecture, 5e-3, d_sae), d_in, d_sae);
   sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(4e-4));
   std::vector<double> times;
-  for (int i = 0; i < steps; ++i) times.push_back(seconds_of([&] { train_step(sae, optimizer, x, true, 5e-3); }));
+  for (int i = 0; i < steps; ++i) times.push_back(seconds_of([&] { train_step(sae, optimizer, x, true); }));
   std::printf("{\"what\": \"sparse kernels step, %s\", \"seconds_per_step\": %.4f}\n", architecture.c_str(),
               median(times));
 }
@@ -202,7 +226,7 @@ int main(int argc, char** argv) {
   else if (mode == "quality") quality(argument > 0 ? static_cast<int>(argument) : 400);
   else if (mode == "memory") memory(argument > 0 ? argument : 131072);
   else if (mode == "crossover") crossover();
-  else if (mode == "profile") profile(argc > 2 ? argv[2] : "topk", argc > 3 ? std::atoi(argv[3]) : 30);
+  else if (mode == "profile") profile(argc > 2 ? argv[2] : "TopK", argc > 3 ? std::atoi(argv[3]) : 30);
   else {
     std::fprintf(stderr, "usage: sae_bench [throughput [REPEATS] | quality [STEPS] | memory [FEATURES] | crossover | profile [ARCH] [STEPS]]\n");
     return 2;

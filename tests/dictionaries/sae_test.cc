@@ -81,14 +81,19 @@ TEST(SaeL1, RecoversKnownSparseDirectionsAndKeepsDecoderRowsUnitNorm) {
       run(dir, "plugin = \"sae_l1\"\nsteps = 500\nlearning_rate = 0.003\nl1_coefficient = 0.03\n");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_GT(mean_max_cosine(dir / "run"), 0.85) << result.output;
+  // Saved with the activation scale folded in, as SAELens reads them: the
+  // rows are unit norm divided by the scale.
+  const auto cfg = read_json(dir / "run/stages/sae/cfg.json");
+  ASSERT_TRUE(cfg["activation_scale_folded"].get<bool>());
+  EXPECT_EQ(cfg["normalize_activations"], "none");
+  const double scale = cfg["activation_scale"];
   const SafetensorsFile learned(dir / "run/stages/sae/sae_weights.safetensors");
   const auto w = learned.get("W_dec", {256, 64}).as_floats();
   for (int j = 0; j < 256; ++j) {
     double norm = 0;
     for (int k = 0; k < 64; ++k) norm += w[j * 64 + k] * w[j * 64 + k];
-    ASSERT_NEAR(std::sqrt(norm), 1.0, 1e-4);
+    ASSERT_NEAR(std::sqrt(norm) * scale, 1.0, 1e-4);
   }
-  const auto cfg = read_json(dir / "run/stages/sae/cfg.json");
   EXPECT_EQ(cfg["d_in"], 64);
   EXPECT_EQ(cfg["d_sae"], 256);
 }

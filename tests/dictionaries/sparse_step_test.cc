@@ -1,15 +1,29 @@
-// The sparse kernels must compute what dense autograd computes.
-#include "sparse_step.h"
-
+// Every architecture's sparse step must compute what dense autograd computes.
 #include <gtest/gtest.h>
 
+#include "architectures/architectures.h"
+#include "sparse_kernels.h"
 #include "trainer.h"
 
 namespace sparse_autoencoder {
 namespace {
 
-Sae random_sae(const std::string& architecture) {
-  Sae sae({.d_in = 48, .d_sae = 320, .architecture = architecture, .k = 6});
+constexpr std::int64_t kDIn = 48, kDSae = 320;
+
+dictlab::Options options(std::map<std::string, dictlab::OptionValue, std::less<>> values) {
+  values.emplace("d_sae", kDSae);
+  return dictlab::Options(std::move(values));
+}
+
+std::shared_ptr<Architecture> standard() {
+  return standard_from_options(options({{"l1_coefficient", 0.02}}));
+}
+std::shared_ptr<Architecture> topk() {
+  return topk_from_options(options({{"k", std::int64_t{6}}, {"aux_k", std::int64_t{16}}, {"aux_coefficient", 1.0 / 32}}));
+}
+
+Sae random_sae(std::shared_ptr<Architecture> architecture) {
+  Sae sae({.d_in = kDIn, .d_sae = kDSae}, std::move(architecture));
   torch::NoGradGuard no_grad;
   torch::manual_seed(3);
   sae.W_dec.normal_();
@@ -21,27 +35,26 @@ Sae random_sae(const std::string& architecture) {
 }
 
 std::map<std::string, torch::Tensor> gradients(const Sae& sae) {
-  return {{"W_enc", sae.W_enc.grad().clone()}, {"b_enc", sae.b_enc.grad().clone()},
-          {"W_dec", sae.W_dec.grad().clone()}, {"b_dec", sae.b_dec.grad().clone()}};
+  std::map<std::string, torch::Tensor> all;
+  for (const auto& [name, tensor] : sae.named_tensors())
+    if (tensor.grad().defined()) all[name] = tensor.grad().clone();
+  return all;
 }
 
 // `block_rows` > 0 encodes that many rows at a time (the last block shorter),
 // each block on whichever thread takes it.
-void expect_same_step(const std::string& architecture, const torch::Tensor& dead, std::int64_t block_rows = 0) {
-  Sae sae = random_sae(architecture);
-  const torch::Tensor x = torch::randn({200, 48});
-  TrainerOptions options;
-  options.l1_coefficient = 0.02;
-  options.aux_k = 16;
+void expect_same_step(std::shared_ptr<Architecture> architecture, const torch::Tensor& dead,
+                      std::int64_t block_rows = 0) {
+  Sae sae = random_sae(std::move(architecture));
+  const torch::Tensor x = torch::randn({200, kDIn});
 
-  const StepLoss dense = dense_loss_and_gradients(sae, x, options, dead);
+  const StepLoss dense = sae.architecture->dense_step(sae, x, dead);
   sae.project_decoder_gradient();  // the sparse step returns it projected
   const auto expected = gradients(sae);
   for (auto& p : sae.parameters()) p.mutable_grad() = torch::Tensor();
   SparseStepWorkspace workspace;
   workspace.encoder_block_rows = block_rows;
-  const StepLoss sparse = sparse_loss_and_gradients(sae, x, options.l1_coefficient, dead, options.aux_k,
-                                                    options.aux_coefficient, &workspace);
+  const StepLoss sparse = sae.architecture->sparse_step(sae, x, dead, workspace);
   const auto actual = gradients(sae);
 
   EXPECT_NEAR(sparse.loss, dense.loss, 1e-5 * std::abs(dense.loss));
@@ -49,43 +62,44 @@ void expect_same_step(const std::string& architecture, const torch::Tensor& dead
   EXPECT_NEAR(sparse.l0, dense.l0, 1e-4 * dense.l0);
   EXPECT_TRUE(torch::equal(sparse.features_fired, dense.features_fired));
   EXPECT_GT(dense.l0, 1.0);
+  ASSERT_EQ(expected.size(), sae.parameters().size());
   for (const auto& [name, grad] : expected) {
     const double scale = grad.abs().max().item<double>();
     ASSERT_GT(scale, 0) << name;
+    ASSERT_TRUE(actual.contains(name)) << name;
     EXPECT_LT((actual.at(name) - grad).abs().max().item<double>(), 1e-4 * scale) << name;
   }
 }
 
+torch::Tensor dead_range(std::int64_t first, std::int64_t count) {
+  torch::Tensor dead = torch::zeros({kDSae}, torch::kBool);
+  dead.narrow(0, first, count).fill_(true);
+  return dead;
+}
+
 }  // namespace
 
-TEST(SparseStep, L1GradientsEqualDenseAutograd) { expect_same_step("standard", {}); }
+TEST(SparseStep, L1GradientsEqualDenseAutograd) { expect_same_step(standard(), {}); }
 
-TEST(SparseStep, TopKGradientsEqualDenseAutograd) {
-  expect_same_step("topk", torch::zeros({320}, torch::kBool));
-}
+TEST(SparseStep, TopKGradientsEqualDenseAutograd) { expect_same_step(topk(), torch::zeros({kDSae}, torch::kBool)); }
 
-TEST(SparseStep, TopKWithAuxKOverDeadLatentsEqualsDenseAutograd) {
-  torch::Tensor dead = torch::zeros({320}, torch::kBool);
-  dead.narrow(0, 100, 120).fill_(true);
-  expect_same_step("topk", dead);
-}
+TEST(SparseStep, TopKWithAuxKOverDeadLatentsEqualsDenseAutograd) { expect_same_step(topk(), dead_range(100, 120)); }
 
 TEST(SparseStep, EncodingInBlocksOnTwoThreadsEqualsDenseAutograd) {
   torch::set_num_threads(2);
-  torch::Tensor dead = torch::zeros({320}, torch::kBool);
-  dead.narrow(0, 40, 200).fill_(true);
-  expect_same_step("standard", {}, 48);  // 200 rows: blocks of 48, 48, 48, 48 and 8
-  expect_same_step("topk", dead, 48);
+  expect_same_step(standard(), {}, 48);  // 200 rows: blocks of 48, 48, 48, 48 and 8
+  expect_same_step(topk(), dead_range(40, 200), 48);
 }
 
 TEST(SparseStep, AReusedWorkspaceAndGradientsGiveTheSameStep) {
-  Sae sae = random_sae("standard");
-  const torch::Tensor x = torch::randn({200, 48});
-  const StepLoss fresh = sparse_loss_and_gradients(sae, x, 0.02, {}, 16, 1.0 / 32);
+  Sae sae = random_sae(standard());
+  const torch::Tensor x = torch::randn({200, kDIn});
+  SparseStepWorkspace first_workspace;
+  const StepLoss fresh = sae.architecture->sparse_step(sae, x, {}, first_workspace);
   const auto expected = gradients(sae);
   SparseStepWorkspace workspace;
   for (int i = 0; i < 2; ++i) {  // the second call finds every buffer already filled
-    const StepLoss reused = sparse_loss_and_gradients(sae, x, 0.02, {}, 16, 1.0 / 32, &workspace);
+    const StepLoss reused = sae.architecture->sparse_step(sae, x, {}, workspace);
     EXPECT_EQ(reused.loss, fresh.loss);
     for (const auto& [name, grad] : gradients(sae)) EXPECT_TRUE(torch::equal(grad, expected.at(name))) << name;
   }

@@ -1,0 +1,65 @@
+#pragma once
+
+// What one kind of dictionary does differently from the others: how codes
+// are picked from pre-activations, the loss terms beside the reconstruction,
+// and how it is saved. The trainer, the checkpoints and the plugin code are
+// shared; each architecture is one file in architectures/ (as SAELens keeps
+// saes/<arch>_sae.py) plus its plugin in sae_<name>.cc.
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+namespace sparse_autoencoder {
+
+struct Sae;
+struct SparseStepWorkspace;
+
+struct StepLoss {
+  torch::Tensor features_fired;  // [d_sae] bool: active in this batch
+  double loss = 0;
+  double mse = 0;
+  double l0 = 0;
+};
+
+class Architecture {
+ public:
+  virtual ~Architecture() = default;
+
+  // Adds SAELens' keys for the saved form to cfg.json: "architecture",
+  // "activation_fn_str", "activation_fn_kwargs" and what inference needs.
+  virtual void describe(nlohmann::json& cfg) const = 0;
+  // Creates the tensors beside W_enc, b_enc, W_dec and b_dec (named as
+  // SAELens names them) in sae.extra_parameters or sae.state.
+  virtual void add_tensors(Sae& /*sae*/) const {}
+
+  // Codes from pre-activations [rows, d_sae] at inference.
+  virtual torch::Tensor activate(const Sae& sae, const torch::Tensor& pre) const = 0;
+  // Codes during training, where they may depend on the whole batch.
+  virtual torch::Tensor training_codes(const Sae& sae, const torch::Tensor& pre) const { return activate(sae, pre); }
+
+  // One batch's loss, and every parameter's gradient in its .grad, computed
+  // over the selected codes only (see sparse_kernels.h); W_dec's gradient
+  // comes projected (Sae::project_decoder_gradient). `x` is scaled; `dead`
+  // flags features silent for the trainer's dead_steps.
+  virtual StepLoss sparse_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead,
+                               SparseStepWorkspace& workspace) = 0;
+  // The same loss by LibTorch autograd over dense tensors: the reference the
+  // sparse step is tested against (W_dec's gradient not projected).
+  virtual StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) = 0;
+  // After each optimiser step (running thresholds, clamps); `step` counts
+  // from 0.
+  virtual void after_step(Sae& /*sae*/, std::int64_t /*step*/) {}
+
+  // Active features per activation before training, which picks the first
+  // step's kernels (sparse or dense).
+  virtual double initial_l0(const Sae& sae) const = 0;
+};
+
+// The architecture a saved cfg.json describes (its saved form: a BatchTopK
+// dictionary loads as the JumpReLU it was saved as).
+std::shared_ptr<Architecture> architecture_from_cfg(const nlohmann::json& cfg);
+
+}  // namespace sparse_autoencoder

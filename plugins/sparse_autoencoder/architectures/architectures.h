@@ -1,0 +1,22 @@
+#pragma once
+
+// Every architecture, as its plugin builds it for training (from the stage's
+// options) and as a saved cfg.json rebuilds it for inference.
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "architecture.h"
+#include "dictlab/options.h"
+
+namespace sparse_autoencoder {
+
+// ReLU codes and an L1 penalty (Bricken et al. 2023).
+std::shared_ptr<Architecture> standard_from_options(const dictlab::Options& options);
+std::shared_ptr<Architecture> standard_from_cfg(const nlohmann::json& cfg);
+
+// The k largest codes per activation and AuxK (Gao et al. 2024).
+std::shared_ptr<Architecture> topk_from_options(const dictlab::Options& options);
+std::shared_ptr<Architecture> topk_from_cfg(const nlohmann::json& cfg);
+
+}  // namespace sparse_autoencoder

@@ -1,0 +1,39 @@
+#include "aux_k.h"
+
+#include <limits>
+
+namespace sparse_autoencoder {
+
+std::vector<RowSelector> AuxK::selectors(const std::vector<std::int32_t>& dead) const {
+  if (dead.empty() || k_ <= 0 || coefficient_ == 0) return {};
+  return {top_k_entries(std::min<std::int64_t>(k_, static_cast<std::int64_t>(dead.size())), &dead)};
+}
+
+double AuxK::add_term(const Sae& sae, const Reconstruction& main, SparseCodes& codes, torch::Tensor& error_storage,
+                      std::vector<Term>& terms) const {
+  // The dead latents reconstruct the residual x − x̂ = −error, a fixed
+  // target, so their error is aux decode + error.
+  const std::int64_t rows = main.error.size(0);
+  const double denominator = std::max(1e-8, main.squared_error / static_cast<double>(rows));
+  const float scale = static_cast<float>(2.0 * coefficient_ / (static_cast<double>(rows) * denominator));
+  error_storage = torch::empty_like(main.error);
+  const double squared = decode_errors(codes, sae.W_dec.contiguous(), main.error.data_ptr<float>(),
+                                       error_storage.data_ptr<float>(), scale);
+  terms.push_back({&codes, error_storage.data_ptr<float>(), scale});
+  return coefficient_ * squared / static_cast<double>(rows) / denominator;
+}
+
+torch::Tensor AuxK::dense_loss(const Sae& sae, const torch::Tensor& pre, const torch::Tensor& residual,
+                               const torch::Tensor& dead) const {
+  const std::int64_t dead_count = dead.defined() ? dead.sum().item<std::int64_t>() : 0;
+  if (dead_count == 0 || k_ <= 0 || coefficient_ == 0) return torch::zeros({}, pre.options());
+  const std::int64_t k = std::min(k_, dead_count);
+  const torch::Tensor masked = pre.masked_fill(dead.logical_not().unsqueeze(0), -std::numeric_limits<float>::infinity());
+  auto [values, indices] = masked.topk(k, 1);
+  const torch::Tensor codes = torch::zeros_like(pre).scatter(1, indices, torch::relu(values));
+  const torch::Tensor reconstruction = torch::matmul(codes, sae.W_dec);
+  return coefficient_ * (reconstruction - residual).pow(2).sum(1).mean() /
+         residual.pow(2).sum(1).mean().clamp_min(1e-8);
+}
+
+}  // namespace sparse_autoencoder
