@@ -9,6 +9,7 @@ namespace sparse_autoencoder {
 std::shared_ptr<Architecture> architecture_from_cfg(const nlohmann::json& cfg) {
   using FromCfg = std::shared_ptr<Architecture> (*)(const nlohmann::json&);
   static const std::map<std::string, FromCfg> known = {
+      {"jumprelu", jumprelu_from_cfg},
       {"standard", standard_from_cfg},
       {"topk", topk_from_cfg},
   };

@@ -64,7 +64,7 @@ TEST(SaeFile, AnUnknownArchitectureIsRefusedNamingTheKnownOnes) {
     load_sae(dir.path());
     FAIL() << "loaded an unknown architecture";
   } catch (const dictlab::PluginError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown architecture 'gated' (known: standard, topk"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("unknown architecture 'gated' (known: jumprelu, standard, topk"), std::string::npos)
         << e.what();
   }
 }

@@ -19,4 +19,8 @@ std::shared_ptr<Architecture> standard_from_cfg(const nlohmann::json& cfg);
 std::shared_ptr<Architecture> topk_from_options(const dictlab::Options& options);
 std::shared_ptr<Architecture> topk_from_cfg(const nlohmann::json& cfg);
 
+// JumpReLU as saved (architectures/jump_relu.h): what BatchTopK and
+// Matryoshka dictionaries load as.
+std::shared_ptr<Architecture> jumprelu_from_cfg(const nlohmann::json& cfg);
+
 }  // namespace sparse_autoencoder
