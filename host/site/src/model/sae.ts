@@ -1,7 +1,9 @@
 // The sparse autoencoder of plugins/sparse_autoencoder/sae.cc over the MLP
 // activations x (after the ReLU) of one position (DATA.md):
 //   encode  f = act((x * activation_scale - b_dec) W_enc + b_enc)
-//           act = relu, or topk: the k largest pre-activations, relu'd, others 0
+//           act = relu; topk: the k largest pre-activations, relu'd, others 0;
+//           jumprelu: relu(z) where z > threshold[j], else 0 (BatchTopK,
+//           Matryoshka and JumpReLU dictionaries are saved in this form)
 //   decode  x_hat = (f W_dec + b_dec) / activation_scale
 //   the decoder direction of feature i in MLP space is W_dec[i] / activation_scale
 //   pinning feature i to c: x' = x + (c - f_i(x)) * W_dec[i] / activation_scale
@@ -16,7 +18,7 @@ import type { MlpHook } from "./transformer";
 export interface SaeConfig {
   d_in: number;
   d_sae: number;
-  activation: "relu" | "topk";
+  activation: "relu" | "topk" | "jumprelu";
   k: number; // topk only
   activation_scale: number;
 }
@@ -31,8 +33,13 @@ export function parseSaeConfig(json: string | Record<string, unknown>): SaeConfi
   const d_in = Number(c["d_in"]), d_sae = Number(c["d_sae"]);
   if (!(Number.isInteger(d_in) && d_in > 0 && Number.isInteger(d_sae) && d_sae > 0))
     throw new Error(`SAE cfg: d_in and d_sae must be positive integers, got ${c["d_in"]}, ${c["d_sae"]}`);
-  const fn = String(c["activation_fn_str"] ?? (c["architecture"] === "topk" ? "topk" : "relu"));
-  if (fn !== "relu" && fn !== "topk") throw new Error(`SAE cfg: activation_fn_str "${fn}" is not relu or topk`);
+  const architecture = String(c["architecture"] ?? "standard");
+  if (!["standard", "topk", "jumprelu"].includes(architecture))
+    throw new Error(`SAE cfg: architecture "${architecture}" is not standard, topk or jumprelu`);
+  const named = String(c["activation_fn_str"] ?? (architecture === "topk" ? "topk" : "relu"));
+  if (named !== "relu" && named !== "topk") throw new Error(`SAE cfg: activation_fn_str "${named}" is not relu or topk`);
+  // A JumpReLU dictionary says "relu" and gates it by its threshold tensor.
+  const fn = architecture === "jumprelu" ? "jumprelu" : named;
   const kwargs = (c["activation_fn_kwargs"] ?? {}) as Record<string, unknown>;
   const k = Number(c["k"] ?? kwargs["k"] ?? 0);
   if (fn === "topk" && !(Number.isInteger(k) && k > 0)) throw new Error("SAE cfg: a topk SAE needs a positive k");
@@ -48,6 +55,7 @@ export class Sae {
   private readonly b_enc: Float32Array;
   readonly W_dec: Float32Array; // [d_sae, d_in]
   private readonly b_dec: Float32Array;
+  private readonly threshold: Float32Array | null; // jumprelu only
   private readonly scale: number; // activation_scale as float32, as torch multiplies by it
   private readonly scaled: Float32Array; // x * scale - b_dec
   private readonly pre: Float32Array;
@@ -60,6 +68,7 @@ export class Sae {
     this.b_enc = get("b_enc", [d_sae]);
     this.W_dec = get("W_dec", [d_sae, d_in]);
     this.b_dec = get("b_dec", [d_in]);
+    this.threshold = config.activation === "jumprelu" ? get("threshold", [d_sae]) : null;
     this.scale = Math.fround(config.activation_scale);
     this.scaled = new Float32Array(d_in);
     this.pre = new Float32Array(d_sae);
@@ -83,16 +92,19 @@ export class Sae {
     return Math.fround(this.b_enc[j] + dot(this.W_encT, j * n, this.scaled, n));
   }
 
+  /** A ReLU or JumpReLU feature's activation from its pre-activation. */
+  private gate(j: number, pre: number): number {
+    const floor = this.threshold ? this.threshold[j] : 0;
+    return pre > floor && pre > 0 ? pre : 0;
+  }
+
   /** Encodes x (d_in floats) into `out` (d_sae floats), all features. */
   encode(x: Float32Array, out: Float32Array = new Float32Array(this.config.d_sae)): Float32Array {
     const { d_sae, activation, k } = this.config;
     this.prepare(x);
     matvec(this.W_encT, this.b_enc, this.scaled, out, d_sae, this.config.d_in);
-    if (activation === "relu") {
-      for (let j = 0; j < d_sae; j++) if (!(out[j] > 0)) out[j] = 0;
-    } else {
-      this.keepTopK(out, k);
-    }
+    if (activation === "topk") this.keepTopK(out, k);
+    else for (let j = 0; j < d_sae; j++) out[j] = this.gate(j, out[j]);
     return out;
   }
 
@@ -162,10 +174,7 @@ export class Sae {
       if (!(Number.isInteger(i) && i >= 0 && i < d_sae)) throw new Error(`feature ${i} is not in [0, ${d_sae})`);
       let fi: number;
       if (activation === "topk") fi = f[i];
-      else {
-        const pre = this.preActivation(i);
-        fi = pre > 0 ? pre : 0;
-      }
+      else fi = this.gate(i, this.preActivation(i));
       deltas[p] = (pins[p].value - fi) / this.config.activation_scale;
     }
     for (let p = 0; p < pins.length; p++) {

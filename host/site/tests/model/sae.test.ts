@@ -50,6 +50,23 @@ describe("sae", () => {
     }
   });
 
+  test("jumprelu encode keeps a pre-activation only above its feature's threshold", () => {
+    const { sae, weights } = tinySae(d_in, d_sae, "jumprelu");
+    const threshold = weights.get("threshold")!;
+    let gated = 0;
+    for (let seed = 0; seed < 5; seed++) {
+      const x = activations(seed);
+      const expected = preActivations(weights, x, 2.5).map((v, j) => (v > threshold[j] && v > 0 ? v : 0));
+      gated += preActivations(weights, x, 2.5).filter((v, j) => v > 0 && v <= threshold[j]).length;
+      expect(maxAbsDiff(sae.encode(x), expected)).toBeLessThan(1e-5);
+    }
+    expect(gated).toBeGreaterThan(0); // the thresholds did remove some positive pre-activations
+    expect(parseSaeConfig({ d_in: 4, d_sae: 8, architecture: "jumprelu", activation_fn_str: "relu" }).activation).toBe(
+      "jumprelu",
+    );
+    expect(() => parseSaeConfig({ d_in: 4, d_sae: 8, architecture: "gated" })).toThrow(/architecture "gated"/);
+  });
+
   test("decode and the decoder direction", () => {
     const { sae, weights } = tinySae(d_in, d_sae);
     const f = new Float32Array(d_sae);
@@ -62,7 +79,7 @@ describe("sae", () => {
   });
 
   test("pinning adds (c - f_i(x)) * W_dec[i] / scale, reading f from the unpinned x", () => {
-    for (const activation of ["relu", "topk"] as const) {
+    for (const activation of ["relu", "topk", "jumprelu"] as const) {
       const { sae } = tinySae(d_in, d_sae, activation, 3);
       const x = activations(11);
       const f = sae.encode(x).slice();

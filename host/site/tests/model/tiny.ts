@@ -105,7 +105,14 @@ export function referenceForward(
 }
 
 /** A random SAE over d_in activations: W_enc [d_in, d_sae], W_dec [d_sae, d_in]. */
-export function tinySae(d_in: number, d_sae: number, activation: "relu" | "topk" = "relu", k = 3, scale = 2.5, seed = 3) {
+export function tinySae(
+  d_in: number,
+  d_sae: number,
+  activation: "relu" | "topk" | "jumprelu" = "relu",
+  k = 3,
+  scale = 2.5,
+  seed = 3,
+) {
   const rng = new Rng(seed);
   const rand = (n: number, s: number) => Float32Array.from({ length: n }, () => s * (rng.next() - 0.5));
   const weights = new Map<string, Float32Array>([
@@ -113,6 +120,7 @@ export function tinySae(d_in: number, d_sae: number, activation: "relu" | "topk"
     ["b_enc", rand(d_sae, 0.5)],
     ["W_dec", rand(d_sae * d_in, 1)],
     ["b_dec", rand(d_in, 0.5)],
+    ["threshold", Float32Array.from({ length: d_sae }, () => 0.4 * rng.next())],
   ]);
   const sae = new Sae({ d_in, d_sae, activation, k, activation_scale: scale }, (name) => weights.get(name)!);
   return { sae, weights };
