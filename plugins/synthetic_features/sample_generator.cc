@@ -13,8 +13,8 @@ SampleGenerator::SampleGenerator(const GroundTruth& truth) : truth_(truth) {
   for (std::size_t i = 0; i < n; ++i)
     threshold_[i] = static_cast<float>(normal_quantile(1.0 - truth.sampling_probability[i]));
   if (truth.config.correlation_rank > 0) {
-    latent_sd_.resize(n);
-    for (std::size_t i = 0; i < n; ++i) latent_sd_[i] = std::sqrt(truth.correlation_diag[i]);
+    inverse_sd_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) inverse_sd_[i] = 1.0f / std::sqrt(truth.correlation_diag[i]);
   }
 }
 
@@ -37,7 +37,8 @@ void SampleGenerator::fire(Workspace& work, FastRandom& rng) const {
     return;
   }
   // The copula: latent = F·r + sqrt(diag)·ε has unit variance and the
-  // low-rank correlation; a feature fires where it exceeds Φ⁻¹(1 − p).
+  // low-rank correlation; a feature fires where it exceeds t = Φ⁻¹(1 − p),
+  // that is where ε > (t − F·r)/sqrt(diag), decided from one uniform draw.
   float* latent = work.latent.data();
   std::fill(latent, latent + n, 0.0f);
   for (std::int64_t k = 0; k < rank; ++k) {
@@ -46,8 +47,9 @@ void SampleGenerator::fire(Workspace& work, FastRandom& rng) const {
     for (std::int64_t i = 0; i < n; ++i) latent[i] += row[i] * r;
   }
   for (std::int64_t i = 0; i < n; ++i) {
-    const float z = latent[i] + latent_sd_[static_cast<std::size_t>(i)] * static_cast<float>(rng.normal());
-    if (z > threshold_[static_cast<std::size_t>(i)]) work.fired.push_back(static_cast<std::int32_t>(i));
+    const auto at = static_cast<std::size_t>(i);
+    if (tail_.exceeds((threshold_[at] - latent[i]) * inverse_sd_[at], rng.uniform()))
+      work.fired.push_back(static_cast<std::int32_t>(i));
   }
 }
 

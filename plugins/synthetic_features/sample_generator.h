@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ground_truth.h"
+#include "normal_tail.h"
 
 namespace synthetic {
 
@@ -32,7 +33,7 @@ class SampleGenerator {
 
   // One thread's scratch space; reuse it across samples.
   struct Workspace {
-    std::vector<float> latent;  // the copula's Gaussian, per feature
+    std::vector<float> latent;  // the copula's low-rank part F·r, per feature
     std::vector<float> value;   // dense magnitudes, zero outside the sample
     std::vector<std::uint32_t> resolved;  // per parent: last sample tag whose exclusive children were resolved
     std::uint32_t tag = 0;
@@ -50,7 +51,8 @@ class SampleGenerator {
 
   const GroundTruth& truth_;
   std::vector<float> threshold_;    // Φ⁻¹(1 − p) of each feature's sampling probability
-  std::vector<float> latent_sd_;    // sqrt(correlation_diag)
+  std::vector<float> inverse_sd_;   // 1 / sqrt(correlation_diag)
+  NormalTail tail_;
 };
 
 }  // namespace synthetic

@@ -9,6 +9,7 @@
 
 #include "fast_random.h"
 #include "ground_truth.h"
+#include "normal_tail.h"
 #include "orthogonalize.h"
 #include "sample_generator.h"
 
@@ -231,6 +232,18 @@ TEST(SyntheticGenerator, NormalQuantileInvertsTheCdf) {
   for (const double p : {1e-9, 5e-4, 0.02, 0.3, 0.5, 0.77, 0.99, 1 - 1e-7}) {
     const double x = normal_quantile(p);
     EXPECT_NEAR(0.5 * std::erfc(-x / std::sqrt(2.0)), p, 1e-12 * std::max(1.0, p / 1e-3)) << p;
+  }
+}
+
+TEST(SyntheticGenerator, TabulatedTailDecidesAsTheExactTail) {
+  const NormalTail tail;
+  FastRandom rng(3, 0, 0);
+  for (int i = 0; i < 200000; ++i) {
+    const double u = 20 * rng.uniform() - 10;
+    const double exact = 0.5 * std::erfc(u / std::sqrt(2.0));
+    // Uniforms anywhere, and just either side of the exact tail (where a table alone errs).
+    for (const double uniform : {rng.uniform(), exact * (1 - 1e-9), exact * (1 + 1e-9)})
+      ASSERT_EQ(tail.exceeds(u, uniform), uniform < exact) << "u " << u << " U " << uniform;
   }
 }
 
