@@ -12,7 +12,12 @@ ReconstructionFit::ReconstructionFit(std::int64_t d_in, std::int64_t d_sae)
       fired_(static_cast<std::size_t>(d_sae), 0.0) {}
 
 void ReconstructionFit::add(const float* x, const float* x_hat, const float* codes, std::int64_t rows) {
-  if (rows > 0 && shift_.empty()) shift_.assign(x, x + d_in_);
+  if (rows > 0 && shift_.empty()) {
+    shift_.assign(static_cast<std::size_t>(d_in_), 0.0);
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t j = 0; j < d_in_; ++j) shift_[static_cast<std::size_t>(j)] += x[r * d_in_ + j];
+    for (double& s : shift_) s /= static_cast<double>(rows);
+  }
   for (std::int64_t r = 0; r < rows; ++r) {
     add_row(x + r * d_in_, x_hat + r * d_in_);
     const float* f = codes + r * d_sae_;

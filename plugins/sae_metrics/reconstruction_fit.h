@@ -37,9 +37,10 @@ class ReconstructionFit {
   void add_row(const float* x, const float* x_hat);
 
   std::int64_t d_in_, d_sae_;
-  // The first row seen. Sums of x − shift keep their precision when the
-  // activations share a large offset (residual streams often do), where
-  // Σ‖x‖² − N‖mean‖² would cancel catastrophically.
+  // The mean of the first batch. Sums of x − shift keep their precision when
+  // the activations share a large offset (residual streams often do), where
+  // Σ‖x‖² − N‖mean‖² would cancel catastrophically; a batch mean rather than
+  // one row, since the first position of a context is often an outlier.
   std::vector<double> shift_;
   std::vector<double> shifted_sum_;
   std::vector<double> fired_;
