@@ -193,7 +193,7 @@ class SaeMetrics : public dictlab::Evaluator {
     FigureList figures;
     add_reconstruction_figures(figures, summary);
     add_feature_use_figures(figures, summary, options.get_float("ultra_low_density"));
-    add_decoder_figures(figures, sae_metrics::most_similar_decoder_pair(*dictionary));
+    add_decoder_figures(figures, sae_metrics::most_similar_decoder_pair(*dictionary, context.device()));
     add_loss_figures(figures, losses);
     add_density_histogram(figures, summary, bins);
     return std::move(figures.report);
