@@ -19,31 +19,39 @@ void log_softmax(const float* row, std::int64_t vocab, std::vector<double>& out)
 
 }  // namespace
 
-NextTokenFit next_token_fit(const std::vector<float>& logits, const std::vector<float>& reference,
-                            const dictlab::TokenBatch& batch, std::int64_t vocab) {
-  NextTokenFit fit;
-  std::vector<double> log_p, log_q;
+NextTokenFits next_token_fits(const std::vector<float>& clean, std::span<const std::vector<float>> edited,
+                              const dictlab::TokenBatch& batch, std::int64_t vocab) {
+  NextTokenFits fits;
+  fits.edited.resize(edited.size());
+  std::vector<double> log_p, p, log_q;
   std::int64_t positions = 0;
   for (std::int64_t b = 0; b < batch.batch; ++b) {
     for (std::int64_t t = 0; t + 1 < batch.length; ++t) {
       const std::int64_t row = b * batch.length + t;
-      log_softmax(logits.data() + row * vocab, vocab, log_q);
-      log_softmax(reference.data() + row * vocab, vocab, log_p);
-      fit.loss -= log_q[static_cast<std::size_t>(batch.ids[row + 1])];
-      double kl = 0;
-      for (std::int64_t v = 0; v < vocab; ++v) {
-        const auto i = static_cast<std::size_t>(v);
-        kl += std::exp(log_p[i]) * (log_p[i] - log_q[i]);
+      const auto next = static_cast<std::size_t>(batch.ids[row + 1]);
+      log_softmax(clean.data() + row * vocab, vocab, log_p);
+      p.resize(log_p.size());
+      std::transform(log_p.begin(), log_p.end(), p.begin(), [](double l) { return std::exp(l); });
+      fits.clean_loss -= log_p[next];
+      for (std::size_t e = 0; e < edited.size(); ++e) {
+        log_softmax(edited[e].data() + row * vocab, vocab, log_q);
+        double kl = 0;
+        for (std::size_t v = 0; v < log_q.size(); ++v) kl += p[v] * (log_p[v] - log_q[v]);
+        fits.edited[e].loss -= log_q[next];
+        fits.edited[e].kl += kl;
       }
-      fit.kl += kl;
       ++positions;
     }
   }
   if (positions > 0) {
-    fit.loss /= static_cast<double>(positions);
-    fit.kl /= static_cast<double>(positions);
+    const auto n = static_cast<double>(positions);
+    fits.clean_loss /= n;
+    for (auto& fit : fits.edited) {
+      fit.loss /= n;
+      fit.kl /= n;
+    }
   }
-  return fit;
+  return fits;
 }
 
 }  // namespace sae_metrics

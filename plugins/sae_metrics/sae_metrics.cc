@@ -1,26 +1,29 @@
-// Evaluator: how well a dictionary reconstructs the activations at its hook,
-// and how much of the model's loss survives (and how far its predictions
-// move, in KL) when the reconstruction replaces them.
+// Evaluator: how well a dictionary reconstructs the activations at its hook
+// (SAEBench's core figures), how far apart its decoder directions are, and how
+// much of the model's loss survives (and how far its predictions move, in KL)
+// when the reconstruction replaces them.
 // Works through the SDK's model and dictionary hooks only, so it measures any
 // model and dictionary plugin.
 #include <cmath>
-#include <fstream>
+#include <cstdio>
 
+#include "decoder_similarity.h"
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
 #include "dictlab/token_windows.h"
 #include "next_token_fit.h"
+#include "reconstruction_fit.h"
 
 namespace {
 
-using dictlab::Figure;
 using dictlab::OptionError;
 using dictlab::OptionType;
 
 dictlab::PluginDescriptor describe() {
   return {.name = "sae_metrics",
-          .version = "1.0.0",
-          .summary = "MSE, variance explained, L0, dead and rare features, density histogram, loss recovered, KL.",
+          .version = "1.1.0",
+          .summary = "MSE, variance explained, cosine, shrinkage, L0, L1, dead and rare features, density histogram, "
+                     "most similar decoder directions, loss recovered, KL.",
           .options = {
               {"contexts", OptionType::kInt, "Held-out contexts measured.", std::int64_t{64}},
               {"ultra_low_density", OptionType::kFloat, "Features firing on fewer tokens than this share are "
@@ -28,6 +31,127 @@ dictlab::PluginDescriptor describe() {
               {"histogram_bins", OptionType::kInt, "Bins of the log10 feature density histogram.", std::int64_t{40}},
           }};
 }
+
+// Held-out losses and KLs, summed over contexts, then their means.
+struct LossTotals {
+  double clean = 0, spliced = 0, zero = 0, kl_spliced = 0, kl_zero = 0;
+};
+
+class FigureList {
+ public:
+  void add(std::string name, double value, std::string help, dictlab::MetricLabels labels = {}) {
+    report.figures.push_back({std::move(name), value, std::move(labels), std::move(help)});
+  }
+  dictlab::Report report;
+};
+
+void add_reconstruction_figures(FigureList& out, const sae_metrics::ReconstructionSummary& s) {
+  out.add("sae_eval_mse", s.mse, "Reconstruction MSE per element of the activations.");
+  out.add("sae_eval_variance_explained_ratio", s.variance_explained,
+          "1 - sum |x - x_hat|^2 / sum |x - mean(x)|^2: share of the activations' variance explained.");
+  out.add("sae_eval_cosine_similarity", s.cosine_similarity, "Mean over tokens of cos(x_hat, x).");
+  out.add("sae_eval_l2_ratio", s.l2_ratio, "Mean over tokens of |x_hat| / |x| (below 1: shrinkage).");
+  out.add("sae_eval_relative_reconstruction_bias", s.relative_reconstruction_bias,
+          "sum |x_hat|^2 / sum x_hat.x, 1/gamma of the best rescaling gamma*x_hat of x (below 1: shrinkage).");
+  out.add("sae_eval_l0", s.l0, "Mean active features per token.");
+  out.add("sae_eval_l1", s.l1, "Mean L1 norm of the feature activations per token.");
+}
+
+void add_feature_use_figures(FigureList& out, const sae_metrics::ReconstructionSummary& s, double threshold) {
+  const double d_sae = static_cast<double>(s.fired.size());
+  double dead = 0, ultra_low = 0;
+  for (double count : s.fired) {
+    if (count == 0) ++dead;
+    else if (count / s.tokens < threshold) ++ultra_low;
+  }
+  out.add("sae_eval_dead_ratio", dead / d_sae, "Share of features that never fired on the held-out tokens.");
+  out.add("sae_eval_alive_ratio", s.alive_ratio, "Share of features that fired at least once on the held-out tokens.");
+  out.add("sae_eval_ultra_low_density_ratio", ultra_low / d_sae, "Share of live features firing below ultra_low_density.");
+}
+
+// The histogram of live features' log10 densities, from one firing in all
+// tokens seen up to firing on every token.
+void add_density_histogram(FigureList& out, const sae_metrics::ReconstructionSummary& s, std::int64_t bins) {
+  std::vector<double> histogram(static_cast<std::size_t>(bins), 0.0);
+  const double lowest = std::log10(1.0 / s.tokens);
+  for (double count : s.fired) {
+    if (count == 0) continue;
+    const double position = (std::log10(count / s.tokens) - lowest) / (0.0 - lowest);
+    const double bin = std::min<double>(static_cast<double>(bins) - 1, std::floor(position * static_cast<double>(bins)));
+    histogram[static_cast<std::size_t>(bin)] += 1;
+  }
+  for (std::int64_t b = 0; b < bins; ++b) {
+    char upper[16];
+    std::snprintf(upper, sizeof upper, "%.2f", lowest + (0.0 - lowest) * static_cast<double>(b + 1) / static_cast<double>(bins));
+    out.add("sae_eval_feature_density_features", histogram[static_cast<std::size_t>(b)],
+            "Live features per log10-density bin (le: the bin's upper edge).", {{"log10_density_le", upper}});
+  }
+}
+
+void add_decoder_figures(FigureList& out, const sae_metrics::DecoderPair& pair) {
+  if (pair.first < 0) return;  // one feature has no pair
+  out.add("sae_eval_decoder_max_abs_cosine", pair.abs_cosine,
+          "Largest |cos| between the decoder directions of two distinct features.");
+  const char* help = "Index of each feature of the pair with the largest decoder |cos|.";
+  out.add("sae_eval_decoder_most_similar_feature", static_cast<double>(pair.first), help, {{"pair_member", "first"}});
+  out.add("sae_eval_decoder_most_similar_feature", static_cast<double>(pair.second), help, {{"pair_member", "second"}});
+}
+
+void add_loss_figures(FigureList& out, const LossTotals& l) {
+  const char* loss_help = "Held-out loss (nats/token).";
+  out.add("sae_eval_model_loss", l.clean, loss_help, {{"mlp", "clean"}});
+  out.add("sae_eval_model_loss", l.spliced, loss_help, {{"mlp", "spliced"}});
+  out.add("sae_eval_model_loss", l.zero, loss_help, {{"mlp", "zero_ablated"}});
+  out.add("sae_eval_loss_recovered_ratio", (l.zero - l.spliced) / (l.zero - l.clean),
+          "(L_zero_ablation - L_spliced) / (L_zero_ablation - L_clean).");
+  const char* kl_help = "Mean KL(clean || edited) of next-token predictions (nats).";
+  out.add("sae_eval_kl_divergence", l.kl_spliced, kl_help, {{"mlp", "spliced"}});
+  out.add("sae_eval_kl_divergence", l.kl_zero, kl_help, {{"mlp", "zero_ablated"}});
+  out.add("sae_eval_kl_recovered_ratio", 1.0 - l.kl_spliced / l.kl_zero,
+          "1 - KL_spliced / KL_zero_ablation (SAEBench's KL score).");
+}
+
+// Measures batches of held-out contexts with one model and dictionary.
+class BatchMeasurement {
+ public:
+  BatchMeasurement(dictlab::Model& model, dictlab::DictionaryLearner& dictionary, std::string hook)
+      : model_(model), dictionary_(dictionary), hook_(std::move(hook)) {}
+
+  // The reconstruction of the batch's activations, and the model's
+  // predictions clean, spliced and zero-ablated.
+  void measure(const dictlab::TokenBatch& batch, sae_metrics::ReconstructionFit& fit, LossTotals& losses) {
+    const auto shape = dictionary_.shape();
+    const auto x = dictlab::activations_at(model_, batch, hook_);
+    const std::int64_t rows = batch.batch * batch.length;
+    features_.resize(static_cast<std::size_t>(rows * shape.d_sae));
+    reconstruction_.resize(x.size());
+    dictionary_.encode(x.data(), rows, features_.data());
+    dictionary_.decode(features_.data(), rows, reconstruction_.data());
+    fit.add(x.data(), reconstruction_.data(), features_.data(), rows);
+
+    auto splice = [&](float* a, std::int64_t n, std::int64_t) {
+      features_.resize(static_cast<std::size_t>(n * shape.d_sae));
+      dictionary_.encode(a, n, features_.data());
+      dictionary_.decode(features_.data(), n, a);
+    };
+    auto zero = [](float* a, std::int64_t n, std::int64_t width) { std::fill(a, a + n * width, 0.0f); };
+    const std::vector<std::vector<float>> edited{model_.logits(batch, {{hook_, splice}}),
+                                                 model_.logits(batch, {{hook_, zero}})};
+    const auto fits = sae_metrics::next_token_fits(model_.logits(batch), edited, batch, model_.shape().vocab_size);
+    const auto weight = static_cast<double>(batch.batch);
+    losses.clean += fits.clean_loss * weight;
+    losses.spliced += fits.edited[0].loss * weight;
+    losses.zero += fits.edited[1].loss * weight;
+    losses.kl_spliced += fits.edited[0].kl * weight;
+    losses.kl_zero += fits.edited[1].kl * weight;
+  }
+
+ private:
+  dictlab::Model& model_;
+  dictlab::DictionaryLearner& dictionary_;
+  std::string hook_;
+  std::vector<float> features_, reconstruction_;
+};
 
 class SaeMetrics : public dictlab::Evaluator {
  public:
@@ -40,123 +164,39 @@ class SaeMetrics : public dictlab::Evaluator {
 
     const auto model = dictlab::open_input_model(context);
     const auto dictionary = dictlab::open_input_dictionary(context);
-    const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
     const auto shape = dictionary->shape();
     const std::int64_t length = model->shape().context_length;
-    const std::string hook = dictlab::dictionary_hook(*model, *dictionary).name;
-    const dictlab::TokenShard heldout(tokens_stage.dir, "heldout", length);
+    BatchMeasurement measurement(*model, *dictionary, dictlab::dictionary_hook(*model, *dictionary).name);
+    const dictlab::TokenShard heldout(context.input(dictlab::PluginKind::kTokenizer).dir, "heldout", length);
 
-    std::vector<double> fired(static_cast<std::size_t>(shape.d_sae), 0.0);
-    std::vector<double> sum(static_cast<std::size_t>(shape.d_in), 0.0);
-    double squared_error = 0, squared_norm = 0, active = 0, rows_seen = 0;
-    double loss_clean = 0, loss_spliced = 0, loss_zero = 0, kl_spliced = 0, kl_zero = 0;
-    std::vector<float> features, reconstruction;
-    auto splice = [&](float* a, std::int64_t rows, std::int64_t width) {
-      features.resize(static_cast<std::size_t>(rows * shape.d_sae));
-      dictionary->encode(a, rows, features.data());
-      dictionary->decode(features.data(), rows, a);
-      (void)width;
-    };
-    auto zero = [](float* a, std::int64_t rows, std::int64_t width) { std::fill(a, a + rows * width, 0.0f); };
-
+    sae_metrics::ReconstructionFit fit(shape.d_in, shape.d_sae);
+    LossTotals losses;
     constexpr std::int64_t kBatch = 8;
     context.progress().set_total(static_cast<double>(contexts));
     for (std::int64_t start = 0; start < contexts; start += kBatch) {
       if (context.stop_requested()) return {};
       const std::int64_t n = std::min(kBatch, contexts - start);
       const auto ids = dictlab::evenly_spaced_windows(heldout, start, n, contexts, length);
-      const dictlab::TokenBatch batch{ids.data(), n, length};
-      const auto x = dictlab::activations_at(*model, batch, hook);
-      const std::int64_t rows = n * length;
-      features.resize(static_cast<std::size_t>(rows * shape.d_sae));
-      reconstruction.resize(x.size());
-      dictionary->encode(x.data(), rows, features.data());
-      dictionary->decode(features.data(), rows, reconstruction.data());
-      for (std::int64_t r = 0; r < rows; ++r) {
-        for (std::int64_t j = 0; j < shape.d_in; ++j) {
-          const double v = x[static_cast<std::size_t>(r * shape.d_in + j)];
-          const double e = v - reconstruction[static_cast<std::size_t>(r * shape.d_in + j)];
-          squared_error += e * e;
-          squared_norm += v * v;
-          sum[static_cast<std::size_t>(j)] += v;
-        }
-        for (std::int64_t f = 0; f < shape.d_sae; ++f) {
-          if (features[static_cast<std::size_t>(r * shape.d_sae + f)] > 0) {
-            fired[static_cast<std::size_t>(f)] += 1;
-            active += 1;
-          }
-        }
-      }
-      rows_seen += static_cast<double>(rows);
-      const std::int64_t vocab = model->shape().vocab_size;
-      const auto clean = model->logits(batch);
-      const auto spliced = sae_metrics::next_token_fit(model->logits(batch, {{hook, splice}}), clean, batch, vocab);
-      const auto zeroed = sae_metrics::next_token_fit(model->logits(batch, {{hook, zero}}), clean, batch, vocab);
-      loss_clean += sae_metrics::next_token_fit(clean, clean, batch, vocab).loss * static_cast<double>(n);
-      loss_spliced += spliced.loss * static_cast<double>(n);
-      loss_zero += zeroed.loss * static_cast<double>(n);
-      kl_spliced += spliced.kl * static_cast<double>(n);
-      kl_zero += zeroed.kl * static_cast<double>(n);
+      measurement.measure({ids.data(), n, length}, fit, losses);
       context.progress().set_done(static_cast<double>(start + n));
     }
-    loss_clean /= static_cast<double>(contexts);
-    loss_spliced /= static_cast<double>(contexts);
-    loss_zero /= static_cast<double>(contexts);
-    kl_spliced /= static_cast<double>(contexts);
-    kl_zero /= static_cast<double>(contexts);
+    for (double* total : {&losses.clean, &losses.spliced, &losses.zero, &losses.kl_spliced, &losses.kl_zero})
+      *total /= static_cast<double>(contexts);
 
-    double mean_norm = 0;
-    for (double s : sum) mean_norm += (s / rows_seen) * (s / rows_seen);
-    const double total_variance = squared_norm - rows_seen * mean_norm;
-    const double fvu = squared_error / total_variance;
-    const double threshold = options.get_float("ultra_low_density");
-    double dead = 0, ultra_low = 0;
-    std::vector<double> histogram(static_cast<std::size_t>(bins), 0.0);
-    const double lowest = std::log10(1.0 / rows_seen);  // one firing in all tokens seen
-    nlohmann::json densities = nlohmann::json::array();
-    for (double count : fired) {
-      const double density = count / rows_seen;
-      densities.push_back(density);
-      if (count == 0) {
-        ++dead;
-        continue;
-      }
-      if (density < threshold) ++ultra_low;
-      const double position = (std::log10(density) - lowest) / (0.0 - lowest);
-      histogram[static_cast<std::size_t>(std::min<double>(static_cast<double>(bins) - 1, std::floor(position * static_cast<double>(bins))))] += 1;
-    }
+    const auto summary = fit.summary();
     // Per-feature figures belong in the run's artifacts, not in Prometheus.
+    nlohmann::json densities = nlohmann::json::array();
+    for (double count : summary.fired) densities.push_back(count / summary.tokens);
     dictlab::AtomicFile::write_all(context.stage_dir() / "feature_density.json",
-                                   nlohmann::json({{"tokens", rows_seen}, {"density", densities}}).dump() + "\n");
+                                   nlohmann::json({{"tokens", summary.tokens}, {"density", densities}}).dump() + "\n");
 
-    const double d_sae = static_cast<double>(shape.d_sae);
-    dictlab::Report report;
-    auto add = [&](std::string name, double value, std::string help, dictlab::MetricLabels labels = {}) {
-      report.figures.push_back({std::move(name), value, std::move(labels), std::move(help)});
-    };
-    add("sae_eval_mse", squared_error / (rows_seen * static_cast<double>(shape.d_in)),
-        "Reconstruction MSE per element of the activations.");
-    add("sae_eval_variance_explained_ratio", 1.0 - fvu, "Fraction of the activations' variance explained.");
-    add("sae_eval_l0", active / rows_seen, "Mean active features per token.");
-    add("sae_eval_dead_ratio", dead / d_sae, "Share of features that never fired on the held-out tokens.");
-    add("sae_eval_ultra_low_density_ratio", ultra_low / d_sae, "Share of live features firing below ultra_low_density.");
-    add("sae_eval_model_loss", loss_clean, "Held-out loss (nats/token).", {{"mlp", "clean"}});
-    add("sae_eval_model_loss", loss_spliced, "Held-out loss (nats/token).", {{"mlp", "spliced"}});
-    add("sae_eval_model_loss", loss_zero, "Held-out loss (nats/token).", {{"mlp", "zero_ablated"}});
-    add("sae_eval_loss_recovered_ratio", (loss_zero - loss_spliced) / (loss_zero - loss_clean),
-        "(L_zero_ablation - L_spliced) / (L_zero_ablation - L_clean).");
-    add("sae_eval_kl_divergence", kl_spliced, "Mean KL(clean || edited) of next-token predictions (nats).",
-        {{"mlp", "spliced"}});
-    add("sae_eval_kl_divergence", kl_zero, "Mean KL(clean || edited) of next-token predictions (nats).",
-        {{"mlp", "zero_ablated"}});
-    add("sae_eval_kl_recovered_ratio", 1.0 - kl_spliced / kl_zero, "1 - KL_spliced / KL_zero_ablation (SAEBench's KL score).");
-    for (std::int64_t b = 0; b < bins; ++b) {
-      char upper[16];
-      std::snprintf(upper, sizeof upper, "%.2f", lowest + (0.0 - lowest) * static_cast<double>(b + 1) / static_cast<double>(bins));
-      add("sae_eval_feature_density_features", histogram[static_cast<std::size_t>(b)],
-          "Live features per log10-density bin (le: the bin's upper edge).", {{"log10_density_le", upper}});
-    }
-    return report;
+    FigureList figures;
+    add_reconstruction_figures(figures, summary);
+    add_feature_use_figures(figures, summary, options.get_float("ultra_low_density"));
+    add_decoder_figures(figures, sae_metrics::most_similar_decoder_pair(*dictionary, context.device()));
+    add_loss_figures(figures, losses);
+    add_density_histogram(figures, summary, bins);
+    return std::move(figures.report);
   }
 };
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dictlab/model.h"
+#include "dictlab/safetensors.h"
 #include "hf_tokenizer_check.h"
 #include "plugin_registry.h"
 #include "tiny_corpus.h"
@@ -180,6 +181,50 @@ TEST_F(GgufModel, ADictionaryTrainsAtADeepHookAndIsMeasuredThere) {
   const double zeroed = figure("mlp=\"zero_ablated\"");
   EXPECT_GT(spliced, 0) << text;
   EXPECT_LT(spliced, zeroed) << text;
+}
+
+// SAEBench's core figures beside the paper's, in report.json as in Prometheus;
+// the most similar decoder pair found through decode() against a brute-force
+// search over the W_dec rows the dictionary stage saved.
+TEST_F(GgufModel, TheDictionarysMetricsIncludeSaeBenchsCoreFigures) {
+  const auto report = read_json(*dir_ / "run/stages/metrics/report.json");
+  std::map<std::string, double> figures;
+  for (const auto& figure : report["figures"]) {
+    std::string key = figure["name"];
+    for (const auto& [label, value] : figure["labels"].items()) key += "{" + label + "=" + value.get<std::string>() + "}";
+    figures[key] = figure["value"].is_number() ? figure["value"].get<double>() : std::nan("");
+  }
+  for (const char* name : {"sae_eval_cosine_similarity", "sae_eval_l2_ratio", "sae_eval_relative_reconstruction_bias",
+                           "sae_eval_l1", "sae_eval_alive_ratio", "sae_eval_decoder_max_abs_cosine"})
+    ASSERT_TRUE(figures.contains(name)) << name << " is not in " << report.dump(2);
+  EXPECT_GT(figures["sae_eval_cosine_similarity"], 0.5);
+  EXPECT_LE(figures["sae_eval_cosine_similarity"], 1.0);
+  EXPECT_GT(figures["sae_eval_l2_ratio"], 0.0);
+  EXPECT_GT(figures["sae_eval_relative_reconstruction_bias"], 0.0);
+  EXPECT_GT(figures["sae_eval_l1"], 0.0);
+  EXPECT_DOUBLE_EQ(figures["sae_eval_alive_ratio"] + figures["sae_eval_dead_ratio"], 1.0);
+
+  const SafetensorsFile weights(*dir_ / "run/stages/sae/sae_weights.safetensors");
+  const auto w = weights.get("W_dec", {1152, 576}).as_floats();
+  double best = -1;
+  std::int64_t first = -1, second = -1;
+  std::vector<double> norms(1152, 0.0);
+  for (std::int64_t a = 0; a < 1152; ++a)
+    for (std::int64_t j = 0; j < 576; ++j) norms[a] += double(w[a * 576 + j]) * w[a * 576 + j];
+  for (std::int64_t a = 0; a < 1152; ++a)
+    for (std::int64_t b = a + 1; b < 1152; ++b) {
+      double dot = 0;
+      for (std::int64_t j = 0; j < 576; ++j) dot += double(w[a * 576 + j]) * w[b * 576 + j];
+      const double c = std::abs(dot) / std::sqrt(norms[a] * norms[b]);
+      if (c > best) best = c, first = a, second = b;
+    }
+  EXPECT_NEAR(figures["sae_eval_decoder_max_abs_cosine"], best, 1e-5);
+  EXPECT_EQ(figures["sae_eval_decoder_most_similar_feature{pair_member=first}"], first);
+  EXPECT_EQ(figures["sae_eval_decoder_most_similar_feature{pair_member=second}"], second);
+
+  std::ifstream in(*dir_ / "run/stages/metrics/metrics.prom");
+  const std::string prom((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(prom.find("dictlab_sae_eval_relative_reconstruction_bias{"), std::string::npos) << prom;
 }
 
 }  // namespace
