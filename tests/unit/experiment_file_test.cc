@@ -62,6 +62,14 @@ TEST(ExperimentFile, UnknownKeysInHostTablesAreErrorsWithSuggestions) {
       << message;
 }
 
+TEST(ExperimentFile, AMetricsPortOutOfRangeNamesItsPosition) {
+  testing::TempDir dir;
+  const std::string message = error_of(dir, "[metrics]\n  port = 70000\n[[stage]]\nname = \"a\"\nplugin = \"p\"\n");
+  EXPECT_NE(message.find("exp.toml:2:3: key 'port' in [metrics] must be between 0 and 65535, not 70000"),
+            std::string::npos)
+      << message;
+}
+
 TEST(ExperimentFile, StageNamesAndInputsAreChecked) {
   testing::TempDir dir;
   const std::string message = error_of(dir, R"([[stage]]
