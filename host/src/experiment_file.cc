@@ -85,7 +85,7 @@ const std::vector<OptionSpec>& experiment_schema() {
       {"name", OptionType::kString, "Experiment name, a label on every metric.", std::string()},
       {"run_dir", OptionType::kString, "Where artifacts go (default runs/<name>), relative to the working directory.",
        std::string()},
-      {"seed", OptionType::kInt, "Seed handed to every stage.", std::int64_t{0}},
+      OptionSpec{"seed", OptionType::kInt, "Seed handed to every stage.", std::int64_t{0}}.at_least(0),
       {"device", OptionType::kString, "Torch device for stages that use one: cpu, cuda, cuda:N.",
        std::string("cpu")},
       {"plugin_paths", OptionType::kStringList, "Extra folders (or .so files) searched for plugins.",

@@ -26,7 +26,7 @@ dictlab::PluginDescriptor describe() {
       .summary = "Documents from text files, folders, or Pile-style JSONL / JSONL.zst.",
       .options = {
           {"paths", OptionType::kStringList, "Files or folders (searched recursively), in this order.", std::nullopt},
-          OptionSpec{"format", OptionType::kString, "auto (by extension), text, or jsonl.", std::string("auto")}
+          OptionSpec{"format", OptionType::kString, "How files are read; auto goes by extension.", std::string("auto")}
               .one_of({"auto", "text", "jsonl"}),
           {"source", OptionType::kString, "Source tag of plain-text documents (JSONL carries its own).",
            std::string("text")},
