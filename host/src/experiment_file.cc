@@ -85,7 +85,7 @@ const std::vector<OptionSpec>& experiment_schema() {
       {"name", OptionType::kString, "Experiment name, a label on every metric.", std::string()},
       {"run_dir", OptionType::kString, "Where artifacts go (default runs/<name>), relative to the working directory.",
        std::string()},
-      {"seed", OptionType::kInt, "Seed handed to every stage.", std::int64_t{0}},
+      OptionSpec{"seed", OptionType::kInt, "Seed handed to every stage.", std::int64_t{0}}.at_least(0),
       {"device", OptionType::kString, "Torch device for stages that use one: cpu, cuda, cuda:N.",
        std::string("cpu")},
       {"plugin_paths", OptionType::kStringList, "Extra folders (or .so files) searched for plugins.",
@@ -97,7 +97,8 @@ const std::vector<OptionSpec>& experiment_schema() {
 const std::vector<OptionSpec>& metrics_schema() {
   static const std::vector<OptionSpec> schema = {
       {"address", OptionType::kString, "Address the /metrics endpoint binds.", std::string("127.0.0.1")},
-      {"port", OptionType::kInt, "Port of the /metrics endpoint; 0 turns it off.", std::int64_t{0}},
+      OptionSpec{"port", OptionType::kInt, "Port of the /metrics endpoint; 0 turns it off.", std::int64_t{0}}
+          .between(0, 65535),
   };
   return schema;
 }
@@ -327,11 +328,9 @@ void apply_experiment_table(const Options& options, const RawOptions& raw, const
 }
 
 void apply_metrics_table(const Options& options, const RawOptions& raw, const SourcePosition& position,
-                         Experiment& experiment, Diagnostics& diagnostics) {
+                         Experiment& experiment) {
   experiment.metrics_address = options.get_string("address");
   experiment.metrics_port = located(raw, "port", options.get_int("port"), position);
-  if (experiment.metrics_port.value < 0 || experiment.metrics_port.value > 65535)
-    diagnostics.error(experiment.metrics_port.position, "key 'port' in [metrics] must be between 0 and 65535");
 }
 
 }  // namespace
@@ -360,7 +359,7 @@ absl::StatusOr<Experiment> read_experiment(const std::filesystem::path& file) {
   if (!diagnostics.ok()) return diagnostics.status();
 
   apply_experiment_table(experiment_options, experiment_raw, experiment_position, experiment);
-  apply_metrics_table(metrics_options, metrics_raw, metrics_position, experiment, diagnostics);
+  apply_metrics_table(metrics_options, metrics_raw, metrics_position, experiment);
   for (const auto& source : files) read_stages(source, experiment, diagnostics);
   if (experiment.stages.empty() && diagnostics.ok())
     diagnostics.error({path, 0, 0}, "no [[stage]] tables: an experiment needs at least one stage");

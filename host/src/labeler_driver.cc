@@ -28,12 +28,11 @@ std::vector<std::int64_t> chosen_features(FeatureStore& store, const Options& op
   const std::int64_t n = store.size();
   if (const auto& ids = options.get_ints("feature_ids"); !ids.empty()) {
     for (std::int64_t id : ids)
-      if (id < 0 || id >= n)
+      if (id >= n)
         throw OptionError("feature_ids", std::to_string(id) + " is not a feature id (0.." + std::to_string(n - 1) + ")");
     return ids;
   }
   const std::int64_t count = options.get_int("features");
-  if (count < 0) throw OptionError("features", "must not be negative");
   std::vector<std::int64_t> alive;
   store.for_each_summary([&](const FeatureSummary& f) {
     if (f.density > 0) alive.push_back(f.id);

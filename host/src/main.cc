@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "experiment.h"
+#include "option_constraints.h"
 #include "option_validation.h"
 #include "plugin_registry.h"
 #include "runner.h"
@@ -37,6 +38,8 @@ void print_plugins(const PluginRegistry& registry) {
       std::cout << "    " << option.name << " (" << to_string(option.type) << ", ";
       if (option.default_value) std::cout << "default " << format_option_value(*option.default_value);
       else std::cout << "required";
+      if (const std::string constraints = describe_constraints(option); !constraints.empty())
+        std::cout << ", " << constraints;
       std::cout << "): " << option.doc << "\n";
     }
   }

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "nearest_word.h"
+#include "option_constraints.h"
 
 namespace dictlab::host {
 namespace {
@@ -126,6 +127,8 @@ Options validate_options(const RawOptions& raw, const std::vector<OptionSpec>& s
       continue;
     }
     if (auto coerced = coerce(it->second.value, spec.type)) {
+      if (auto violation = constraint_violation(*coerced, spec, table))
+        diagnostics.error(it->second.position, *violation);
       values.emplace(spec.name, std::move(*coerced));
     } else {
       diagnostics.error(it->second.position, "key '" + spec.name + "' in " + std::string(table) +

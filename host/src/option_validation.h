@@ -14,7 +14,8 @@ namespace dictlab::host {
 using RawOptions = std::map<std::string, Located<OptionValue>>;
 
 // Checks a table's values against a schema: unknown keys (suggesting the
-// nearest declared one), wrong types, missing required keys. Integers are
+// nearest declared one), wrong types, missing required keys, values outside
+// the declared bounds or choices (option_constraints.h). Integers are
 // accepted where floats are declared. Returns the options with defaults
 // filled in; problems go to `diagnostics`, each naming `table`.
 Options validate_options(const RawOptions& raw, const std::vector<OptionSpec>& schema,

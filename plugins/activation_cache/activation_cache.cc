@@ -18,6 +18,7 @@ namespace {
 
 using dictlab::ActivationCacheInfo;
 using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 
 dictlab::PluginDescriptor describe() {
@@ -26,9 +27,12 @@ dictlab::PluginDescriptor describe() {
           .summary = "Harvests a model's activations at one hook once into fp16 shards that dictionary stages train on.",
           .options = {
               dictlab::hook_option(),
-              {"activations", OptionType::kInt, "Activations (token positions) to harvest.", std::int64_t{8388608}},
-              {"shard_activations", OptionType::kInt,
-               "Activations per shard file; a multiple of the model's context length.", std::int64_t{131072}},
+              OptionSpec{"activations", OptionType::kInt, "Activations (token positions) to harvest.",
+                         std::int64_t{8388608}}
+                  .at_least(1),
+              OptionSpec{"shard_activations", OptionType::kInt,
+                         "Activations per shard file; a multiple of the model's context length.", std::int64_t{131072}}
+                  .at_least(1),
           }};
 }
 
@@ -64,12 +68,11 @@ class ActivationCache : public dictlab::Evaluator {
     const auto& options = context.options();
     const std::int64_t wanted = options.get_int("activations");
     const std::int64_t shard_rows = options.get_int("shard_activations");
-    if (wanted <= 0) throw OptionError("activations", "must be positive");
     const auto model = dictlab::open_input_model(context);
     const auto shape = model->shape();
     const dictlab::HookPoint hook = dictlab::chosen_hook(*model, options);
-    if (shard_rows <= 0 || shard_rows % shape.context_length != 0)
-      throw OptionError("shard_activations", "must be a positive multiple of the model's context length (" +
+    if (shard_rows % shape.context_length != 0)
+      throw OptionError("shard_activations", "must be a multiple of the model's context length (" +
                                                  std::to_string(shape.context_length) + ")");
     const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
     const dictlab::TokenShard tokens(tokens_stage.dir, "train", shape.context_length);

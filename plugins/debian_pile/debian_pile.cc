@@ -35,6 +35,7 @@ namespace {
 namespace fs = std::filesystem;
 using debian_pile::Source;
 using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 
 constexpr const char* kInstallScript = ".ci/install-corpus";
@@ -51,10 +52,12 @@ dictlab::PluginDescriptor describe() {
            "Source tags (\"code/go\") or families (\"code\", \"multilingual\"...) to include; "
            "[\"all\"] for every source. `dictlab plugins` cannot list them: see plugins/debian_pile/README.md.",
            std::vector<std::string>{"all"}},
-          {"max_bytes_per_source", OptionType::kInt,
-           "Stop each source once it has given this many bytes of text; 0 for no cap.", std::int64_t{8} << 20},
-          {"max_document_bytes", OptionType::kInt, "Split longer documents at line breaks.",
-           std::int64_t{64} << 10},
+          OptionSpec{"max_bytes_per_source", OptionType::kInt,
+                     "Stop each source once it has given this many bytes of text; 0 for no cap.", std::int64_t{8} << 20}
+              .at_least(0),
+          OptionSpec{"max_document_bytes", OptionType::kInt, "Split longer documents at line breaks.",
+                     std::int64_t{64} << 10}
+              .at_least(16),
           {"dedup", OptionType::kBool,
            "Drop documents whose text (or whitespace- and case-normalised text) was already emitted.", true},
           {"root", OptionType::kString, "Filesystem root under which the apt packages' files are looked up.",
@@ -111,8 +114,6 @@ class DebianPile : public dictlab::Dataset {
     debian_pile::Limits limits{.max_bytes_per_source = options.get_int("max_bytes_per_source"),
                                .max_document_bytes = options.get_int("max_document_bytes"),
                                .dedup = options.get_bool("dedup")};
-    if (limits.max_bytes_per_source < 0) throw OptionError("max_bytes_per_source", "must not be negative");
-    if (limits.max_document_bytes < 16) throw OptionError("max_document_bytes", "must be at least 16");
     const debian_pile::Roots roots{.root = options.get_string("root"),
                                    .npm = options.get_string("npm_root"),
                                    .extracted = options.get_string("extracted_root")};

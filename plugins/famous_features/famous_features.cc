@@ -21,7 +21,7 @@
 
 namespace {
 
-using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using dictlab::PluginError;
 using dictlab::PluginKind;
@@ -34,8 +34,12 @@ dictlab::PluginDescriptor describe() {
           .version = "1.0.0",
           .summary = "The features (and neurons) most specific and sensitive to Arabic, Hebrew, DNA and base64 text.",
           .options = {
-              {"contexts", OptionType::kInt, "Contexts read, evenly spaced over the split.", std::int64_t{2048}},
-              {"split", OptionType::kString, "Token split read: \"heldout\" or \"train\".", std::string("heldout")},
+              OptionSpec{"contexts", OptionType::kInt,
+                         "Contexts read, evenly spaced over the split (half to choose on, half to measure on).",
+                         std::int64_t{2048}}
+                  .at_least(2),
+              OptionSpec{"split", OptionType::kString, "Token split read.", std::string("heldout")}.one_of(
+                  {"heldout", "train"}),
               {"min_tokens", OptionType::kInt,
                "Fewest tokens of a kind, in each half, for its figures to be reported.", std::int64_t{100}},
           }};
@@ -90,9 +94,7 @@ class FamousFeatures : public dictlab::Evaluator {
   dictlab::Report evaluate(dictlab::RunContext& context) override {
     const auto& options = context.options();
     const std::int64_t contexts = options.get_int("contexts"), min_tokens = options.get_int("min_tokens");
-    if (contexts < 2) throw OptionError("contexts", "must be at least 2 (one to choose on, one to measure on)");
     const std::string split = options.get_string("split");
-    if (split != "heldout" && split != "train") throw OptionError("split", "must be \"heldout\" or \"train\"");
     const auto model = dictlab::open_input_model(context);
     const auto dictionary = dictlab::open_input_dictionary(context);
     const auto shape = model->shape();

@@ -21,7 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 // The one hook the in-page model (host/site/src/model) can read and edit.
 constexpr const char* kBrowserHook = "blocks.0.mlp.hook_post";
-using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using feature_analysis::FeatureStatistics;
 
@@ -30,28 +30,38 @@ dictlab::PluginDescriptor describe() {
           .version = "1.1.0",
           .summary = "Per-feature evidence, 2-D layout and the feature store (features.sqlite) for labelers and the site.",
           .options = {
-              {"tokens", OptionType::kInt, "Held-out tokens analysed (whole contexts).", std::int64_t{262144}},
-              {"top_examples", OptionType::kInt, "Top activating examples kept per feature.", std::int64_t{20}},
-              {"intervals", OptionType::kInt, "Intervals, evenly spaced in activation, sampled per feature.",
-               std::int64_t{10}},
-              {"interval_examples", OptionType::kInt, "Examples sampled per interval.", std::int64_t{5}},
-              {"window_before", OptionType::kInt, "Tokens of an example before its chosen token.", std::int64_t{12}},
-              {"window_after", OptionType::kInt, "Tokens of an example after its chosen token.", std::int64_t{3}},
-              {"histogram_bins", OptionType::kInt, "Bins of each feature's activation histogram.", std::int64_t{40}},
+              OptionSpec{"tokens", OptionType::kInt, "Held-out tokens analysed (whole contexts).",
+                         std::int64_t{262144}}
+                  .at_least(1),
+              OptionSpec{"top_examples", OptionType::kInt, "Top activating examples kept per feature.",
+                         std::int64_t{20}}
+                  .at_least(1),
+              OptionSpec{"intervals", OptionType::kInt, "Intervals, evenly spaced in activation, sampled per feature.",
+                         std::int64_t{10}}
+                  .at_least(1),
+              OptionSpec{"interval_examples", OptionType::kInt, "Examples sampled per interval.", std::int64_t{5}}
+                  .at_least(1),
+              OptionSpec{"window_before", OptionType::kInt, "Tokens of an example before its chosen token.",
+                         std::int64_t{12}}
+                  .at_least(0),
+              OptionSpec{"window_after", OptionType::kInt, "Tokens of an example after its chosen token.",
+                         std::int64_t{3}}
+                  .at_least(0),
+              OptionSpec{"histogram_bins", OptionType::kInt, "Bins of each feature's activation histogram.",
+                         std::int64_t{40}}
+                  .at_least(1),
               {"logit_tokens", OptionType::kInt, "Strongest logit effects kept each way.", std::int64_t{10}},
-              {"layout_neighbors", OptionType::kInt, "Neighbours per feature in the 2-D layout's graph.",
-               std::int64_t{15}},
-              {"layout_epochs", OptionType::kInt, "Optimisation epochs of the 2-D layout.", std::int64_t{200}},
-              {"checkpoint_interval", OptionType::kInt, "Batches between checkpoints.", std::int64_t{32}},
+              OptionSpec{"layout_neighbors", OptionType::kInt, "Neighbours per feature in the 2-D layout's graph.",
+                         std::int64_t{15}}
+                  .at_least(1),
+              OptionSpec{"layout_epochs", OptionType::kInt, "Optimisation epochs of the 2-D layout.",
+                         std::int64_t{200}}
+                  .at_least(1),
+              OptionSpec{"checkpoint_interval", OptionType::kInt, "Batches between checkpoints.", std::int64_t{32}}
+                  .at_least(1),
               {"browser_bundle", OptionType::kBool,
                "Also write the model and dictionary for the browser, with golden values (browser/).", true},
           }};
-}
-
-std::int64_t positive(const dictlab::Options& options, const char* key) {
-  const std::int64_t value = options.get_int(key);
-  if (value <= 0) throw OptionError(key, "must be positive");
-  return value;
 }
 
 class FeatureAnalysis : public dictlab::Evaluator {
@@ -59,16 +69,14 @@ class FeatureAnalysis : public dictlab::Evaluator {
   dictlab::Report evaluate(dictlab::RunContext& context) override {
     const auto& options = context.options();
     feature_analysis::StatisticsShape shape;
-    const std::int64_t tokens = positive(options, "tokens");
-    shape.top_examples = positive(options, "top_examples");
-    shape.intervals = positive(options, "intervals");
-    shape.interval_examples = positive(options, "interval_examples");
-    shape.histogram_bins = positive(options, "histogram_bins");
+    const std::int64_t tokens = options.get_int("tokens");
+    shape.top_examples = options.get_int("top_examples");
+    shape.intervals = options.get_int("intervals");
+    shape.interval_examples = options.get_int("interval_examples");
+    shape.histogram_bins = options.get_int("histogram_bins");
     shape.window_before = options.get_int("window_before");
     shape.window_after = options.get_int("window_after");
-    if (shape.window_before < 0) throw OptionError("window_before", "must not be negative");
-    if (shape.window_after < 0) throw OptionError("window_after", "must not be negative");
-    const std::int64_t checkpoint_interval = positive(options, "checkpoint_interval");
+    const std::int64_t checkpoint_interval = options.get_int("checkpoint_interval");
 
     const auto model = dictlab::open_input_model(context);
     const auto dictionary = dictlab::open_input_dictionary(context);
@@ -129,7 +137,7 @@ class FeatureAnalysis : public dictlab::Evaluator {
     const auto effects =
         feature_analysis::logit_effects(directions, logit_weights, options.get_int("logit_tokens"), display);
     const torch::Tensor layout = feature_analysis::layout_2d(
-        directions, {positive(options, "layout_neighbors"), positive(options, "layout_epochs"), context.seed()});
+        directions, {options.get_int("layout_neighbors"), options.get_int("layout_epochs"), context.seed()});
 
     const double analysed = static_cast<double>(contexts * length);
     write_store(context, statistics, effects, layout, display, analysed);

@@ -17,7 +17,7 @@
 
 namespace {
 
-using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using dictlab::PluginError;
 using dictlab::PluginKind;
@@ -29,7 +29,8 @@ dictlab::PluginDescriptor describe() {
           .summary = "Links each feature to its parent in the next smaller dictionary (activation correlation, "
                      "decoder cosine): the family trees of feature splitting.",
           .options = {
-              {"contexts", OptionType::kInt, "Held-out contexts read (evenly spaced).", std::int64_t{512}},
+              OptionSpec{"contexts", OptionType::kInt, "Held-out contexts read (evenly spaced).", std::int64_t{512}}
+                  .at_least(1),
           }};
 }
 
@@ -86,7 +87,6 @@ class FeatureSplitting : public dictlab::Evaluator {
   dictlab::Report evaluate(dictlab::RunContext& context) override {
     torch::NoGradGuard no_grad;
     const std::int64_t contexts = context.options().get_int("contexts");
-    if (contexts <= 0) throw OptionError("contexts", "must be positive");
     const auto model = dictlab::open_input_model(context);
     const auto shape = model->shape();
     auto dictionaries = open_dictionaries(context, *model);

@@ -17,7 +17,7 @@
 
 namespace {
 
-using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using dictlab::PluginError;
 using dictlab::PluginKind;
@@ -29,7 +29,8 @@ dictlab::PluginDescriptor describe() {
           .version = "1.0.0",
           .summary = "Best-matching features and neurons of two models by activation correlation on the same tokens.",
           .options = {
-              {"contexts", OptionType::kInt, "Held-out contexts read (evenly spaced).", std::int64_t{1024}},
+              OptionSpec{"contexts", OptionType::kInt, "Held-out contexts read (evenly spaced).", std::int64_t{1024}}
+                  .at_least(1),
           }};
 }
 
@@ -71,7 +72,6 @@ class Universality : public dictlab::Evaluator {
  public:
   dictlab::Report evaluate(dictlab::RunContext& context) override {
     const std::int64_t contexts = context.options().get_int("contexts");
-    if (contexts <= 0) throw OptionError("contexts", "must be positive");
     const auto models = inputs_of_kind(context, PluginKind::kModel);
     const auto dictionaries = inputs_of_kind(context, PluginKind::kDictionary);
     if (models.size() != 2 || dictionaries.size() != 2)

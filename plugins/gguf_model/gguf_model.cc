@@ -16,6 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using dictlab::PluginError;
 using gguf_model::LlamaCache;
@@ -30,19 +31,23 @@ dictlab::PluginDescriptor describe() {
                "The GGUF file (F32, F16, BF16, Q8_0, Q4_0/1, Q5_0/1, K-quants), or a Hugging Face folder "
                "(config.json, *.safetensors, tokenizer.json).",
                std::nullopt},
-              {"context_length", OptionType::kInt, "Tokens per window that later stages feed the model.",
-               std::int64_t{128}},
-              {"dtype", OptionType::kString, "Weights in memory: float32, or bfloat16 to halve it.",
-               std::string("float32")},
+              OptionSpec{"context_length", OptionType::kInt, "Tokens per window that later stages feed the model.",
+                         std::int64_t{128}}
+                  .at_least(2),
+              OptionSpec{"dtype", OptionType::kString, "Weights in memory: float32, or bfloat16 to halve it.",
+                         std::string("float32")}
+                  .one_of({"float32", "bfloat16"}),
               {"prepend_bos", OptionType::kBool,
                "Put the file's BOS token before every window; its position is left out of every output.", false},
           }};
 }
 
+// The host has checked the option against the declared choices; another name
+// here comes from a stage.json edited by hand.
 torch::Dtype weights_dtype(const std::string& name) {
   if (name == "float32") return torch::kFloat;
   if (name == "bfloat16") return torch::kBFloat16;
-  throw OptionError("dtype", "must be float32 or bfloat16, not '" + name + "'");
+  throw PluginError("unknown weights dtype '" + name + "'");
 }
 
 // Drops the first position of every window: activations [batch, 1 + length, width] -> [batch, length, width].
@@ -70,8 +75,6 @@ class GgufModel : public dictlab::Model {
  public:
   void train(dictlab::RunContext& context) override {
     const auto& options = context.options();
-    weights_dtype(options.get_string("dtype"));
-    if (options.get_int("context_length") <= 1) throw OptionError("context_length", "must be at least 2");
     const fs::path path = options.get_string("file");
     check_exists(path);
     const auto source = gguf_model::GgufSource::of(path);

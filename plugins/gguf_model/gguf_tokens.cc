@@ -12,6 +12,7 @@
 namespace {
 
 using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using dictlab::PluginError;
 
@@ -23,11 +24,14 @@ dictlab::PluginDescriptor describe() {
               {"file", OptionType::kString,
                "The GGUF file (or Hugging Face folder) whose tokenizer to use, as its model stage names it.",
                std::nullopt},
-              {"heldout_fraction", OptionType::kFloat, "Share of documents kept out of training for evaluation.",
-               0.01},
-              {"max_bytes", OptionType::kInt,
-               "Text tokenized, in documents drawn evenly from the whole corpus (all of it if smaller).",
-               std::int64_t{32} << 20},
+              OptionSpec{"heldout_fraction", OptionType::kFloat,
+                         "Share of documents kept out of training for evaluation.", 0.01}
+                  .above(0.0)
+                  .below(0.5),
+              OptionSpec{"max_bytes", OptionType::kInt,
+                         "Text tokenized, in documents drawn evenly from the whole corpus (all of it if smaller).",
+                         std::int64_t{32} << 20}
+                  .at_least(1),
           }};
 }
 
@@ -56,8 +60,6 @@ class GgufTokens : public dictlab::Tokenizer {
   void train(dictlab::RunContext& context) override {
     const auto& options = context.options();
     const double heldout_fraction = options.get_float("heldout_fraction");
-    if (heldout_fraction <= 0 || heldout_fraction >= 0.5) throw OptionError("heldout_fraction", "must be in (0, 0.5)");
-    if (options.get_int("max_bytes") <= 0) throw OptionError("max_bytes", "must be positive");
     const std::filesystem::path path = options.get_string("file");
     if (!std::filesystem::exists(path)) throw OptionError("file", "no such GGUF file or Hugging Face folder: " + path.string());
     const auto tokenizer = gguf_model::read_pretrained_tokenizer(path);

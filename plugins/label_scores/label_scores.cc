@@ -10,6 +10,7 @@
 // Every feature's scores are journaled as they arrive (a killed stage resumes
 // with the rest), then written to scores.jsonl (and the prompts' contexts with
 // the answers to score_details.jsonl); the report has bounded aggregates.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <fstream>
@@ -33,6 +34,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using nlohmann::json;
 
@@ -40,23 +42,31 @@ std::vector<dictlab::OptionSpec> options() {
   // A simulation answers one line per token, hence the long default answer.
   std::vector<dictlab::OptionSpec> specs = llm_client::endpoint_options(320);
   std::vector<dictlab::OptionSpec> own = {
-      {"features", OptionType::kInt,
-       "Score at most this many labels per labeler stage, a seeded sample preferring features every stage "
-       "labelled (0: all).",
-       std::int64_t{100}},
-      {"scorers", OptionType::kStringList, "Which scores to make: detection, simulation.",
-       std::vector<std::string>{"detection", "simulation"}},
-      {"detection_contexts", OptionType::kInt,
-       "Contexts shown per detection question: half activating examples, half held-out windows where the "
-       "feature is 0.",
-       std::int64_t{6}},
-      {"simulation_contexts", OptionType::kInt,
-       "Contexts simulated per label: top examples and random held-out windows, half each.", std::int64_t{4}},
-      {"heldout_contexts", OptionType::kInt,
-       "Random held-out contexts the model and dictionary are run on, to draw the windows from.", std::int64_t{64}},
-      {"skip_top_examples", OptionType::kInt,
-       "Top examples an explainer was shown (the llm labeler's `examples`), not used for scoring while others remain.",
-       std::int64_t{5}},
+      OptionSpec{"features", OptionType::kInt,
+                 "Score at most this many labels per labeler stage, a seeded sample preferring features every stage "
+                 "labelled (0: all).",
+                 std::int64_t{100}}
+          .at_least(0),
+      OptionSpec{"scorers", OptionType::kStringList, "Which scores to make.",
+                 std::vector<std::string>{"detection", "simulation"}}
+          .one_of({"detection", "simulation"}),
+      OptionSpec{"detection_contexts", OptionType::kInt,
+                 "Contexts shown per detection question: half activating examples, half held-out windows where the "
+                 "feature is 0.",
+                 std::int64_t{6}}
+          .at_least(2),
+      OptionSpec{"simulation_contexts", OptionType::kInt,
+                 "Contexts simulated per label: top examples and random held-out windows, half each.", std::int64_t{4}}
+          .at_least(1),
+      OptionSpec{"heldout_contexts", OptionType::kInt,
+                 "Random held-out contexts the model and dictionary are run on, to draw the windows from.",
+                 std::int64_t{64}}
+          .at_least(1),
+      OptionSpec{"skip_top_examples", OptionType::kInt,
+                 "Top examples an explainer was shown (the llm labeler's `examples`), not used for scoring while "
+                 "others remain.",
+                 std::int64_t{5}}
+          .at_least(0),
   };
   for (auto& spec : own) specs.push_back(std::move(spec));
   return specs;
@@ -68,13 +78,6 @@ dictlab::PluginDescriptor describe() {
           .summary = "Scores labels with an LLM: detection (delphi, balanced accuracy) and simulation (Bills et al. "
                      "2023, correlation); compares labelers with the human labels.",
           .options = options()};
-}
-
-std::int64_t at_least(const dictlab::Options& o, const char* key, std::int64_t minimum) {
-  const std::int64_t value = o.get_int(key);
-  if (value < minimum)
-    throw OptionError(key, minimum == 1 ? "must be positive" : "must be at least " + std::to_string(minimum));
-  return value;
 }
 
 // The labels of one labeler stage.
@@ -159,16 +162,13 @@ class LabelScores : public dictlab::Evaluator {
   dictlab::Report evaluate(dictlab::RunContext& context) override {
     const auto& o = context.options();
     const llm_client::ChatOptions chat = llm_client::chat_options(context);
-    const std::int64_t per_stage = at_least(o, "features", 0);
-    label_scores::ContextOptions shape{at_least(o, "detection_contexts", 2), at_least(o, "simulation_contexts", 1),
-                                       at_least(o, "skip_top_examples", 0)};
-    const std::int64_t heldout_contexts = at_least(o, "heldout_contexts", 1);
-    Scorers scorers;
-    for (const auto& name : o.get_strings("scorers")) {
-      if (name == "detection") scorers.detection = true;
-      else if (name == "simulation") scorers.simulation = true;
-      else throw OptionError("scorers", "'" + name + "' is not a scorer (detection, simulation)");
-    }
+    const std::int64_t per_stage = o.get_int("features");
+    label_scores::ContextOptions shape{o.get_int("detection_contexts"), o.get_int("simulation_contexts"),
+                                       o.get_int("skip_top_examples")};
+    const std::int64_t heldout_contexts = o.get_int("heldout_contexts");
+    const auto& names = o.get_strings("scorers");
+    const Scorers scorers{.detection = std::ranges::count(names, "detection") > 0,
+                          .simulation = std::ranges::count(names, "simulation") > 0};
     if (!scorers.detection && !scorers.simulation) throw OptionError("scorers", "names no scorer");
     llm_client::ChatClient client(chat, context.log());
 

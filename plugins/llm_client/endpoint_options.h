@@ -14,7 +14,7 @@ namespace llm_client {
 // api_key_env, timeout_seconds, max_attempts, retry_backoff_ms.
 std::vector<dictlab::OptionSpec> endpoint_options(std::int64_t default_max_tokens);
 
-// ChatOptions from those options, each checked (OptionError names the key).
+// ChatOptions from those options (the host has checked their declared bounds).
 // The answer cache sits beside the run's stages, shared by all of them, so a
 // re-run (even --force) asks nothing it asked before.
 ChatOptions chat_options(dictlab::RunContext& context);

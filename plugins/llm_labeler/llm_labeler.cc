@@ -14,7 +14,9 @@ namespace {
 
 std::vector<dictlab::OptionSpec> options() {
   std::vector<dictlab::OptionSpec> specs = llm_client::endpoint_options(48);
-  specs.push_back({"examples", dictlab::OptionType::kInt, "Top examples shown per feature.", std::int64_t{5}});
+  specs.push_back(
+      dictlab::OptionSpec{"examples", dictlab::OptionType::kInt, "Top examples shown per feature.", std::int64_t{5}}
+          .at_least(1));
   for (auto& spec : dictlab::labeler_selection_options()) specs.push_back(std::move(spec));
   return specs;
 }
@@ -24,11 +26,6 @@ dictlab::PluginDescriptor describe() {
           .version = "1.0.0",
           .summary = "Labels features with an LLM over the OpenAI chat-completions API (Bills et al. 2023 prompt).",
           .options = options()};
-}
-
-std::int64_t positive(const dictlab::Options& o, const char* key) {
-  if (o.get_int(key) <= 0) throw dictlab::OptionError(key, "must be positive");
-  return o.get_int(key);
 }
 
 // The label of one feature, or why there is none (any exception included:
@@ -59,7 +56,7 @@ class LlmLabeler : public dictlab::Labeler {
              const dictlab::LabelSink& emit) override {
     const auto& o = context.options();
     const llm_client::ChatOptions chat = llm_client::chat_options(context);
-    const int examples = static_cast<int>(positive(o, "examples"));
+    const int examples = static_cast<int>(o.get_int("examples"));
     llm_client::ChatClient client(chat, context.log());
     if (!features.empty()) client.check_reachable();
 

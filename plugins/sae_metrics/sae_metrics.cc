@@ -17,6 +17,8 @@
 namespace {
 
 using dictlab::OptionError;
+using dictlab::OptionSpec;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 
 dictlab::PluginDescriptor describe() {
@@ -25,10 +27,12 @@ dictlab::PluginDescriptor describe() {
           .summary = "MSE, variance explained, cosine, shrinkage, L0, L1, dead and rare features, density histogram, "
                      "most similar decoder directions, loss recovered, KL.",
           .options = {
-              {"contexts", OptionType::kInt, "Held-out contexts measured.", std::int64_t{64}},
+              OptionSpec{"contexts", OptionType::kInt, "Held-out contexts measured.", std::int64_t{64}}.at_least(1),
               {"ultra_low_density", OptionType::kFloat, "Features firing on fewer tokens than this share are "
                                                         "ultra-low density (the paper: 1e-6).", 1e-5},
-              {"histogram_bins", OptionType::kInt, "Bins of the log10 feature density histogram.", std::int64_t{40}},
+              OptionSpec{"histogram_bins", OptionType::kInt, "Bins of the log10 feature density histogram.",
+                         std::int64_t{40}}
+                  .at_least(1),
           }};
 }
 
@@ -159,8 +163,6 @@ class SaeMetrics : public dictlab::Evaluator {
     const auto& options = context.options();
     const std::int64_t contexts = options.get_int("contexts");
     const std::int64_t bins = options.get_int("histogram_bins");
-    if (contexts <= 0) throw OptionError("contexts", "must be positive");
-    if (bins <= 0) throw OptionError("histogram_bins", "must be positive");
 
     const auto model = dictlab::open_input_model(context);
     const auto dictionary = dictlab::open_input_dictionary(context);

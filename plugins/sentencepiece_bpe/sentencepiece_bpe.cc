@@ -15,6 +15,7 @@
 namespace {
 
 using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using dictlab::PluginError;
 
@@ -23,10 +24,14 @@ dictlab::PluginDescriptor describe() {
           .version = "1.0.0",
           .summary = "SentencePiece BPE with byte fallback, trained on the corpus; writes token shards.",
           .options = {
-              {"vocab_size", OptionType::kInt, "Vocabulary size, including 256 byte tokens and 3 specials.",
-               std::int64_t{4096}},
-              {"heldout_fraction", OptionType::kFloat, "Share of documents kept out of training for evaluation.",
-               0.01},
+              OptionSpec{"vocab_size", OptionType::kInt,
+                         "Vocabulary size, including 256 byte tokens and 3 specials (and room for merges).",
+                         std::int64_t{4096}}
+                  .at_least(300),
+              OptionSpec{"heldout_fraction", OptionType::kFloat,
+                         "Share of documents kept out of training for evaluation.", 0.01}
+                  .above(0.0)
+                  .below(0.5),
               {"training_bytes", OptionType::kInt, "Text sampled for learning the merges (all of it if smaller).",
                std::int64_t{20} << 20},
               {"character_coverage", OptionType::kFloat,
@@ -94,8 +99,6 @@ class SentencePieceBpe : public dictlab::Tokenizer {
     const auto& options = context.options();
     const std::int64_t vocab_size = options.get_int("vocab_size");
     const double heldout_fraction = options.get_float("heldout_fraction");
-    if (vocab_size < 300) throw OptionError("vocab_size", "must be at least 300 (256 byte tokens + specials + merges)");
-    if (heldout_fraction <= 0 || heldout_fraction >= 0.5) throw OptionError("heldout_fraction", "must be in (0, 0.5)");
 
     const auto documents_file = context.input(dictlab::PluginKind::kDataset).dir / "documents.jsonl";
     std::vector<std::string> documents;

@@ -15,6 +15,7 @@ namespace fs = std::filesystem;
 using dictlab::Document;
 using dictlab::DocumentSink;
 using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using dictlab::PluginError;
 
@@ -25,17 +26,22 @@ dictlab::PluginDescriptor describe() {
       .summary = "Documents from text files, folders, or Pile-style JSONL / JSONL.zst.",
       .options = {
           {"paths", OptionType::kStringList, "Files or folders (searched recursively), in this order.", std::nullopt},
-          {"format", OptionType::kString, "auto (by extension), text, or jsonl.", std::string("auto")},
+          OptionSpec{"format", OptionType::kString, "How files are read; auto goes by extension.", std::string("auto")}
+              .one_of({"auto", "text", "jsonl"}),
           {"source", OptionType::kString, "Source tag of plain-text documents (JSONL carries its own).",
            std::string("text")},
           {"extensions", OptionType::kStringList, "In folders, read only files ending so (e.g. [\".txt\"]); "
                                                   "empty reads all.", std::vector<std::string>{}},
           {"max_documents", OptionType::kInt, "Stop after this many documents; 0 for no limit.", std::int64_t{0}},
-          {"max_document_bytes", OptionType::kInt, "Split longer text files at line breaks into documents "
-                                                   "of at most this size.", std::int64_t{1} << 20},
-          {"max_line_bytes", OptionType::kInt, "Refuse a JSONL line (one document) longer than this, naming "
-                                               "its file and line, rather than hold it in memory.",
-           static_cast<std::int64_t>(dictlab::kMaxJsonlLineBytes)},
+          OptionSpec{"max_document_bytes", OptionType::kInt,
+                     "Split longer text files at line breaks into documents of at most this size.",
+                     std::int64_t{1} << 20}
+              .at_least(1),
+          OptionSpec{"max_line_bytes", OptionType::kInt,
+                     "Refuse a JSONL line (one document) longer than this, naming its file and line, rather than "
+                     "hold it in memory.",
+                     static_cast<std::int64_t>(dictlab::kMaxJsonlLineBytes)}
+              .at_least(1),
       }};
 }
 
@@ -48,13 +54,9 @@ class TextFiles : public dictlab::Dataset {
   void read(dictlab::RunContext& context, const DocumentSink& emit) override {
     const auto& options = context.options();
     const std::string format = options.get_string("format");
-    if (format != "auto" && format != "text" && format != "jsonl")
-      throw OptionError("format", "must be auto, text or jsonl, not '" + format + "'");
     max_documents_ = options.get_int("max_documents");
     max_document_bytes_ = options.get_int("max_document_bytes");
-    if (max_document_bytes_ <= 0) throw OptionError("max_document_bytes", "must be positive");
     max_line_bytes_ = options.get_int("max_line_bytes");
-    if (max_line_bytes_ <= 0) throw OptionError("max_line_bytes", "must be positive");
     source_ = options.get_string("source");
     extensions_ = options.get_strings("extensions");
 

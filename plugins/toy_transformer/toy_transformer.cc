@@ -19,6 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using dictlab::PluginError;
 using toy_transformer::Transformer;
@@ -30,43 +31,39 @@ dictlab::PluginDescriptor describe() {
           .version = "1.0.0",
           .summary = "One-layer transformer (attention + MLP) trained on a tokenizer stage's shards.",
           .options = {
-              {"d_model", OptionType::kInt, "Residual stream width.", std::int64_t{128}},
-              {"d_mlp", OptionType::kInt, "MLP neurons (what dictionaries decompose).", std::int64_t{512}},
-              {"n_heads", OptionType::kInt, "Attention heads; must divide d_model.", std::int64_t{4}},
-              {"context_length", OptionType::kInt, "Tokens of context.", std::int64_t{128}},
-              {"activation", OptionType::kString, "MLP nonlinearity: relu or gelu.", std::string("relu")},
-              {"batch_size", OptionType::kInt, "Contexts per step.", std::int64_t{32}},
-              {"steps", OptionType::kInt, "Optimizer steps.", std::int64_t{2000}},
-              {"learning_rate", OptionType::kFloat, "Peak AdamW learning rate.", 1e-3},
+              OptionSpec{"d_model", OptionType::kInt, "Residual stream width.", std::int64_t{128}}.at_least(1),
+              OptionSpec{"d_mlp", OptionType::kInt, "MLP neurons (what dictionaries decompose).", std::int64_t{512}}
+                  .at_least(1),
+              OptionSpec{"n_heads", OptionType::kInt, "Attention heads; must divide d_model.", std::int64_t{4}}
+                  .at_least(1),
+              OptionSpec{"context_length", OptionType::kInt, "Tokens of context.", std::int64_t{128}}.at_least(1),
+              OptionSpec{"activation", OptionType::kString, "MLP nonlinearity.", std::string("relu")}.one_of(
+                  {"relu", "gelu"}),
+              OptionSpec{"batch_size", OptionType::kInt, "Contexts per step.", std::int64_t{32}}.at_least(1),
+              OptionSpec{"steps", OptionType::kInt, "Optimizer steps.", std::int64_t{2000}}.at_least(1),
+              OptionSpec{"learning_rate", OptionType::kFloat, "Peak AdamW learning rate.", 1e-3}.above(0.0),
               {"min_learning_rate_ratio", OptionType::kFloat, "Final learning rate as a share of the peak.", 0.1},
               {"warmup_steps", OptionType::kInt, "Linear warmup steps.", std::int64_t{100}},
               {"weight_decay", OptionType::kFloat, "AdamW decay of weight matrices.", 0.05},
               {"grad_clip", OptionType::kFloat, "Global gradient norm clip; 0 for none.", 1.0},
-              {"eval_interval", OptionType::kInt, "Steps between held-out evaluations.", std::int64_t{200}},
-              {"eval_batches", OptionType::kInt, "Batches per held-out evaluation.", std::int64_t{16}},
-              {"checkpoint_interval", OptionType::kInt, "Steps between checkpoints.", std::int64_t{200}},
+              OptionSpec{"eval_interval", OptionType::kInt, "Steps between held-out evaluations.", std::int64_t{200}}
+                  .at_least(1),
+              OptionSpec{"eval_batches", OptionType::kInt, "Batches per held-out evaluation.", std::int64_t{16}}
+                  .at_least(1),
+              OptionSpec{"checkpoint_interval", OptionType::kInt, "Steps between checkpoints.", std::int64_t{200}}
+                  .at_least(1),
               {"sample_prompts", OptionType::kStringList, "Prompts continued after training, into samples.txt.",
                V{"The ", "def ", "<div class=\"", "Der ", "Le ", "В ", "الله ", "ACGT", "\\begin{"}},
               {"sample_tokens", OptionType::kInt, "Tokens generated per prompt.", std::int64_t{48}},
           }};
 }
 
-void check_positive(const dictlab::Options& options, const char* key) {
-  if (options.get_int(key) <= 0) throw OptionError(key, "must be positive");
-}
-
 class ToyTransformer : public dictlab::Model {
  public:
   void train(dictlab::RunContext& context) override {
     const auto& options = context.options();
-    for (const char* key : {"d_model", "d_mlp", "n_heads", "context_length", "batch_size", "steps", "eval_interval",
-                            "eval_batches", "checkpoint_interval"})
-      check_positive(options, key);
     if (options.get_int("d_model") % options.get_int("n_heads") != 0)
       throw OptionError("n_heads", "must divide d_model (" + std::to_string(options.get_int("d_model")) + ")");
-    if (options.get_string("activation") != "relu" && options.get_string("activation") != "gelu")
-      throw OptionError("activation", "must be relu or gelu");
-    if (options.get_float("learning_rate") <= 0) throw OptionError("learning_rate", "must be positive");
 
     const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
     const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);

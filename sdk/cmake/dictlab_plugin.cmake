@@ -5,6 +5,8 @@
 # `dictlab` finds it; elsewhere, point DICTLAB_PLUGIN_PATH at its folder.
 function(dictlab_add_plugin name)
   add_library(${name} MODULE ${ARGN})
+  # So a project can build or test all of its plugins together.
+  set_property(GLOBAL APPEND PROPERTY DICTLAB_PLUGINS ${name})
   target_link_libraries(${name} PRIVATE dictlab::sdk)
   set_target_properties(${name} PROPERTIES
     CXX_VISIBILITY_PRESET hidden

@@ -62,6 +62,17 @@ TEST(ExperimentFile, UnknownKeysInHostTablesAreErrorsWithSuggestions) {
       << message;
 }
 
+TEST(ExperimentFile, HostTableValuesOutOfRangeNameTheirPositions) {
+  testing::TempDir dir;
+  const std::string message =
+      error_of(dir, "[experiment]\nseed = -3\n[metrics]\n  port = 70000\n[[stage]]\nname = \"a\"\nplugin = \"p\"\n");
+  EXPECT_NE(message.find("exp.toml:2:1: key 'seed' in [experiment] must be at least 0, not -3"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("exp.toml:4:3: key 'port' in [metrics] must be between 0 and 65535, not 70000"),
+            std::string::npos)
+      << message;
+}
+
 TEST(ExperimentFile, StageNamesAndInputsAreChecked) {
   testing::TempDir dir;
   const std::string message = error_of(dir, R"([[stage]]

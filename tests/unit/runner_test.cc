@@ -91,6 +91,26 @@ TEST(Runner, OptionErrorsFromAPluginNameTheKeyAndItsPosition) {
   EXPECT_NE(out.find("exp.toml:14:1: key 'steps': must not be negative"), std::string::npos) << out;
 }
 
+TEST(Runner, DeclaredOptionConstraintsAreCheckedWithTheirPositionsBeforeAnyStage) {
+  RunnerFixture f;
+  const auto file = f.dir / "bad.toml";
+  testing::write_text(file, "[[stage]]\nname = \"corpus\"\nplugin = \"text_files\"\npaths = [\"x\"]\n"
+                            "  format = \"jsnol\"\nmax_line_bytes = 0\n");
+  auto e = read_experiment(file);
+  ASSERT_TRUE(e.ok()) << e.status();
+  auto stages = validate_stages(*e, f.registry);
+  ASSERT_FALSE(stages.ok());
+  const std::string message(stages.status().message());
+  const std::string table = "[[stage]] 'corpus' (plugin text_files)";
+  EXPECT_NE(message.find(file.string() + ":5:3: key 'format' in " + table +
+                         " must be one of \"auto\", \"text\", \"jsonl\", not \"jsnol\"; did you mean \"jsonl\"?"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find(file.string() + ":6:1: key 'max_line_bytes' in " + table + " must be at least 1, not 0"),
+            std::string::npos)
+      << message;
+}
+
 TEST(Runner, UnknownPluginListsTheKnownOnes) {
   RunnerFixture f;
   Experiment e = f.experiment();

@@ -9,7 +9,8 @@ dictlab::PluginDescriptor describe() {
           .summary = "Numbered greetings, to show how a plugin is written.",
           .options = {
               {"greeting", dictlab::OptionType::kString, "What each document says.", std::string("hello")},
-              {"count", dictlab::OptionType::kInt, "How many documents.", std::int64_t{3}},
+              dictlab::OptionSpec{"count", dictlab::OptionType::kInt, "How many documents.", std::int64_t{3}}
+                  .at_least(0),
           }};
 }
 
@@ -17,7 +18,6 @@ class HelloDataset : public dictlab::Dataset {
  public:
   void read(dictlab::RunContext& context, const dictlab::DocumentSink& emit) override {
     const std::int64_t count = context.options().get_int("count");
-    if (count < 0) throw dictlab::OptionError("count", "must not be negative");
     for (std::int64_t i = 0; i < count; ++i)
       if (!emit({context.options().get_string("greeting") + " #" + std::to_string(i), "greetings"})) return;
   }

@@ -41,10 +41,13 @@ class Labeler : public Plugin {
 // Options every labeler declares (append them to the descriptor's): which
 // features its stage labels. The host reads them.
 inline std::vector<OptionSpec> labeler_selection_options() {
-  return {{"features", OptionType::kInt,
-           "Label a random sample (from the seed) of this many features that fired; 0 labels all that fired.",
-           std::int64_t{0}},
-          {"feature_ids", OptionType::kIntList, "Label exactly these features instead.", std::vector<std::int64_t>{}}};
+  return {OptionSpec{"features", OptionType::kInt,
+                     "Label a random sample (from the seed) of this many features that fired; 0 labels all that fired.",
+                     std::int64_t{0}}
+              .at_least(0),
+          OptionSpec{"feature_ids", OptionType::kIntList, "Label exactly these features instead.",
+                     std::vector<std::int64_t>{}}
+              .at_least(0)};
 }
 
 }  // namespace dictlab

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -37,13 +38,52 @@ enum class OptionRole {
   kModelHook,
 };
 
+// One end of a numeric option's allowed range.
+struct OptionBound {
+  double value;
+  bool inclusive;
+};
+
 // One key a plugin accepts in its stage table. No default means required.
+//
+// Constraints are declared, not coded, so the host refuses a bad value before
+// any stage runs, pointing at its line in the experiment file, and lists them
+// in `dictlab plugins`. Bounds apply to integer and float options, choices to
+// string options; on list options they apply to every element:
+//   OptionSpec{"steps", OptionType::kInt, "Training steps.", std::int64_t{1000}}.at_least(1)
+//   OptionSpec{"lr", OptionType::kFloat, "Step size.", 1e-3}.above(0.0)
+//   OptionSpec{"dtype", OptionType::kString, "Weights.", std::string("float32")}.one_of({"float32", "bfloat16"})
 struct OptionSpec {
   std::string name;
   OptionType type;
   std::string doc;
   std::optional<OptionValue> default_value;
   OptionRole role = OptionRole::kPlain;
+  std::optional<OptionBound> lower;
+  std::optional<OptionBound> upper;
+  std::vector<std::string> choices;  // empty: any string
+
+  OptionSpec at_least(double minimum) && {
+    lower = OptionBound{minimum, true};
+    return std::move(*this);
+  }
+  OptionSpec above(double exclusive_minimum) && {
+    lower = OptionBound{exclusive_minimum, false};
+    return std::move(*this);
+  }
+  OptionSpec at_most(double maximum) && {
+    upper = OptionBound{maximum, true};
+    return std::move(*this);
+  }
+  OptionSpec below(double exclusive_maximum) && {
+    upper = OptionBound{exclusive_maximum, false};
+    return std::move(*this);
+  }
+  OptionSpec between(double minimum, double maximum) && { return std::move(*this).at_least(minimum).at_most(maximum); }
+  OptionSpec one_of(std::vector<std::string> allowed) && {
+    choices = std::move(allowed);
+    return std::move(*this);
+  }
 };
 
 // The validated options of one stage: every declared key is present (given
