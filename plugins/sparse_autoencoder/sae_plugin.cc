@@ -13,18 +13,26 @@ using dictlab::OptionError;
 using dictlab::OptionType;
 
 std::vector<dictlab::OptionSpec> common_options() {
+  using dictlab::OptionSpec;
   return {
       dictlab::hook_option(),
-      {"d_sae", OptionType::kInt, "Number of features (the paper: 512 to 131072; A/1 has 4096).", std::int64_t{4096}},
-      {"steps", OptionType::kInt, "Adam steps.", std::int64_t{2000}},
-      {"batch_size", OptionType::kInt, "Activations per step.", std::int64_t{4096}},
-      {"learning_rate", OptionType::kFloat, "Adam learning rate.", 4e-4},
+      OptionSpec{"d_sae", OptionType::kInt, "Number of features (the paper: 512 to 131072; A/1 has 4096).",
+                 std::int64_t{4096}}
+          .at_least(1),
+      OptionSpec{"steps", OptionType::kInt, "Adam steps.", std::int64_t{2000}}.at_least(1),
+      OptionSpec{"batch_size", OptionType::kInt, "Activations per step.", std::int64_t{4096}}.at_least(1),
+      OptionSpec{"learning_rate", OptionType::kFloat, "Adam learning rate.", 4e-4}.above(0),
       {"normalize_activations", OptionType::kBool, "Scale activations to mean squared norm d_in.", true},
-      {"buffer_contexts", OptionType::kInt,
-       "Contexts harvested per refill of the shuffled buffer (without an activation_cache input).", std::int64_t{256}},
-      {"dead_steps", OptionType::kInt, "A feature silent for this many steps counts as dead.", std::int64_t{500}},
-      {"checkpoint_interval", OptionType::kInt, "Steps between checkpoints.", std::int64_t{500}},
-      {"log_interval", OptionType::kInt, "Steps between log lines and metric updates.", std::int64_t{100}},
+      OptionSpec{"buffer_contexts", OptionType::kInt,
+                 "Contexts harvested per refill of the shuffled buffer (without an activation_cache input).",
+                 std::int64_t{256}}
+          .at_least(1),
+      OptionSpec{"dead_steps", OptionType::kInt, "A feature silent for this many steps counts as dead.",
+                 std::int64_t{500}}
+          .at_least(1),
+      OptionSpec{"checkpoint_interval", OptionType::kInt, "Steps between checkpoints.", std::int64_t{500}}.at_least(1),
+      OptionSpec{"log_interval", OptionType::kInt, "Steps between log lines and metric updates.", std::int64_t{100}}
+          .at_least(1),
       {"sparse_kernels", OptionType::kBool,
        "Compute everything after the encoder over active features only (false: dense autograd).", true},
       {"fit_encoder_init", OptionType::kBool,
@@ -35,10 +43,6 @@ std::vector<dictlab::OptionSpec> common_options() {
 }
 
 TrainerOptions common_trainer_options(const dictlab::Options& o) {
-  for (const char* key : {"d_sae", "steps", "batch_size", "buffer_contexts", "dead_steps", "checkpoint_interval",
-                          "log_interval"})
-    if (o.get_int(key) <= 0) throw OptionError(key, "must be positive");
-  if (o.get_float("learning_rate") <= 0) throw OptionError("learning_rate", "must be positive");
   TrainerOptions t;
   t.steps = o.get_int("steps");
   t.batch_size = o.get_int("batch_size");

@@ -5,14 +5,17 @@
 
 namespace {
 
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using namespace sparse_autoencoder;
 
 dictlab::PluginDescriptor describe() {
   auto options = common_options();
-  options.push_back({"k", OptionType::kInt, "Active features per activation.", std::int64_t{32}});
-  options.push_back({"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}});
-  options.push_back({"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0});
+  options.push_back(OptionSpec{"k", OptionType::kInt, "Active features per activation.", std::int64_t{32}}.at_least(1));
+  options.push_back(
+      OptionSpec{"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}}.at_least(0));
+  options.push_back(
+      OptionSpec{"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0}.at_least(0));
   return {.name = "sae_topk",
           .version = "1.0.0",
           .summary = "Sparse autoencoder with TopK activation and the AuxK loss.",
