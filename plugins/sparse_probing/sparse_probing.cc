@@ -241,7 +241,12 @@ dictlab::Report SparseProbing::evaluate(dictlab::RunContext& context) {
   const auto& tokens_stage = context.input(PluginKind::kTokenizer);
   const std::int64_t length = model->shape().context_length;
   const dictlab::TokenShard shard(tokens_stage.dir, settings.split, length);
-  Windows windows{std::clamp<std::int64_t>(settings.tokens / length, 1, shard.size() - length), length, {}};
+  // Windows never overlap: a token read twice could be in train and in test.
+  const std::int64_t most = std::max<std::int64_t>(1, (shard.size() - length) / length);
+  Windows windows{std::clamp<std::int64_t>(settings.tokens / length, 1, most), length, {}};
+  if (windows.contexts * length < settings.tokens)
+    context.log().warn("the " + settings.split + " split has " + std::to_string(shard.size()) + " tokens; reading " +
+                       std::to_string(windows.contexts * length));
   windows.ids = dictlab::evenly_spaced_windows(shard, 0, windows.contexts, windows.contexts, length);
 
   std::optional<SourceFamilies> sources;

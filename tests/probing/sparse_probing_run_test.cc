@@ -2,8 +2,11 @@
 // dictionary), as a user runs it: probing.json and the gauges.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
+#include "tiny_corpus.h"
 #include "tiny_site_run.h"
 
 namespace dictlab::testing {
@@ -30,8 +33,12 @@ class SparseProbingRun : public SharedRunSuite<SparseProbingRun> {
   static std::filesystem::path write_experiment(const std::filesystem::path& dir) {
     write_tiny_corpus(dir / "corpus");
     write_family_documents(dir / "corpus/families.jsonl");
+    // More held-out documents than other tests keep, for a test split with every class.
+    std::string pipeline = tiny_pipeline_toml(dir / "run", dir / "corpus", "steps = 60\n");
+    const std::string heldout = "heldout_fraction = 0.1";
+    pipeline.replace(pipeline.find(heldout), heldout.size(), "heldout_fraction = 0.4");
     const std::string toml =
-        tiny_pipeline_toml(dir / "run", dir / "corpus", "steps = 60\n") +
+        pipeline +
         "\n[[stage]]\nname = \"sae\"\nplugin = \"sae_topk\"\ninputs = [\"model\", \"tokens\"]\n"
         "d_sae = 128\nk = 8\nsteps = 60\nbatch_size = 256\nbuffer_contexts = 32\n"
         "\n[[stage]]\nname = \"probing\"\nplugin = \"sparse_probing\"\n"
@@ -71,9 +78,12 @@ TEST_F(SparseProbingRun, ProbesEachClassTheCorpusHasForEachK) {
     }
   }
   // A writing system is token identity, which the one MLP layer carries: five
-  // neurons tell Arabic from the rest far above chance.
-  EXPECT_GT(result["classes"]["arabic"]["probes"][2]["neurons"]["accuracy"].get<double>(), 0.8);
-  EXPECT_GT(result["classes"]["arabic"]["probes"][2]["features"]["accuracy"].get<double>(), 0.8);
+  // neurons tell Arabic from the rest far above chance (120 test tokens: chance
+  // is 0.5 ± 0.046), and five features of the tiny, briefly trained dictionary
+  // well above it.
+  const auto& arabic = result["classes"]["arabic"];
+  EXPECT_GT(arabic["probes"][2]["neurons"]["accuracy"].get<double>(), 0.8) << arabic.dump();
+  EXPECT_GT(arabic["probes"][2]["features"]["accuracy"].get<double>(), 0.65) << arabic.dump();
 }
 
 TEST_F(SparseProbingRun, ClassesWithTooFewTokensAreSkippedAndSaySo) {
@@ -102,10 +112,25 @@ TEST_F(SparseProbingRun, AccuraciesAreGauges) {
   const std::string metrics((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto result = probing();
   const double accuracy = result["classes"]["arabic"]["probes"][0]["features"]["accuracy"];
-  EXPECT_NE(metrics.find("dictlab_sae_probe_accuracy{class=\"arabic\",k=\"1\",source=\"features\""), std::string::npos)
-      << metrics;
-  EXPECT_NE(metrics.find("dictlab_sae_probe_mean_accuracy{k=\"5\",source=\"neurons\""), std::string::npos);
-  EXPECT_NE(metrics.find(std::to_string(accuracy).substr(0, 4)), std::string::npos);
+  // The value of the gauge `name` whose labels include all of `labels` (the host adds its own).
+  auto value_of = [&](const std::string& name, const std::vector<std::string>& labels) -> double {
+    std::istringstream lines(metrics);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("dictlab_" + name + "{", 0) != 0) continue;
+      if (std::all_of(labels.begin(), labels.end(), [&](const auto& l) { return line.find(l) != std::string::npos; }))
+        return std::stod(line.substr(line.rfind(' ') + 1));
+    }
+    ADD_FAILURE() << "no " << name << " with those labels in\n" << metrics;
+    return -1;
+  };
+  EXPECT_NEAR(value_of("sae_probe_accuracy", {"class=\"arabic\"", "k=\"1\"", "source=\"features\""}), accuracy, 1e-12);
+  // The mean over the classes probed, recomputed from probing.json.
+  double sum = 0;
+  int probed = 0;
+  for (const auto& [name, entry] : result["classes"].items())
+    if (!entry.contains("skipped")) sum += entry["probes"][2]["neurons"]["accuracy"].get<double>(), ++probed;
+  EXPECT_NEAR(value_of("sae_probe_mean_accuracy", {"k=\"5\"", "source=\"neurons\""}),
+              sum / probed, 1e-9);
 }
 
 }  // namespace
