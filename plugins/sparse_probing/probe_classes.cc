@@ -11,20 +11,20 @@ using text_kinds::FamousText;
 
 ProbeClass script_class(const std::string& name, const std::string& script) {
   return {name, "tokens in " + script + " script", "other tokens",
-          [script](const TokenFacts& f) { return f.shown && f.script == script; },
-          [script](const TokenFacts& f) { return f.shown && f.script != script; }};
+          [script](const TokenFacts& f) { return f.eligible && f.script == script; },
+          [script](const TokenFacts& f) { return f.eligible && f.script != script; }};
 }
 
 ProbeClass famous_class(FamousText kind, const std::string& description) {
   return {text_kinds::name_of(kind), description, "other tokens",
-          [kind](const TokenFacts& f) { return f.shown && f.famous == kind; },
-          [kind](const TokenFacts& f) { return f.shown && f.famous != kind; }};
+          [kind](const TokenFacts& f) { return f.eligible && f.famous == kind; },
+          [kind](const TokenFacts& f) { return f.eligible && f.famous != kind; }};
 }
 
 ProbeClass line_class(const std::string& name, LineKind positive, const std::string& description) {
   return {name, description, "tokens on other lines",
-          [positive](const TokenFacts& f) { return f.shown && f.line == positive; },
-          [positive](const TokenFacts& f) { return f.shown && f.line != positive; }};
+          [positive](const TokenFacts& f) { return f.eligible && f.line == positive; },
+          [positive](const TokenFacts& f) { return f.eligible && f.line != positive; }};
 }
 
 std::vector<ProbeClass> text_classes() {
@@ -32,8 +32,8 @@ std::vector<ProbeClass> text_classes() {
       script_class("arabic", "Arabic"), script_class("hebrew", "Hebrew"), script_class("cyrillic", "Cyrillic"),
       script_class("han", "Han"),
       {"code_vs_prose", "tokens on lines of code", "tokens on lines of prose",
-       [](const TokenFacts& f) { return f.shown && f.line == LineKind::kCode; },
-       [](const TokenFacts& f) { return f.shown && f.line == LineKind::kProse; }},
+       [](const TokenFacts& f) { return f.eligible && f.line == LineKind::kCode; },
+       [](const TokenFacts& f) { return f.eligible && f.line == LineKind::kProse; }},
       famous_class(FamousText::kDna, "tokens in a stretch of DNA"),
       famous_class(FamousText::kBase64, "tokens in a stretch of base64"),
       line_class("latex", LineKind::kLatex, "tokens on lines of LaTeX")};
@@ -43,8 +43,8 @@ std::vector<ProbeClass> text_classes() {
 ProbeClass family_class(const std::string& family, std::int32_t index) {
   return {"family:" + family, "tokens of documents from the " + family + " sources",
           "tokens of documents from other sources",
-          [index](const TokenFacts& f) { return f.shown && f.family == index; },
-          [index](const TokenFacts& f) { return f.shown && f.family >= 0 && f.family != index; }};
+          [index](const TokenFacts& f) { return f.eligible && f.family == index; },
+          [index](const TokenFacts& f) { return f.eligible && f.family >= 0 && f.family != index; }};
 }
 
 }  // namespace

@@ -103,6 +103,10 @@ std::vector<TokenFacts> gather_facts(const Windows& windows, const dictlab::Toke
     std::vector<std::string> raw;
     for (std::int64_t t = 0; t < windows.length; ++t) raw.push_back(display.raw(ids[t]));
     auto window = window_facts(display.window(ids, windows.length), raw);
+    // A model puts a massive activation on the first token it sees (the
+    // attention sink), whatever that token is; its size would swamp the class
+    // means that choose the units.
+    window.front().eligible = false;
     if (families != nullptr)
       for (std::int64_t t = 0; t < windows.length; ++t)
         window[static_cast<std::size_t>(t)].family = families->family_at(windows.start(shard, b) + t);
@@ -125,6 +129,7 @@ UnitRows read_unit_rows(dictlab::RunContext& context, dictlab::Model& model, dic
   constexpr std::int64_t kBatch = 16;
   std::size_t next = 0;
   for (std::int64_t first = 0; first < windows.contexts && next < rows.size(); first += kBatch) {
+    if (context.stop_requested()) break;  // evaluate() returns without a result
     const std::int64_t n = std::min(kBatch, windows.contexts - first), end_row = (first + n) * length;
     std::vector<std::int64_t> wanted;  // rows of this batch, relative to its first
     const std::size_t from = next;

@@ -24,7 +24,7 @@ std::vector<TokenFacts> window_facts(const std::vector<std::string>& shown, cons
   for (std::size_t t = 0; t < shown.size(); ++t) {
     TokenFacts& fact = facts[t];
     if (shown[t].empty()) continue;
-    fact.shown = true;
+    fact.eligible = true;
     fact.script = text_kinds::dominant_script(shown[t]);
     fact.famous = t < famous.size() ? famous[t] : text_kinds::FamousText::kOther;
     // A token's line is that of its first byte after any newlines it starts

@@ -15,10 +15,10 @@ namespace sparse_probing {
 enum class LineKind { kOther, kProse, kCode, kLatex };
 
 struct TokenFacts {
-  // False for tokens with no text of their own (the later bytes of a
-  // character split over byte tokens, special tokens): they belong to no
-  // class and to no class's rest.
-  bool shown = false;
+  // False for tokens that are in no task, as class or as rest: those with no
+  // text of their own (the later bytes of a character split over byte
+  // tokens, special tokens) and any the caller leaves out.
+  bool eligible = false;
   std::string script;  // text_kinds::dominant_script of the token's own text
   text_kinds::FamousText famous = text_kinds::FamousText::kOther;
   LineKind line = LineKind::kOther;

@@ -63,8 +63,8 @@ TEST(TokenClasses, TokensWithoutTextOfTheirOwnAreInNoTask) {
   // "ب" split over two byte tokens: TokenDisplay shows it on the first and "" on the second.
   const std::vector<std::string> raw = {"\xD8", "\xA8", " x"}, shown = {"\xD8\xA8", "", " x"};
   const auto facts = window_facts(shown, raw);
-  EXPECT_TRUE(facts[0].shown);
-  EXPECT_FALSE(facts[1].shown);
+  EXPECT_TRUE(facts[0].eligible);
+  EXPECT_FALSE(facts[1].eligible);
   for (const auto& c : text_classes()) {
     EXPECT_FALSE(c.positive(facts[1])) << c.name;
     EXPECT_FALSE(c.negative(facts[1])) << c.name;
@@ -80,7 +80,7 @@ TEST(TokenClasses, FamiliesAreTheSourcesFirstPartAndOneTaskEach) {
   ASSERT_EQ(classes.size(), 3u);
   EXPECT_EQ(classes[1].name, "family:bio");
   TokenFacts code, unknown, bio;
-  code.shown = unknown.shown = bio.shown = true;
+  code.eligible = unknown.eligible = bio.eligible = true;
   code.family = 1, bio.family = 0;
   EXPECT_TRUE(classes[2].positive(code));
   EXPECT_TRUE(classes[2].negative(bio));
@@ -104,7 +104,7 @@ TEST(BalancedRows, EqualCountsOnEachSideOfTheSplit) {
   std::vector<bool> is_test(90);
   std::vector<std::int64_t> order;
   for (std::int64_t i = 0; i < 90; ++i) {
-    facts[static_cast<std::size_t>(i)].shown = true;
+    facts[static_cast<std::size_t>(i)].eligible = true;
     facts[static_cast<std::size_t>(i)].script = i % 3 == 0 ? "Arabic" : "Latin";
     is_test[static_cast<std::size_t>(i)] = i >= 60;
     order.push_back((i * 7) % 90);  // a permutation: 7 and 90 are coprime
