@@ -76,7 +76,7 @@ TEST(BatchTopKSelection, IsExactWhenOneRowHoldsMostOfTheWinners) {
     torch::NoGradGuard no_grad;
     const torch::Tensor flat = torch::relu(torch::addmm(sae.b_enc, x, sae.W_enc)).flatten();
     const torch::Tensor winners = std::get<1>(flat.topk(kK * kRows));
-    const std::int64_t in_row_7 = ((winners / kDSae) == 7).sum().item<std::int64_t>();
+    const std::int64_t in_row_7 = (winners.div(kDSae, "floor") == 7).sum().item<std::int64_t>();
     ASSERT_GT(in_row_7, 4 * BatchTopKSelection::kCandidatesPerK * kK);
   }
   expect_exact_selection(sae, x);
@@ -88,7 +88,7 @@ TEST(BatchTopKSelection, KeepsEveryPositiveEntryWhenThereAreTooFew) {
   torch::manual_seed(3);
   torch::Tensor x = torch::randn({kRows, kDIn});
   x[30].mul_(10);
-  const Sae sae = random_sae(-4.0);
+  const Sae sae = random_sae(-6.0);
   {
     torch::NoGradGuard no_grad;
     const torch::Tensor pre = torch::addmm(sae.b_enc, x, sae.W_enc);
@@ -125,8 +125,8 @@ TEST(RunningThreshold, FollowsAnExponentialMovingAverageOfTheSmallestKeptCode) {
 // alone (no batch) gives about k codes per activation on fresh data of the
 // same kind.
 TEST(RunningThreshold, GivesAboutKCodesPerActivationAtInferenceAfterTraining) {
-  torch::set_num_threads(2);
-  constexpr std::int64_t k = 4, steps = 300, batch = 256;
+  torch::set_num_threads(1);  // steps this small only wait on each other's threads
+  constexpr std::int64_t k = 4, steps = 200, batch = 128;
   torch::manual_seed(5);
   const torch::Tensor directions = torch::nn::functional::normalize(
       torch::randn({128, kDIn}), torch::nn::functional::NormalizeFuncOptions().dim(1));
@@ -152,10 +152,10 @@ TEST(RunningThreshold, GivesAboutKCodesPerActivationAtInferenceAfterTraining) {
   }
   ASSERT_GT(threshold_of(sae)[0].item<double>(), 0);
   torch::NoGradGuard no_grad;
-  const torch::Tensor fresh = data(4096);
+  const torch::Tensor fresh = data(2048);
   const double l0 = (sae.activate(sae.pre_activations(fresh)) > 0).sum(1).to(torch::kDouble).mean().item<double>();
-  EXPECT_GT(l0, k / 1.5);
-  EXPECT_LT(l0, k * 1.5);
+  EXPECT_GT(l0, k / 1.5) << "threshold " << threshold_of(sae)[0].item<double>();
+  EXPECT_LT(l0, k * 1.5) << "threshold " << threshold_of(sae)[0].item<double>();
 }
 
 }  // namespace sparse_autoencoder
