@@ -45,6 +45,16 @@ std::vector<BenchArchitecture> architectures(double l1, std::int64_t d_sae) {
       {"TopK k=32", sparse_autoencoder::topk_from_options(
                         options({{"k", std::int64_t{32}}, {"aux_k", std::int64_t{256}}, {"aux_coefficient", 1.0 / 32}},
                                 d_sae))},
+      {"BatchTopK k=32", sparse_autoencoder::batch_topk_from_options(options(
+                             {{"k", std::int64_t{32}}, {"aux_k", std::int64_t{256}}, {"aux_coefficient", 1.0 / 32},
+                              {"threshold_beta", 0.999}, {"threshold_start_step", std::int64_t{1000}},
+                              {"steps", std::int64_t{2000}}},
+                             d_sae))},
+      {"Matryoshka k=32", sparse_autoencoder::matryoshka_from_options(options(
+                              {{"k", std::int64_t{32}}, {"aux_k", std::int64_t{256}}, {"aux_coefficient", 1.0 / 32},
+                               {"threshold_beta", 0.999}, {"threshold_start_step", std::int64_t{1000}},
+                               {"steps", std::int64_t{2000}}, {"prefixes", std::vector<std::int64_t>{}}},
+                              d_sae))},
   };
 }
 

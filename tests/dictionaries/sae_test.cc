@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include "dictlab/activation_cache.h"
@@ -159,6 +160,103 @@ TEST(SaeTopK, LoadedDictionaryEncodesExactlyKFeaturesAndDecodes) {
 TEST(SaeL1, KillAndResumeGivesBitIdenticalWeights) {
   TempDir straight, killed;
   const std::string stage = "plugin = \"sae_l1\"\nsteps = 400\ncheckpoint_interval = 20\n";
+  ASSERT_EQ(run(straight, stage).exit_code, 0);
+  write_tiny_corpus(killed / "corpus");
+  write_text(killed / "exp.toml", experiment(killed.path(), stage));
+  const auto checkpoints = killed / "run/stages/sae/checkpoint";
+  {
+    Process process({DICTLAB_BINARY, "run", (killed / "exp.toml").string()}, kEnv, killed / "log");
+    wait_for([&] { return std::filesystem::exists(checkpoints / "step-40.json"); }, std::chrono::seconds(120));
+    process.signal(SIGKILL);
+    process.wait();
+  }
+  ASSERT_TRUE(std::filesystem::exists(checkpoints / "step-40.json"));
+  const auto resumed = run_command({DICTLAB_BINARY, "run", (killed / "exp.toml").string()}, kEnv);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming from the checkpoint at step"), std::string::npos) << resumed.output;
+  EXPECT_EQ(read_text(killed / "run/stages/sae/sae_weights.safetensors"),
+            read_text(straight / "run/stages/sae/sae_weights.safetensors"));
+}
+
+// Activations as the synthetic MLP makes them: 4 of its directions per
+// row, each with a size in [0.5, 1.5].
+std::vector<float> training_like_activations(const std::filesystem::path& run, int rows) {
+  const auto directions = SafetensorsFile(run / "stages/model/directions.safetensors").get("directions", {128, 64}).as_floats();
+  std::mt19937 rng(17);
+  std::uniform_int_distribution<int> pick(0, 127);
+  std::uniform_real_distribution<float> size(0.5f, 1.5f);
+  std::vector<float> x(static_cast<std::size_t>(rows) * 64, 0.0f);
+  for (int r = 0; r < rows; ++r)
+    for (int a = 0; a < 4; ++a) {
+      const int f = pick(rng);
+      const float c = size(rng);
+      for (int j = 0; j < 64; ++j) x[r * 64 + j] += c * directions[f * 64 + j];
+    }
+  return x;
+}
+
+// Trained with batch-wide codes, saved as SAELens' JumpReLU: the loaded
+// dictionary encodes relu(pre)·[pre > θ] from the saved tensors, θ the same
+// for every feature, and about k features per activation like the training
+// data's.
+TEST(SaeBatchTopK, RecoversKnownDirectionsAndLoadsAsAJumpReLUWithItsThreshold) {
+  TempDir dir;
+  const auto result = run(dir, "plugin = \"sae_batchtopk\"\nk = 4\nsteps = 500\nlearning_rate = 0.003\n");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_GT(mean_max_cosine(dir / "run"), 0.9) << result.output;
+  const auto cfg = read_json(dir / "run/stages/sae/cfg.json");
+  EXPECT_EQ(cfg["architecture"], "jumprelu");
+
+  const SafetensorsFile saved(dir / "run/stages/sae/sae_weights.safetensors");
+  const auto threshold = saved.get("threshold", {256}).as_floats();
+  const auto w_enc = saved.get("W_enc", {64, 256}).as_floats();
+  const auto b_enc = saved.get("b_enc", {256}).as_floats();
+  const auto b_dec = saved.get("b_dec", {64}).as_floats();
+  ASSERT_GT(threshold[0], 0.0f);
+  for (float t : threshold) ASSERT_EQ(t, threshold[0]);
+
+  const auto registry = host::PluginRegistry::discover({DICTLAB_BUILD_PLUGIN_DIR});
+  auto instance = registry.find("sae_batchtopk")->instantiate();
+  ASSERT_TRUE(instance.ok());
+  auto& sae = static_cast<DictionaryLearner&>(instance->get());
+  sae.load(dir / "run/stages/sae", "cpu");
+  constexpr int kRows = 1000;
+  const std::vector<float> x = training_like_activations(dir / "run", kRows);
+  std::vector<float> f(static_cast<std::size_t>(kRows) * 256);
+  sae.encode(x.data(), kRows, f.data());
+  int active = 0, below_threshold = 0;
+  for (int r = 0; r < kRows; ++r)
+    for (int j = 0; j < 256; ++j) {
+      double pre = b_enc[j];
+      for (int i = 0; i < 64; ++i) pre += (x[r * 64 + i] - b_dec[i]) * w_enc[i * 256 + j];
+      const double expected = pre > threshold[j] && pre > 0 ? pre : 0.0;
+      ASSERT_NEAR(f[r * 256 + j], expected, 1e-4 * std::max(1.0, std::abs(pre))) << r << " " << j;
+      active += f[r * 256 + j] > 0;
+      below_threshold += pre > 0 && pre <= threshold[j];
+    }
+  EXPECT_GT(below_threshold, 0);  // θ, not a plain ReLU, decided
+  const double l0 = static_cast<double>(active) / kRows;
+  EXPECT_GT(l0, 4 / 1.5) << result.output;
+  EXPECT_LT(l0, 4 * 1.5) << result.output;
+}
+
+TEST(SaeMatryoshka, RecoversKnownDirectionsAndSavesAsAJumpReLU) {
+  TempDir dir;
+  const auto result =
+      run(dir, "plugin = \"sae_matryoshka\"\nk = 4\nsteps = 500\nlearning_rate = 0.003\nprefixes = [32, 128]\n");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_GT(mean_max_cosine(dir / "run"), 0.9) << result.output;
+  EXPECT_EQ(read_json(dir / "run/stages/sae/cfg.json")["architecture"], "jumprelu");
+  const auto threshold =
+      SafetensorsFile(dir / "run/stages/sae/sae_weights.safetensors").get("threshold", {256}).as_floats();
+  EXPECT_GT(threshold[0], 0.0f);
+}
+
+// Killed after the threshold started, so the checkpoint holds a running θ.
+TEST(SaeBatchTopK, KillAndResumeGivesBitIdenticalWeights) {
+  TempDir straight, killed;
+  const std::string stage =
+      "plugin = \"sae_batchtopk\"\nk = 4\nsteps = 400\ncheckpoint_interval = 20\nthreshold_start_step = 20\n";
   ASSERT_EQ(run(straight, stage).exit_code, 0);
   write_tiny_corpus(killed / "corpus");
   write_text(killed / "exp.toml", experiment(killed.path(), stage));

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "architectures/architectures.h"
+#include "dictlab/errors.h"
 #include "sparse_kernels.h"
 #include "trainer.h"
 
@@ -20,6 +21,16 @@ std::shared_ptr<Architecture> standard() {
 }
 std::shared_ptr<Architecture> topk() {
   return topk_from_options(options({{"k", std::int64_t{6}}, {"aux_k", std::int64_t{16}}, {"aux_coefficient", 1.0 / 32}}));
+}
+
+dictlab::Options batch_top_k_options(std::map<std::string, dictlab::OptionValue, std::less<>> extra) {
+  extra.insert({{"k", std::int64_t{6}}, {"aux_k", std::int64_t{16}}, {"aux_coefficient", 1.0 / 32},
+                {"threshold_beta", 0.999}, {"threshold_start_step", std::int64_t{0}}, {"steps", std::int64_t{10}}});
+  return options(std::move(extra));
+}
+std::shared_ptr<Architecture> batch_topk() { return batch_topk_from_options(batch_top_k_options({})); }
+std::shared_ptr<Architecture> matryoshka() {
+  return matryoshka_from_options(batch_top_k_options({{"prefixes", std::vector<std::int64_t>{16, 64, 200}}}));
 }
 
 Sae random_sae(std::shared_ptr<Architecture> architecture) {
@@ -103,6 +114,37 @@ TEST(SparseStep, AReusedWorkspaceAndGradientsGiveTheSameStep) {
     EXPECT_EQ(reused.loss, fresh.loss);
     for (const auto& [name, grad] : gradients(sae)) EXPECT_TRUE(torch::equal(grad, expected.at(name))) << name;
   }
+}
+
+TEST(SparseStep, BatchTopKGradientsEqualDenseAutograd) {
+  expect_same_step(batch_topk(), torch::zeros({kDSae}, torch::kBool));
+}
+
+TEST(SparseStep, BatchTopKWithAuxKOverDeadLatentsEqualsDenseAutograd) {
+  expect_same_step(batch_topk(), dead_range(100, 120));
+}
+
+TEST(SparseStep, MatryoshkaGradientsEqualDenseAutograd) {
+  expect_same_step(matryoshka(), torch::zeros({kDSae}, torch::kBool));
+}
+
+// Dead latents in every prefix, so AuxK's codes feed several prefix terms'
+// features as well.
+TEST(SparseStep, MatryoshkaWithAuxKOverDeadLatentsEqualsDenseAutograd) {
+  expect_same_step(matryoshka(), dead_range(10, 150));
+}
+
+TEST(SparseStep, BatchTopKAndMatryoshkaEncodedInBlocksOnTwoThreadsEqualDenseAutograd) {
+  torch::set_num_threads(2);
+  expect_same_step(batch_topk(), dead_range(40, 200), 48);
+  expect_same_step(matryoshka(), dead_range(40, 200), 48);
+}
+
+TEST(SparseStep, MatryoshkaPrefixesMustIncreaseWithinTheDictionary) {
+  for (const std::vector<std::int64_t>& bad : {std::vector<std::int64_t>{64, 64}, std::vector<std::int64_t>{100, 50},
+                                               std::vector<std::int64_t>{0, 50}, std::vector<std::int64_t>{kDSae + 1}})
+    EXPECT_THROW(matryoshka_from_options(batch_top_k_options({{"prefixes", bad}})), dictlab::OptionError);
+  EXPECT_NO_THROW(matryoshka_from_options(batch_top_k_options({{"prefixes", std::vector<std::int64_t>{kDSae}}})));
 }
 
 }  // namespace sparse_autoencoder

@@ -19,6 +19,14 @@ std::shared_ptr<Architecture> standard_from_cfg(const nlohmann::json& cfg);
 std::shared_ptr<Architecture> topk_from_options(const dictlab::Options& options);
 std::shared_ptr<Architecture> topk_from_cfg(const nlohmann::json& cfg);
 
+// The B·k largest codes over a batch of B activations, AuxK, and a running
+// threshold that replaces the batch at inference (Bussmann et al. 2024).
+std::shared_ptr<Architecture> batch_topk_from_options(const dictlab::Options& options);
+
+// BatchTopK codes whose loss sums the reconstruction errors of nested
+// prefixes of the dictionary (Bussmann et al. 2025, Matryoshka SAEs).
+std::shared_ptr<Architecture> matryoshka_from_options(const dictlab::Options& options);
+
 // JumpReLU as saved (architectures/jump_relu.h): what BatchTopK and
 // Matryoshka dictionaries load as.
 std::shared_ptr<Architecture> jumprelu_from_cfg(const nlohmann::json& cfg);

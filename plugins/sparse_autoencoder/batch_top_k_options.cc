@@ -1,0 +1,40 @@
+#include "batch_top_k_options.h"
+
+#include <algorithm>
+
+#include "dictlab/errors.h"
+
+namespace sparse_autoencoder {
+
+using dictlab::OptionType;
+
+std::vector<dictlab::OptionSpec> batch_top_k_options() {
+  return {
+      {"k", OptionType::kInt, "Active features per activation, on average over the batch.", std::int64_t{32}},
+      {"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}},
+      {"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0},
+      {"threshold_beta", OptionType::kFloat,
+       "Weight of the old value in the running inference threshold (an exponential moving average of each "
+       "batch's smallest kept code).",
+       0.999},
+      {"threshold_start_step", OptionType::kInt,
+       "Step from which the inference threshold is tracked (or half of steps, if that comes first).",
+       std::int64_t{1000}},
+  };
+}
+
+BatchTopKSelection batch_top_k_selection(const dictlab::Options& options) {
+  if (options.get_int("k") > options.get_int("d_sae")) throw dictlab::OptionError("k", "must not exceed d_sae");
+  return BatchTopKSelection(options.get_int("k"), options.get_int("d_sae"));
+}
+
+AuxK batch_top_k_aux(const dictlab::Options& options) {
+  return AuxK(options.get_int("aux_k"), options.get_float("aux_coefficient"));
+}
+
+RunningThreshold running_threshold(const dictlab::Options& options) {
+  const std::int64_t start = std::min(options.get_int("threshold_start_step"), options.get_int("steps") / 2);
+  return RunningThreshold(start, options.get_float("threshold_beta"));
+}
+
+}  // namespace sparse_autoencoder
