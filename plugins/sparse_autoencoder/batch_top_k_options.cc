@@ -6,20 +6,25 @@
 
 namespace sparse_autoencoder {
 
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 
 std::vector<dictlab::OptionSpec> batch_top_k_options() {
   return {
-      {"k", OptionType::kInt, "Active features per activation, on average over the batch.", std::int64_t{32}},
-      {"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}},
-      {"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0},
-      {"threshold_beta", OptionType::kFloat,
-       "Weight of the old value in the running inference threshold (an exponential moving average of each "
-       "batch's smallest kept code).",
-       0.999},
-      {"threshold_start_step", OptionType::kInt,
-       "Step from which the inference threshold is tracked (or half of steps, if that comes first).",
-       std::int64_t{1000}},
+      OptionSpec{"k", OptionType::kInt, "Active features per activation, on average over the batch.", std::int64_t{32}}
+          .at_least(1),
+      OptionSpec{"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}}.at_least(0),
+      OptionSpec{"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0}.at_least(0),
+      OptionSpec{"threshold_beta", OptionType::kFloat,
+                 "Weight of the old value in the running inference threshold (an exponential moving average of "
+                 "each batch's smallest kept code).",
+                 0.999}
+          .at_least(0)
+          .below(1),
+      OptionSpec{"threshold_start_step", OptionType::kInt,
+                 "Step from which the inference threshold is tracked (or half of steps, if that comes first).",
+                 std::int64_t{1000}}
+          .at_least(0),
   };
 }
 

@@ -13,10 +13,12 @@ using namespace sparse_autoencoder;
 dictlab::PluginDescriptor describe() {
   auto options = common_options();
   for (auto& option : batch_top_k_options()) options.push_back(std::move(option));
-  options.push_back({"prefixes", OptionType::kIntList,
-                     "Sizes of the nested dictionaries whose reconstruction errors are summed, increasing; d_sae is "
-                     "added when the list stops short of it (empty: d_sae/16, /8, /4, /2 and d_sae).",
-                     std::vector<std::int64_t>{}});
+  options.push_back(dictlab::OptionSpec{"prefixes", OptionType::kIntList,
+                                        "Sizes of the nested dictionaries whose reconstruction errors are summed, "
+                                        "increasing; d_sae is added when the list stops short of it (empty: d_sae/16, "
+                                        "/8, /4, /2 and d_sae).",
+                                        std::vector<std::int64_t>{}}
+                        .at_least(1));
   return {.name = "sae_matryoshka",
           .version = "1.0.0",
           .summary = "Matryoshka sparse autoencoder: BatchTopK codes, nested reconstruction losses, saved as JumpReLU.",
