@@ -19,6 +19,10 @@ std::shared_ptr<Architecture> standard_from_cfg(const nlohmann::json& cfg);
 std::shared_ptr<Architecture> topk_from_options(const dictlab::Options& options);
 std::shared_ptr<Architecture> topk_from_cfg(const nlohmann::json& cfg);
 
+// JumpReLU with learned thresholds and a choice of sparsity penalty
+// (Rajamanoharan et al. 2024; architectures/jumprelu.cc).
+std::shared_ptr<Architecture> jumprelu_from_options(const dictlab::Options& options);
+
 // JumpReLU as saved (architectures/jump_relu.h): what BatchTopK and
 // Matryoshka dictionaries load as.
 std::shared_ptr<Architecture> jumprelu_from_cfg(const nlohmann::json& cfg);
