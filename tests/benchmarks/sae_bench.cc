@@ -55,6 +55,15 @@ std::vector<BenchArchitecture> architectures(double l1, std::int64_t d_sae) {
                                {"threshold_beta", 0.999}, {"threshold_start_step", std::int64_t{1000}},
                                {"steps", std::int64_t{2000}}, {"prefixes", std::vector<std::int64_t>{}}},
                               d_sae))},
+      {"JumpReLU target_l0=32",
+       sparse_autoencoder::jumprelu_from_options(options({{"sparsity", std::string("target_l0")},
+                                                          {"sparsity_coefficient", 1.0},
+                                                          {"target_l0", 32.0},
+                                                          {"tanh_scale", 4.0},
+                                                          {"pre_activation_coefficient", 0.0},
+                                                          {"bandwidth", 0.001},
+                                                          {"initial_threshold", 0.001}},
+                                                         d_sae))},
   };
 }
 

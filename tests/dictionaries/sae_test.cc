@@ -157,9 +157,10 @@ TEST(SaeTopK, LoadedDictionaryEncodesExactlyKFeaturesAndDecodes) {
   for (float v : back) EXPECT_TRUE(std::isfinite(v));
 }
 
-TEST(SaeL1, KillAndResumeGivesBitIdenticalWeights) {
+// Runs `stage` straight, and again killed once it checkpointed step 40 and
+// resumed: the saved weights (and any thresholds) must be the same bytes.
+void expect_bit_identical_after_a_kill(const std::string& stage) {
   TempDir straight, killed;
-  const std::string stage = "plugin = \"sae_l1\"\nsteps = 400\ncheckpoint_interval = 20\n";
   ASSERT_EQ(run(straight, stage).exit_code, 0);
   write_tiny_corpus(killed / "corpus");
   write_text(killed / "exp.toml", experiment(killed.path(), stage));
@@ -176,6 +177,10 @@ TEST(SaeL1, KillAndResumeGivesBitIdenticalWeights) {
   EXPECT_NE(resumed.output.find("resuming from the checkpoint at step"), std::string::npos) << resumed.output;
   EXPECT_EQ(read_text(killed / "run/stages/sae/sae_weights.safetensors"),
             read_text(straight / "run/stages/sae/sae_weights.safetensors"));
+}
+
+TEST(SaeL1, KillAndResumeGivesBitIdenticalWeights) {
+  expect_bit_identical_after_a_kill("plugin = \"sae_l1\"\nsteps = 400\ncheckpoint_interval = 20\n");
 }
 
 // Activations as the synthetic MLP makes them: 4 of its directions per
@@ -254,25 +259,60 @@ TEST(SaeMatryoshka, RecoversKnownDirectionsAndSavesAsAJumpReLU) {
 
 // Killed after the threshold started, so the checkpoint holds a running θ.
 TEST(SaeBatchTopK, KillAndResumeGivesBitIdenticalWeights) {
-  TempDir straight, killed;
-  const std::string stage =
-      "plugin = \"sae_batchtopk\"\nk = 4\nsteps = 400\ncheckpoint_interval = 20\nthreshold_start_step = 20\n";
-  ASSERT_EQ(run(straight, stage).exit_code, 0);
-  write_tiny_corpus(killed / "corpus");
-  write_text(killed / "exp.toml", experiment(killed.path(), stage));
-  const auto checkpoints = killed / "run/stages/sae/checkpoint";
-  {
-    Process process({DICTLAB_BINARY, "run", (killed / "exp.toml").string()}, kEnv, killed / "log");
-    wait_for([&] { return std::filesystem::exists(checkpoints / "step-40.json"); }, std::chrono::seconds(120));
-    process.signal(SIGKILL);
-    process.wait();
-  }
-  ASSERT_TRUE(std::filesystem::exists(checkpoints / "step-40.json"));
-  const auto resumed = run_command({DICTLAB_BINARY, "run", (killed / "exp.toml").string()}, kEnv);
-  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-  EXPECT_NE(resumed.output.find("resuming from the checkpoint at step"), std::string::npos) << resumed.output;
-  EXPECT_EQ(read_text(killed / "run/stages/sae/sae_weights.safetensors"),
-            read_text(straight / "run/stages/sae/sae_weights.safetensors"));
+  expect_bit_identical_after_a_kill(
+      "plugin = \"sae_batchtopk\"\nk = 4\nsteps = 400\ncheckpoint_interval = 20\nthreshold_start_step = 20\n");
+}
+
+// JumpReLU with the target_l0 penalty: its thresholds must learn to keep
+// about the synthetic MLP's four directions per token, and the features must
+// be those directions. Adam moves θ by at most the learning rate a step, so a
+// run this short starts θ near the noise it must cut (from 0.001 with this
+// rate, L0 is still 6 after 500 steps).
+TEST(SaeJumpReLU, RecoversKnownSparseDirectionsAtTheTargetL0) {
+  TempDir dir;
+  const auto result = run(dir, "plugin = \"sae_jumprelu\"\nsparsity = \"target_l0\"\ntarget_l0 = 4.0\n"
+                               "initial_threshold = 1.0\nsteps = 500\nlearning_rate = 0.02\n");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_GT(mean_max_cosine(dir / "run"), 0.9) << result.output;
+  EXPECT_NEAR(read_json(dir / "run/stages/sae/training.json")["l0"].get<double>(), 4.0, 1.0) << result.output;
+}
+
+TEST(SaeJumpReLU, KillAndResumeGivesBitIdenticalWeightsAndThresholds) {
+  expect_bit_identical_after_a_kill("plugin = \"sae_jumprelu\"\ntarget_l0 = 4.0\nsteps = 400\ncheckpoint_interval = 20\n");
+}
+
+// The saved stage is SAELens' "jumprelu" form; loaded, it must encode as
+// SAELens would from the saved tensors: f = z·[z > θ], z = (x − b_dec)·W_enc + b_enc.
+TEST(SaeJumpReLU, LoadedDictionaryEncodesAsTheSavedTensorsSay) {
+  TempDir dir;
+  const auto result = run(dir, "plugin = \"sae_jumprelu\"\ntarget_l0 = 4.0\nsteps = 100\n");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(read_json(dir / "run/stages/sae/cfg.json")["architecture"], "jumprelu");
+  const SafetensorsFile saved(dir / "run/stages/sae/sae_weights.safetensors");
+  const auto w_enc = saved.get("W_enc", {64, 256}).as_floats();
+  const auto b_enc = saved.get("b_enc", {256}).as_floats();
+  const auto b_dec = saved.get("b_dec", {64}).as_floats();
+  const auto threshold = saved.get("threshold", {256}).as_floats();
+  const auto registry = host::PluginRegistry::discover({DICTLAB_BUILD_PLUGIN_DIR});
+  auto instance = registry.find("sae_jumprelu")->instantiate();
+  ASSERT_TRUE(instance.ok());
+  auto& sae = static_cast<DictionaryLearner&>(instance->get());
+  sae.load(dir / "run/stages/sae", "cpu");
+  std::vector<float> x(3 * 64), f(3 * 256), back(3 * 64);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37f * static_cast<float>(i));
+  sae.encode(x.data(), 3, f.data());
+  int active = 0;
+  for (int r = 0; r < 3; ++r)
+    for (int j = 0; j < 256; ++j) {
+      double z = b_enc[j];
+      for (int k = 0; k < 64; ++k) z += (x[r * 64 + k] - b_dec[k]) * w_enc[k * 256 + j];
+      const double expected = z > threshold[j] ? z : 0.0;
+      ASSERT_NEAR(f[r * 256 + j], expected, 1e-4 * (1 + std::abs(z))) << r << " " << j;
+      active += expected > 0;
+    }
+  EXPECT_GT(active, 0);
+  sae.decode(f.data(), 3, back.data());
+  for (float v : back) EXPECT_TRUE(std::isfinite(v));
 }
 
 // The synthetic MLP, an activation cache, and dictionary stages reading it.

@@ -32,6 +32,17 @@ std::shared_ptr<Architecture> batch_topk() { return batch_topk_from_options(batc
 std::shared_ptr<Architecture> matryoshka() {
   return matryoshka_from_options(batch_top_k_options({{"prefixes", std::vector<std::int64_t>{16, 64, 200}}}));
 }
+// θ = 0.3 and ε = 0.2: a few per cent of the entries fall in the kernel's
+// window, on both sides of the threshold, so θ's gradient has many terms.
+std::shared_ptr<Architecture> jumprelu(const std::string& sparsity) {
+  return jumprelu_from_options(options({{"sparsity", sparsity},
+                                        {"sparsity_coefficient", 0.01},
+                                        {"target_l0", 20.0},
+                                        {"tanh_scale", 4.0},
+                                        {"pre_activation_coefficient", 0.05},
+                                        {"bandwidth", 0.2},
+                                        {"initial_threshold", 0.3}}));
+}
 
 Sae random_sae(std::shared_ptr<Architecture> architecture) {
   Sae sae({.d_in = kDIn, .d_sae = kDSae}, std::move(architecture));
@@ -100,6 +111,21 @@ TEST(SparseStep, EncodingInBlocksOnTwoThreadsEqualsDenseAutograd) {
   torch::set_num_threads(2);
   expect_same_step(standard(), {}, 48);  // 200 rows: blocks of 48, 48, 48, 48 and 8
   expect_same_step(topk(), dead_range(40, 200), 48);
+}
+
+TEST(SparseStep, JumpReLUWithTheL0PenaltyEqualsDenseAutogradThresholdsIncluded) {
+  expect_same_step(jumprelu("l0"), {});
+}
+
+TEST(SparseStep, JumpReLUWithTheTanhAndPreActivationPenaltiesEqualsDenseAutograd) {
+  expect_same_step(jumprelu("tanh"), {});
+}
+
+TEST(SparseStep, JumpReLUWithTheTargetL0PenaltyEqualsDenseAutograd) { expect_same_step(jumprelu("target_l0"), {}); }
+
+TEST(SparseStep, JumpReLUEncodingInBlocksOnTwoThreadsEqualsDenseAutograd) {
+  torch::set_num_threads(2);
+  for (const char* sparsity : {"l0", "tanh", "target_l0"}) expect_same_step(jumprelu(sparsity), {}, 48);
 }
 
 TEST(SparseStep, AReusedWorkspaceAndGradientsGiveTheSameStep) {

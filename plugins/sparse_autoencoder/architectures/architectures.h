@@ -26,6 +26,9 @@ std::shared_ptr<Architecture> batch_topk_from_options(const dictlab::Options& op
 // BatchTopK codes whose loss sums the reconstruction errors of nested
 // prefixes of the dictionary (Bussmann et al. 2025, Matryoshka SAEs).
 std::shared_ptr<Architecture> matryoshka_from_options(const dictlab::Options& options);
+// JumpReLU with learned thresholds and a choice of sparsity penalty
+// (Rajamanoharan et al. 2024; architectures/jumprelu.cc).
+std::shared_ptr<Architecture> jumprelu_from_options(const dictlab::Options& options);
 
 // JumpReLU as saved (architectures/jump_relu.h): what BatchTopK and
 // Matryoshka dictionaries load as.

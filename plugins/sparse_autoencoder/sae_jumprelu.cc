@@ -1,0 +1,53 @@
+// JumpReLU sparse autoencoder (Rajamanoharan et al. 2024): a learned
+// threshold per feature trained through straight-through estimators, with a
+// choice of sparsity penalty (see architectures/jumprelu.cc).
+#include "architectures/architectures.h"
+#include "sae_plugin.h"
+
+namespace {
+
+using dictlab::OptionSpec;
+using dictlab::OptionType;
+using namespace sparse_autoencoder;
+
+dictlab::PluginDescriptor describe() {
+  auto options = common_options();
+  options.push_back(OptionSpec{"sparsity", OptionType::kString,
+                               "The sparsity penalty: \"l0\" (λ·L0 through the step function's STE, Rajamanoharan "
+                               "et al.), \"tanh\" (λ·Σ tanh(c·f) and the pre-activation loss, Anthropic 2025) or "
+                               "\"target_l0\" (λ·(L0/target_l0 − 1)², dictionary_learning).",
+                               std::string("target_l0")}
+                        .one_of({"l0", "tanh", "target_l0"}));
+  options.push_back(OptionSpec{"sparsity_coefficient", OptionType::kFloat,
+                               "λ of the sparsity penalty, against the MSE per element of activations normalised to "
+                               "mean squared norm d_in (l0, tanh: about 1e-4 to 1e-2; target_l0: about 1).",
+                               1.0}
+                        .at_least(0));
+  options.push_back(
+      OptionSpec{"target_l0", OptionType::kFloat, "The L0 that sparsity = \"target_l0\" pulls towards.", 32.0}.above(0));
+  options.push_back(OptionSpec{"tanh_scale", OptionType::kFloat, "c of sparsity = \"tanh\".", 4.0}.above(0));
+  options.push_back(OptionSpec{"pre_activation_coefficient", OptionType::kFloat,
+                               "λ_p of the pre-activation loss λ_p·Σ ReLU(θ − z) of sparsity = \"tanh\" (0: none).",
+                               3e-6}
+                        .at_least(0));
+  options.push_back(OptionSpec{"bandwidth", OptionType::kFloat,
+                               "ε of the straight-through estimators' rectangle kernel, in pre-activation units.", 0.001}
+                        .above(0));
+  options.push_back(
+      OptionSpec{"initial_threshold", OptionType::kFloat, "Every feature's threshold θ at the start.", 0.001}.above(0));
+  return {.name = "sae_jumprelu",
+          .version = "1.0.0",
+          .summary = "Sparse autoencoder with JumpReLU activation and learned thresholds.",
+          .options = options};
+}
+
+class SaeJumpReLU : public SaePlugin {
+ protected:
+  std::shared_ptr<Architecture> architecture(const dictlab::Options& o) const override {
+    return jumprelu_from_options(o);
+  }
+};
+
+}  // namespace
+
+DICTLAB_PLUGIN(SaeJumpReLU, describe)
