@@ -146,7 +146,8 @@ TEST(SparseProbingOptions, OutOfRangeValuesAreRefusedAtTheirPositions) {
   for (const std::string expected :
        {"exp.toml:4:1: key 'split'" + table + "must be one of \"heldout\", \"train\", not \"test\"",
         "exp.toml:5:1: every element of key 'k'" + table + "must be at least 1, but element 2 is 0",
-        "exp.toml:6:1: every element of key 'classes'" + table, "but element 2 is \"hebrw\"; did you mean \"hebrew\"?",
+        "exp.toml:6:1: every element of key 'classes'" + table,
+        std::string("but element 2 is \"hebrw\"; did you mean \"hebrew\"?"),
         "exp.toml:7:1: key 'examples'" + table + "must be at least 4, not 3",
         "exp.toml:8:1: key 'test_fraction'" + table + "must be greater than 0 and less than 1, not 1"})
     EXPECT_NE(result.output.find(expected), std::string::npos) << expected << " not in\n" << result.output;
