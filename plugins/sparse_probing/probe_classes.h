@@ -23,8 +23,8 @@ inline constexpr const char* kFamilyClasses = "family";
 std::vector<std::string> known_class_names();
 
 // The tasks `names` ask for, "family" expanded over `families` (the corpus'
-// source families, in order; empty without a dataset input). Throws
-// OptionError("classes", ...) naming an unknown class.
+// source families, in order; empty without a dataset input). Every name must
+// be one of known_class_names() (the host checks the option against them).
 std::vector<ProbeClass> select_classes(const std::vector<std::string>& names, const std::vector<std::string>& families);
 
 // The family of a document's source: what comes before its first '/', as

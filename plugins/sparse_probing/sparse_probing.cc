@@ -29,6 +29,7 @@
 namespace {
 
 using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using dictlab::PluginKind;
 using namespace sparse_probing;
@@ -38,20 +39,29 @@ dictlab::PluginDescriptor describe() {
           .version = "1.0.0",
           .summary = "k-sparse probes (SAEBench) for token classes on dictionary features and on the model's units.",
           .options = {
-              {"tokens", OptionType::kInt, "Tokens read (whole contexts, evenly spaced over the split).",
-               std::int64_t{65536}},
-              {"split", OptionType::kString, "Token split read: \"heldout\" or \"train\".", std::string("heldout")},
-              {"k", OptionType::kIntList, "Sizes of the sparse probes.", std::vector<std::int64_t>{1, 2, 5}},
-              {"classes", OptionType::kStringList,
-               "Token classes probed: arabic, hebrew, cyrillic, han, code_vs_prose, dna, base64, latex, and "
-               "family (one task per source family; needs the dataset stage among the inputs).",
-               known_class_names()},
-              {"examples", OptionType::kInt, "Most tokens per task, half of the class and half not, train and test.",
-               std::int64_t{4000}},
-              {"test_fraction", OptionType::kFloat, "Share of contexts (drawn with the run's seed) kept for testing.",
-               0.2},
-              {"min_examples", OptionType::kInt,
-               "Fewest tokens of the class in the test split for a task to be probed.", std::int64_t{20}},
+              OptionSpec{"tokens", OptionType::kInt, "Tokens read (whole contexts, evenly spaced over the split).",
+                         std::int64_t{65536}}
+                  .at_least(1),
+              OptionSpec{"split", OptionType::kString, "Token split read.", std::string("heldout")}
+                  .one_of({"heldout", "train"}),
+              OptionSpec{"k", OptionType::kIntList, "Sizes of the sparse probes.", std::vector<std::int64_t>{1, 2, 5}}
+                  .at_least(1),
+              OptionSpec{"classes", OptionType::kStringList,
+                         "Token classes probed: arabic, hebrew, cyrillic, han, code_vs_prose, dna, base64, latex, and "
+                         "family (one task per source family; needs the dataset stage among the inputs).",
+                         known_class_names()}
+                  .one_of(known_class_names()),
+              // One token of each label on each side of the split.
+              OptionSpec{"examples", OptionType::kInt,
+                         "Most tokens per task, half of the class and half not, train and test.", std::int64_t{4000}}
+                  .at_least(4),
+              OptionSpec{"test_fraction", OptionType::kFloat,
+                         "Share of contexts (drawn with the run's seed) kept for testing.", 0.2}
+                  .above(0.0)
+                  .below(1.0),
+              OptionSpec{"min_examples", OptionType::kInt,
+                         "Fewest tokens of the class in the test split for a task to be probed.", std::int64_t{20}}
+                  .at_least(1),
           }};
 }
 
@@ -67,14 +77,9 @@ Settings read_settings(const dictlab::Options& options) {
   Settings s{options.get_int("tokens"), options.get_int("examples"), options.get_int("min_examples"),
              options.get_ints("k"), options.get_strings("classes"), options.get_string("split"),
              options.get_float("test_fraction")};
-  if (s.tokens <= 0) throw OptionError("tokens", "must be positive");
-  if (s.examples < 4) throw OptionError("examples", "must be at least 4 (one of each label on each side)");
-  if (s.min_examples < 1) throw OptionError("min_examples", "must be at least 1");
+  // The host has checked each option against its declared range; an empty
+  // list is the one thing a bound cannot refuse.
   if (s.k.empty()) throw OptionError("k", "must list at least one probe size");
-  for (const auto k : s.k)
-    if (k < 1) throw OptionError("k", "probe sizes must be at least 1, not " + std::to_string(k));
-  if (s.split != "heldout" && s.split != "train") throw OptionError("split", "must be \"heldout\" or \"train\"");
-  if (!(s.test_fraction > 0 && s.test_fraction < 1)) throw OptionError("test_fraction", "must be in (0, 1)");
   return s;
 }
 

@@ -19,13 +19,15 @@
 
 namespace {
 
-using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 
 dictlab::PluginDescriptor describe() {
   auto options = synthetic::config_options();
-  options.push_back({"samples", OptionType::kInt, "Activations (samples) to write.", std::int64_t{16777216}});
-  options.push_back({"shard_samples", OptionType::kInt, "Samples per shard file.", std::int64_t{131072}});
+  options.push_back(
+      OptionSpec{"samples", OptionType::kInt, "Activations (samples) to write.", std::int64_t{16777216}}.at_least(1));
+  options.push_back(
+      OptionSpec{"shard_samples", OptionType::kInt, "Samples per shard file.", std::int64_t{131072}}.at_least(1));
   return {.name = "synthetic_activations",
           .version = "1.0.0",
           .summary = "A synthetic world of known sparse features (SynthSAEBench-like) as an activation cache.",
@@ -38,8 +40,6 @@ class SyntheticActivations : public dictlab::Evaluator {
     const auto& options = context.options();
     const synthetic::SyntheticConfig config = synthetic::config_from_options(options);
     const std::int64_t wanted = options.get_int("samples"), shard_rows = options.get_int("shard_samples");
-    if (wanted <= 0) throw OptionError("samples", "must be positive");
-    if (shard_rows <= 0) throw OptionError("shard_samples", "must be positive");
     const auto& dir = context.stage_dir();
     const synthetic::GroundTruth truth = ground_truth(context, config);
     const synthetic::SampleGenerator generator(truth);

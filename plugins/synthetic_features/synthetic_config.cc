@@ -61,23 +61,9 @@ SyntheticConfig config_from_json(const nlohmann::json& json, const std::string& 
 
 void validate(const SyntheticConfig& c) {
   using dictlab::OptionError;
-  if (c.num_features < 1) throw OptionError("num_features", "must be positive");
-  if (c.hidden_dim < 1) throw OptionError("hidden_dim", "must be positive");
-  if (c.zipf_exponent <= 0) throw OptionError("zipf_exponent", "must be positive");
-  if (!(0 < c.min_prob && c.min_prob < c.max_prob && c.max_prob <= 1))
-    throw OptionError("min_prob", "needs 0 < min_prob < max_prob <= 1");
-  if (c.magnitude_mean_start <= 0 || c.magnitude_mean_end <= 0)
-    throw OptionError("magnitude_mean_start", "and magnitude_mean_end must be positive");
-  if (c.magnitude_std_std < 0) throw OptionError("magnitude_std_std", "must not be negative");
-  if (c.root_nodes < 0) throw OptionError("root_nodes", "must not be negative");
+  if (!(c.min_prob < c.max_prob)) throw OptionError("min_prob", "must be less than max_prob");
   if (c.root_nodes > 0 && (c.branching < 1 || c.max_depth < 0))
     throw OptionError("branching", "must be positive (and max_depth not negative) when root_nodes > 0");
-  if (c.mutually_exclusive_portion < 0 || c.mutually_exclusive_portion > 1)
-    throw OptionError("mutually_exclusive_portion", "must lie in [0, 1]");
-  if (c.correlation_rank < 0) throw OptionError("correlation_rank", "must not be negative");
-  if (c.correlation_scale < 0) throw OptionError("correlation_scale", "must not be negative");
-  if (c.orthogonalize_steps < 0) throw OptionError("orthogonalize_steps", "must not be negative");
-  if (c.bias_norm < 0) throw OptionError("bias_norm", "must not be negative");
 }
 
 }  // namespace synthetic

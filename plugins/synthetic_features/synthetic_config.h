@@ -46,7 +46,9 @@ struct SyntheticConfig {
 nlohmann::json to_json(const SyntheticConfig& config);
 // Throws dictlab::PluginError naming `where` and the key that is missing or wrong.
 SyntheticConfig config_from_json(const nlohmann::json& json, const std::string& where);
-// Throws dictlab::OptionError for values no world can have.
+// Throws dictlab::OptionError for combinations of values no world can have.
+// Each option's own range is declared in config_options() (synthetic_options.h)
+// and checked by the host before a stage runs; a config built in code skips it.
 void validate(const SyntheticConfig& config);
 
 }  // namespace synthetic

@@ -15,7 +15,7 @@
 
 namespace {
 
-using dictlab::OptionError;
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 
 dictlab::PluginDescriptor describe() {
@@ -23,9 +23,10 @@ dictlab::PluginDescriptor describe() {
           .version = "1.0.0",
           .summary = "A dictionary's recovery of the true features of a synthetic world (SynthSAEBench's metrics).",
           .options = {
-              {"samples", OptionType::kInt, "Held-out samples for the firing and reconstruction metrics.",
-               std::int64_t{100000}},
-              {"batch_size", OptionType::kInt, "Samples encoded at once.", std::int64_t{4096}},
+              OptionSpec{"samples", OptionType::kInt, "Held-out samples for the firing and reconstruction metrics.",
+                         std::int64_t{100000}}
+                  .at_least(1),
+              OptionSpec{"batch_size", OptionType::kInt, "Samples encoded at once.", std::int64_t{4096}}.at_least(1),
           }};
 }
 
@@ -56,8 +57,6 @@ class SyntheticFeatures : public dictlab::Evaluator {
   dictlab::Report evaluate(dictlab::RunContext& context) override {
     const std::int64_t samples = context.options().get_int("samples");
     const std::int64_t batch = context.options().get_int("batch_size");
-    if (samples <= 0) throw OptionError("samples", "must be positive");
-    if (batch <= 0) throw OptionError("batch_size", "must be positive");
     const auto& world = synthetic_input(context);
     const synthetic::GroundTruth truth = synthetic::GroundTruth::load(world.dir);
     const auto dictionary = dictlab::open_input_dictionary(context);

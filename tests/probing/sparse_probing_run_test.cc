@@ -133,5 +133,25 @@ TEST_F(SparseProbingRun, AccuraciesAreGauges) {
               sum / probed, 1e-9);
 }
 
+// The options' ranges and choices are declared, so the host refuses bad
+// values, each at its line, before any stage runs.
+TEST(SparseProbingOptions, OutOfRangeValuesAreRefusedAtTheirPositions) {
+  TempDir dir;
+  write_text(dir / "exp.toml",
+             "[[stage]]\nname = \"probing\"\nplugin = \"sparse_probing\"\n"
+             "split = \"test\"\nk = [1, 0]\nclasses = [\"arabic\", \"hebrw\"]\nexamples = 3\ntest_fraction = 1.0\n");
+  const auto result = run_command({DICTLAB_BINARY, "validate", (dir / "exp.toml").string()}, plugin_environment());
+  EXPECT_NE(result.exit_code, 0);
+  const std::string table = " in [[stage]] 'probing' (plugin sparse_probing) ";
+  for (const std::string expected :
+       {"exp.toml:4:1: key 'split'" + table + "must be one of \"heldout\", \"train\", not \"test\"",
+        "exp.toml:5:1: every element of key 'k'" + table + "must be at least 1, but element 2 is 0",
+        "exp.toml:6:1: every element of key 'classes'" + table,
+        std::string("but element 2 is \"hebrw\"; did you mean \"hebrew\"?"),
+        "exp.toml:7:1: key 'examples'" + table + "must be at least 4, not 3",
+        "exp.toml:8:1: key 'test_fraction'" + table + "must be greater than 0 and less than 1, not 1"})
+    EXPECT_NE(result.output.find(expected), std::string::npos) << expected << " not in\n" << result.output;
+}
+
 }  // namespace
 }  // namespace dictlab::testing

@@ -64,5 +64,36 @@ TEST(SyntheticPipeline, OracleDictionaryRecoversTheWorldPerfectly) {
   EXPECT_NE(read_text(dir / "run" / "metrics.prom").find("dictlab_synthetic_mcc{"), std::string::npos);
 }
 
+// Each option's range is declared, so the host refuses a bad value at its
+// line before any stage runs; only min_prob < max_prob, which relates two
+// options, is the plugin's to check, when the stage starts.
+TEST(SyntheticPipeline, OutOfRangeOptionsAreRefusedAtTheirPositions) {
+  TempDir dir;
+  write_text(dir / "exp.toml",
+             "[[stage]]\nname = \"world\"\nplugin = \"synthetic_activations\"\n"
+             "num_features = 0\nmin_prob = 0.0\nmutually_exclusive_portion = 1.5\nshard_samples = 0\n\n"
+             "[[stage]]\nname = \"recovery\"\nplugin = \"synthetic_features\"\n"
+             "inputs = [\"world\"]\nbatch_size = -1\n");
+  const auto result = run_command({DICTLAB_BINARY, "validate", (dir / "exp.toml").string()}, kEnv);
+  EXPECT_NE(result.exit_code, 0);
+  const std::string world = " in [[stage]] 'world' (plugin synthetic_activations) ";
+  const std::string recovery = " in [[stage]] 'recovery' (plugin synthetic_features) ";
+  for (const std::string expected :
+       {"exp.toml:4:1: key 'num_features'" + world + "must be at least 1, not 0",
+        "exp.toml:5:1: key 'min_prob'" + world + "must be greater than 0 and less than 1, not 0",
+        "exp.toml:6:1: key 'mutually_exclusive_portion'" + world + "must be between 0 and 1, not 1.5",
+        "exp.toml:7:1: key 'shard_samples'" + world + "must be at least 1, not 0",
+        "exp.toml:13:1: key 'batch_size'" + recovery + "must be at least 1, not -1"})
+    EXPECT_NE(result.output.find(expected), std::string::npos) << expected << " not in\n" << result.output;
+
+  write_text(dir / "exp.toml", "[experiment]\nname = \"synthetic\"\nrun_dir = \"" + (dir / "run").string() +
+                                   "\"\n\n[[stage]]\nname = \"world\"\nplugin = \"synthetic_activations\"\n"
+                                   "num_features = 8\nhidden_dim = 4\nmax_prob = 0.2\nmin_prob = 0.3\n");
+  const auto run = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.output.find("exp.toml:11:1: key 'min_prob': must be less than max_prob"), std::string::npos)
+      << run.output;
+}
+
 }  // namespace
 }  // namespace synthetic
