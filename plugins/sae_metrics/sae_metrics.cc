@@ -44,20 +44,21 @@ class SaeMetrics : public dictlab::Evaluator {
     const auto shape = dictionary->shape();
     const std::int64_t length = model->shape().context_length;
     const std::string hook = dictlab::dictionary_hook(*model, *dictionary).name;
+    // What the dictionary reconstructs: its input, or a transcoder's target
+    // (the MLP's output) at another hook of the same pass.
+    std::vector<std::string> hooks = {hook};
+    if (shape.is_transcoder()) hooks.push_back(shape.output_hook);
+    const std::int64_t d_target = shape.written_width();
     const dictlab::TokenShard heldout(tokens_stage.dir, "heldout", length);
 
     std::vector<double> fired(static_cast<std::size_t>(shape.d_sae), 0.0);
-    std::vector<double> sum(static_cast<std::size_t>(shape.d_in), 0.0);
+    std::vector<double> sum(static_cast<std::size_t>(d_target), 0.0);
     double squared_error = 0, squared_norm = 0, active = 0, rows_seen = 0;
     double loss_clean = 0, loss_spliced = 0, loss_zero = 0, kl_spliced = 0, kl_zero = 0;
     std::vector<float> features, reconstruction;
-    auto splice = [&](float* a, std::int64_t rows, std::int64_t width) {
-      features.resize(static_cast<std::size_t>(rows * shape.d_sae));
-      dictionary->encode(a, rows, features.data());
-      dictionary->decode(features.data(), rows, a);
-      (void)width;
-    };
-    auto zero = [](float* a, std::int64_t rows, std::int64_t width) { std::fill(a, a + rows * width, 0.0f); };
+    // A transcoder replaces the whole MLP; zero ablation zeroes the MLP's output.
+    const dictlab::HookEdits splice = dictlab::splice_dictionary(*dictionary);
+    const dictlab::HookEdits zero = dictlab::zero_ablation(shape);
 
     constexpr std::int64_t kBatch = 8;
     context.progress().set_total(static_cast<double>(contexts));
@@ -66,16 +67,18 @@ class SaeMetrics : public dictlab::Evaluator {
       const std::int64_t n = std::min(kBatch, contexts - start);
       const auto ids = dictlab::evenly_spaced_windows(heldout, start, n, contexts, length);
       const dictlab::TokenBatch batch{ids.data(), n, length};
-      const auto x = dictlab::activations_at(*model, batch, hook);
+      const auto read = model->activations(batch, hooks);
+      const auto& x = read.front();
+      const auto& target = read.back();
       const std::int64_t rows = n * length;
       features.resize(static_cast<std::size_t>(rows * shape.d_sae));
-      reconstruction.resize(x.size());
+      reconstruction.resize(target.size());
       dictionary->encode(x.data(), rows, features.data());
-      dictionary->decode(features.data(), rows, reconstruction.data());
+      dictionary->reconstruct(x.data(), rows, reconstruction.data());
       for (std::int64_t r = 0; r < rows; ++r) {
-        for (std::int64_t j = 0; j < shape.d_in; ++j) {
-          const double v = x[static_cast<std::size_t>(r * shape.d_in + j)];
-          const double e = v - reconstruction[static_cast<std::size_t>(r * shape.d_in + j)];
+        for (std::int64_t j = 0; j < d_target; ++j) {
+          const double v = target[static_cast<std::size_t>(r * d_target + j)];
+          const double e = v - reconstruction[static_cast<std::size_t>(r * d_target + j)];
           squared_error += e * e;
           squared_norm += v * v;
           sum[static_cast<std::size_t>(j)] += v;
@@ -90,8 +93,8 @@ class SaeMetrics : public dictlab::Evaluator {
       rows_seen += static_cast<double>(rows);
       const std::int64_t vocab = model->shape().vocab_size;
       const auto clean = model->logits(batch);
-      const auto spliced = sae_metrics::next_token_fit(model->logits(batch, {{hook, splice}}), clean, batch, vocab);
-      const auto zeroed = sae_metrics::next_token_fit(model->logits(batch, {{hook, zero}}), clean, batch, vocab);
+      const auto spliced = sae_metrics::next_token_fit(model->logits(batch, splice), clean, batch, vocab);
+      const auto zeroed = sae_metrics::next_token_fit(model->logits(batch, zero), clean, batch, vocab);
       loss_clean += sae_metrics::next_token_fit(clean, clean, batch, vocab).loss * static_cast<double>(n);
       loss_spliced += spliced.loss * static_cast<double>(n);
       loss_zero += zeroed.loss * static_cast<double>(n);
@@ -134,7 +137,7 @@ class SaeMetrics : public dictlab::Evaluator {
     auto add = [&](std::string name, double value, std::string help, dictlab::MetricLabels labels = {}) {
       report.figures.push_back({std::move(name), value, std::move(labels), std::move(help)});
     };
-    add("sae_eval_mse", squared_error / (rows_seen * static_cast<double>(shape.d_in)),
+    add("sae_eval_mse", squared_error / (rows_seen * static_cast<double>(d_target)),
         "Reconstruction MSE per element of the activations.");
     add("sae_eval_variance_explained_ratio", 1.0 - fvu, "Fraction of the activations' variance explained.");
     add("sae_eval_l0", active / rows_seen, "Mean active features per token.");
