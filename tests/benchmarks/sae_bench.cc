@@ -99,6 +99,9 @@ Sae trained_looking_transcoder(std::int64_t d_in, std::int64_t d_sae) {
   const Sae like = trained_looking_sae(architecture_named("TopK", 0, d_sae), d_in, d_sae);
   torch::NoGradGuard no_grad;
   for (auto& [name, tensor] : like.named_tensors()) sae.named_tensors().at(name).copy_(tensor);
+  // Its encoder reads x itself, not x − b_dec: with the SAE rows' negative
+  // bias most of its top 32 would be negative; at 0 it keeps k = 32 codes.
+  sae.b_enc.zero_();
   return sae;
 }
 

@@ -125,7 +125,8 @@ TEST(SaeFile, AnUnknownArchitectureIsRefusedNamingTheKnownOnes) {
     load_sae(dir.path());
     FAIL() << "loaded an unknown architecture";
   } catch (const dictlab::PluginError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown architecture 'gated' (known: jumprelu, standard, topk"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("unknown architecture 'gated' (known: jumprelu, skip_transcoder, standard, topk"),
+              std::string::npos)
         << e.what();
   }
 }

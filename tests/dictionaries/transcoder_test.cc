@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <numeric>
 #include <random>
 
@@ -140,6 +141,7 @@ TEST(Transcoder, LearnsAnMlpThatIsAKnownSparseFunctionOfItsInput) {
   }
   const double fvu = fraction_of_variance_unexplained(task.outputs, prediction);
   EXPECT_LT(fvu, 0.15) << result.output;
+  std::cerr << "fraction of the output's variance unexplained: " << fvu << "\n";
 
   const auto registry = host::PluginRegistry::discover({DICTLAB_BUILD_PLUGIN_DIR});
   auto instance = registry.find("transcoder")->instantiate();
@@ -172,18 +174,20 @@ TEST(Transcoder, SplicedForTheMlpRecoversLossBetweenZeroAblationAndTheCleanModel
   const auto result = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
   ASSERT_EQ(result.exit_code, 0) << result.output;
   std::map<std::string, double> figure;
-  for (const auto& f : read_json(dir / "run/stages/metrics/report.json")["figures"]) {
+  const auto report = read_json(dir / "run/stages/metrics/report.json");
+  for (const auto& f : report["figures"]) {
     const std::string mlp = f["labels"].contains("mlp") ? "/" + f["labels"]["mlp"].get<std::string>() : "";
     figure[f["name"].get<std::string>() + mlp] = f["value"].get<double>();
   }
+  // Measured here: 0.96 of the loss and 0.89 of the MLP output's variance.
   const double recovered = figure.at("sae_eval_loss_recovered_ratio");
-  EXPECT_GT(recovered, 0.0) << result.output;
+  EXPECT_GT(recovered, 0.8) << result.output;
   EXPECT_LE(recovered, 1.0) << result.output;
   EXPECT_LT(figure.at("sae_eval_model_loss/spliced"), figure.at("sae_eval_model_loss/zero_ablated"));
   EXPECT_GT(figure.at("sae_eval_model_loss/spliced"), figure.at("sae_eval_model_loss/clean") - 1e-3);
   EXPECT_LT(figure.at("sae_eval_kl_divergence/spliced"), figure.at("sae_eval_kl_divergence/zero_ablated"));
   // Against the MLP's output (hook_mlp_out), not its input.
-  EXPECT_GT(figure.at("sae_eval_variance_explained_ratio"), 0.3) << result.output;
+  EXPECT_GT(figure.at("sae_eval_variance_explained_ratio"), 0.8) << result.output;
   std::cerr << "loss recovered " << recovered << ", variance explained "
             << figure.at("sae_eval_variance_explained_ratio") << ", L0 " << figure.at("sae_eval_l0") << "\n";
 }
