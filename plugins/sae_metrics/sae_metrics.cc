@@ -125,22 +125,24 @@ class BatchMeasurement {
   // predictions clean, spliced and zero-ablated.
   void measure(const dictlab::TokenBatch& batch, sae_metrics::ReconstructionFit& fit, LossTotals& losses) {
     const auto shape = dictionary_.shape();
-    const auto x = dictlab::activations_at(model_, batch, hook_);
+    // What the dictionary reconstructs: its input, or a transcoder's target
+    // (the MLP's output) at another hook of the same pass.
+    std::vector<std::string> hooks = {hook_};
+    if (shape.is_transcoder()) hooks.push_back(shape.output_hook);
+    const auto read = model_.activations(batch, hooks);
+    const auto& x = read.front();
+    const auto& target = read.back();
     const std::int64_t rows = batch.batch * batch.length;
     features_.resize(static_cast<std::size_t>(rows * shape.d_sae));
-    reconstruction_.resize(x.size());
+    reconstruction_.resize(target.size());
     dictionary_.encode(x.data(), rows, features_.data());
-    dictionary_.decode(features_.data(), rows, reconstruction_.data());
-    fit.add(x.data(), reconstruction_.data(), features_.data(), rows);
+    dictionary_.reconstruct(x.data(), rows, reconstruction_.data());
+    fit.add(target.data(), reconstruction_.data(), features_.data(), rows);
 
-    auto splice = [&](float* a, std::int64_t n, std::int64_t) {
-      features_.resize(static_cast<std::size_t>(n * shape.d_sae));
-      dictionary_.encode(a, n, features_.data());
-      dictionary_.decode(features_.data(), n, a);
-    };
-    auto zero = [](float* a, std::int64_t n, std::int64_t width) { std::fill(a, a + n * width, 0.0f); };
-    const std::vector<std::vector<float>> edited{model_.logits(batch, {{hook_, splice}}),
-                                                 model_.logits(batch, {{hook_, zero}})};
+    // A transcoder replaces the whole MLP; zero ablation zeroes what the
+    // dictionary writes.
+    const std::vector<std::vector<float>> edited{model_.logits(batch, dictlab::splice_dictionary(dictionary_)),
+                                                 model_.logits(batch, dictlab::zero_ablation(shape))};
     const auto fits = sae_metrics::next_token_fits(model_.logits(batch), edited, batch, model_.shape().vocab_size);
     const auto weight = static_cast<double>(batch.batch);
     losses.clean += fits.clean_loss * weight;
@@ -171,7 +173,7 @@ class SaeMetrics : public dictlab::Evaluator {
     BatchMeasurement measurement(*model, *dictionary, dictlab::dictionary_hook(*model, *dictionary).name);
     const dictlab::TokenShard heldout(context.input(dictlab::PluginKind::kTokenizer).dir, "heldout", length);
 
-    sae_metrics::ReconstructionFit fit(shape.d_in, shape.d_sae);
+    sae_metrics::ReconstructionFit fit(shape.written_width(), shape.d_sae);
     LossTotals losses;
     constexpr std::int64_t kBatch = 8;
     context.progress().set_total(static_cast<double>(contexts));

@@ -8,15 +8,18 @@
 namespace sparse_autoencoder {
 
 ActivationBuffer::ActivationBuffer(dictlab::Model& model, const dictlab::HookPoint& hook, const dictlab::TokenShard& tokens,
-                                   std::int64_t contexts_per_refill, std::int64_t batch_size, std::uint64_t seed)
+                                   std::int64_t contexts_per_refill, std::int64_t batch_size, std::uint64_t seed,
+                                   const std::optional<dictlab::HookPoint>& target)
     : model_(model),
       tokens_(tokens),
       contexts_(contexts_per_refill),
       batch_size_(batch_size),
       context_length_(model.shape().context_length),
       d_in_(hook.width),
-      hook_(hook.name),
+      d_out_(target ? target->width : 0),
+      hooks_{hook.name},
       seed_(seed) {
+  if (target) hooks_.push_back(target->name);
   batches_per_refill_ = contexts_ * context_length_ / batch_size_;
   if (batches_per_refill_ < 1)
     throw dictlab::OptionError("buffer_contexts", "holds fewer activations (" +
@@ -28,8 +31,8 @@ ActivationBuffer::ActivationBuffer(dictlab::Model& model, const dictlab::HookPoi
 torch::Tensor ActivationBuffer::harvest(std::uint64_t stream, std::int64_t index, std::int64_t contexts) {
   std::seed_seq sequence{seed_, stream, static_cast<std::uint64_t>(index)};
   std::mt19937_64 rng(sequence);
-  std::vector<float> activations = dictlab::random_window_activations(model_, hook_, tokens_, contexts, rng);
-  return torch::from_blob(activations.data(), {contexts * context_length_, d_in_}, torch::kFloat).clone();
+  std::vector<float> activations = dictlab::random_window_activations(model_, hooks_, tokens_, contexts, rng);
+  return torch::from_blob(activations.data(), {contexts * context_length_, d_in_ + d_out_}, torch::kFloat).clone();
 }
 
 torch::Tensor ActivationBuffer::batch(std::int64_t step) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <string>
 
 namespace sparse_autoencoder {
 
@@ -35,6 +36,20 @@ class Architecture {
   // SAELens names them) in sae.extra_parameters or sae.state.
   virtual void add_tensors(Sae& /*sae*/) const {}
 
+  // What the encoder reads of the scaled input: x − b_dec for an SAE, x
+  // itself for a transcoder (its b_dec is on the output side).
+  virtual torch::Tensor encoder_input(const Sae& sae, const torch::Tensor& scaled_x) const;
+  // A term the output gets straight from the scaled input beside the decoded
+  // codes (a skip transcoder's x·W_skipᵀ), in the scaled output space;
+  // undefined when there is none.
+  virtual torch::Tensor skip(const Sae& /*sae*/, const torch::Tensor& /*scaled_x*/) const { return {}; }
+
+  // The factor an extra tensor is saved with once the activation scales are
+  // folded into the saved weights (sae_file.cc): W_skip's is s_in / s_out.
+  virtual double folded_factor(const std::string& /*name*/, double /*input_scale*/, double /*output_scale*/) const {
+    return 1.0;
+  }
+
   // Codes from pre-activations [rows, d_sae] at inference.
   virtual torch::Tensor activate(const Sae& sae, const torch::Tensor& pre) const = 0;
   // Codes during training, where they may depend on the whole batch.
@@ -42,7 +57,8 @@ class Architecture {
 
   // One batch's loss, and every parameter's gradient in its .grad, computed
   // over the selected codes only (see sparse_kernels.h); W_dec's gradient
-  // comes projected (Sae::project_decoder_gradient). `x` is scaled; `dead`
+  // comes projected (Sae::project_decoder_gradient). `x` holds scaled
+  // training rows (a transcoder's: input then target, Sae::input_of); `dead`
   // flags features silent for the trainer's dead_steps.
   virtual StepLoss sparse_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead,
                                SparseStepWorkspace& workspace) = 0;

@@ -10,6 +10,8 @@ std::shared_ptr<Architecture> architecture_from_cfg(const nlohmann::json& cfg) {
   using FromCfg = std::shared_ptr<Architecture> (*)(const nlohmann::json&);
   static const std::map<std::string, FromCfg> known = {
       {"jumprelu", jumprelu_from_cfg},
+      {"skip_transcoder", transcoder_from_cfg},
+      {"transcoder", transcoder_from_cfg},
       {"standard", standard_from_cfg},
       {"topk", topk_from_cfg},
   };

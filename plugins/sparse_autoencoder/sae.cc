@@ -5,8 +5,8 @@ namespace sparse_autoencoder {
 Sae::Sae(SaeConfig c, std::shared_ptr<Architecture> a) : config(std::move(c)), architecture(std::move(a)) {
   W_enc = torch::zeros({config.d_in, config.d_sae}).set_requires_grad(true);
   b_enc = torch::zeros({config.d_sae}).set_requires_grad(true);
-  W_dec = torch::zeros({config.d_sae, config.d_in}).set_requires_grad(true);
-  b_dec = torch::zeros({config.d_in}).set_requires_grad(true);
+  W_dec = torch::zeros({config.d_sae, config.output_width()}).set_requires_grad(true);
+  b_dec = torch::zeros({config.output_width()}).set_requires_grad(true);
   architecture->add_tensors(*this);
 }
 
@@ -23,8 +23,12 @@ std::map<std::string, torch::Tensor> Sae::named_tensors() const {
   return all;
 }
 
+torch::Tensor Architecture::encoder_input(const Sae& sae, const torch::Tensor& scaled_x) const {
+  return scaled_x - sae.b_dec;
+}
+
 torch::Tensor Sae::pre_activations(const torch::Tensor& scaled_x) const {
-  return torch::addmm(b_enc, scaled_x - b_dec, W_enc);
+  return torch::addmm(b_enc, architecture->encoder_input(*this, scaled_x), W_enc);
 }
 
 torch::Tensor Sae::encode(const torch::Tensor& x) const {
@@ -32,7 +36,27 @@ torch::Tensor Sae::encode(const torch::Tensor& x) const {
 }
 
 torch::Tensor Sae::decode(const torch::Tensor& features) const {
-  return torch::addmm(b_dec, features, W_dec) / config.activation_scale;
+  return torch::addmm(b_dec, features, W_dec) / config.output_scale();
+}
+
+torch::Tensor Sae::forward(const torch::Tensor& x) const {
+  const torch::Tensor scaled_x = x * config.activation_scale;
+  torch::Tensor out = torch::addmm(b_dec, activate(pre_activations(scaled_x)), W_dec);
+  if (const torch::Tensor skip = architecture->skip(*this, scaled_x); skip.defined()) out += skip;
+  return out / config.output_scale();
+}
+
+torch::Tensor Sae::input_of(const torch::Tensor& rows) const {
+  return config.transcoder() ? rows.narrow(1, 0, config.d_in) : rows;
+}
+
+torch::Tensor Sae::target_of(const torch::Tensor& rows) const {
+  return config.transcoder() ? rows.narrow(1, config.d_in, config.d_out) : rows;
+}
+
+torch::Tensor Sae::scaled(const torch::Tensor& rows) const {
+  if (!config.transcoder()) return rows * config.activation_scale;
+  return torch::cat({input_of(rows) * config.activation_scale, target_of(rows) * config.activation_scale_out}, 1);
 }
 
 void Sae::normalize_decoder() {
@@ -62,6 +86,14 @@ nlohmann::json Sae::cfg() const {
                         {"dtype", "float32"},
                         {"hook_name", config.hook_name},
                         {"hook_layer", hook_layer(config.hook_name)}};
+  if (config.transcoder()) {
+    // SAELens' TranscoderConfig: b_dec lives at the output, so it is not
+    // subtracted from the input.
+    cfg["d_out"] = config.d_out;
+    cfg["apply_b_dec_to_input"] = false;
+    cfg["hook_name_out"] = config.hook_name_out;
+    cfg["hook_layer_out"] = hook_layer(config.hook_name_out);
+  }
   architecture->describe(cfg);
   return cfg;
 }

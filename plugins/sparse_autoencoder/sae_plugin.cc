@@ -73,6 +73,7 @@ struct TrainingActivations {
   std::shared_ptr<dictlab::Model> model;         // what a harvesting source runs
   std::unique_ptr<dictlab::TokenShard> tokens;  // and reads
   dictlab::HookPoint hook;
+  std::optional<dictlab::HookPoint> target;  // a transcoder's
 };
 
 const dictlab::StageInput* model_input(const dictlab::RunContext& context) {
@@ -101,15 +102,19 @@ TrainingActivations cached_activations(dictlab::RunContext& context, const dictl
   return t;
 }
 
-TrainingActivations harvested_activations(dictlab::RunContext& context, std::int64_t batch_size) {
+// `target_hook` (a transcoder's) is harvested beside the input hook, from
+// the same forward pass.
+TrainingActivations harvested_activations(dictlab::RunContext& context, std::int64_t batch_size,
+                                          const std::string& target_hook) {
   TrainingActivations t;
   t.model = dictlab::open_input_model(context);
   t.hook = dictlab::chosen_hook(*t.model, context.options());
+  if (!target_hook.empty()) t.target = dictlab::find_hook_point(t.model->hook_points(), target_hook);
   const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
   t.tokens = std::make_unique<dictlab::TokenShard>(tokens_stage.dir / "tokens.train.bin",
                                                   dictlab::TokenSetInfo::read(tokens_stage.dir).dtype);
   t.source = std::make_unique<ActivationBuffer>(*t.model, t.hook, *t.tokens, context.options().get_int("buffer_contexts"),
-                                                batch_size, context.seed());
+                                                batch_size, context.seed(), t.target);
   return t;
 }
 
@@ -120,11 +125,20 @@ void SaePlugin::train(dictlab::RunContext& context) {
   torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const TrainerOptions options = trainer_options(context.options());
   const dictlab::StageInput* cache = dictlab::find_activation_cache(context);
-  TrainingActivations activations =
-      cache ? cached_activations(context, *cache, options.batch_size) : harvested_activations(context, options.batch_size);
+  const std::string target = target_hook(context.options());
+  // Caches hold one hook's activations; a transcoder's pairs are harvested.
+  if (cache && !target.empty())
+    throw dictlab::PluginError("a transcoder harvests its (input, output) pairs from its model: the activation cache '" +
+                               cache->stage + "' holds one hook only; drop it from this stage's inputs");
+  TrainingActivations activations = cache ? cached_activations(context, *cache, options.batch_size)
+                                          : harvested_activations(context, options.batch_size, target);
   SaeConfig sae_config{.d_in = activations.hook.width,
                        .d_sae = context.options().get_int("d_sae"),
                        .hook_name = activations.hook.name};
+  if (activations.target) {
+    sae_config.d_out = activations.target->width;
+    sae_config.hook_name_out = activations.target->name;
+  }
   sae_.emplace(sae_config, architecture(context.options()));
   const TrainingSummary summary = train_sae(*sae_, options, *activations.source, context);
   if (context.stop_requested()) return;
@@ -153,7 +167,13 @@ void SaePlugin::encode(const float* activations, std::int64_t rows, float* featu
 void SaePlugin::decode(const float* features, std::int64_t rows, float* activations) {
   torch::NoGradGuard no_grad;
   const torch::Tensor f = torch::from_blob(const_cast<float*>(features), {rows, sae_->config.d_sae}, torch::kFloat);
-  torch::from_blob(activations, {rows, sae_->config.d_in}, torch::kFloat).copy_(sae_->decode(f));
+  torch::from_blob(activations, {rows, sae_->config.output_width()}, torch::kFloat).copy_(sae_->decode(f));
+}
+
+void SaePlugin::reconstruct(const float* activations, std::int64_t rows, float* output) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::from_blob(const_cast<float*>(activations), {rows, sae_->config.d_in}, torch::kFloat);
+  torch::from_blob(output, {rows, sae_->config.output_width()}, torch::kFloat).copy_(sae_->forward(x));
 }
 
 }  // namespace sparse_autoencoder

@@ -21,10 +21,12 @@ class SaePlugin : public dictlab::DictionaryLearner {
   void train(dictlab::RunContext& context) override;
   void load(const std::filesystem::path& stage_dir, const std::string& device) override;
   dictlab::DictionaryShape shape() const override {
-    return {sae_->config.d_in, sae_->config.d_sae, sae_->config.hook_name};
+    return {sae_->config.d_in, sae_->config.d_sae, sae_->config.hook_name, sae_->config.hook_name_out,
+            sae_->config.d_out};
   }
   void encode(const float* activations, std::int64_t rows, float* features) override;
   void decode(const float* features, std::int64_t rows, float* activations) override;
+  void reconstruct(const float* activations, std::int64_t rows, float* output) override;
   void export_bundle(const std::filesystem::path& file) const override { export_sae_bundle(*sae_, file); }
 
  protected:
@@ -32,6 +34,9 @@ class SaePlugin : public dictlab::DictionaryLearner {
   virtual TrainerOptions trainer_options(const dictlab::Options& options) const {
     return common_trainer_options(options);
   }
+  // The hook whose activations a transcoder predicts from those at `hook`;
+  // empty for an SAE, which reconstructs its input.
+  virtual std::string target_hook(const dictlab::Options& /*options*/) const { return {}; }
 
  private:
   std::optional<Sae> sae_;

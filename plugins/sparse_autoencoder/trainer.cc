@@ -20,7 +20,9 @@ namespace {
 constexpr double kSparseL0Share = 0.25;
 
 // Kaiming-uniform rows, normalised; the encoder starts as the decoder's
-// transpose (Gao et al.), which also helps the L1 recipe start well.
+// transpose (Gao et al.), which also helps the L1 recipe start well. A
+// transcoder's input and output spaces differ, so its encoder gets its own
+// random unit directions.
 void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& options, std::uint64_t seed,
                 dictlab::Logger& log) {
   torch::NoGradGuard no_grad;
@@ -28,14 +30,23 @@ void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& option
   const double bound = std::sqrt(6.0 / static_cast<double>(sae.config.d_in));
   sae.W_dec.uniform_(-bound, bound);
   sae.normalize_decoder();
-  sae.W_enc.copy_(sae.W_dec.t());
+  if (sae.config.transcoder()) {
+    const torch::Tensor rows = torch::empty({sae.config.d_sae, sae.config.d_in}).uniform_(-bound, bound);
+    sae.W_enc.copy_((rows / rows.norm(2, 1, true).clamp_min(1e-8)).t());
+  } else {
+    sae.W_enc.copy_(sae.W_dec.t());
+  }
   sae.b_enc.zero_();
   const torch::Tensor sample = source.sample(options.init_rows, /*index=*/0);
-  sae.config.activation_scale =
-      options.normalize_activations
-          ? std::sqrt(static_cast<double>(sae.config.d_in) / sample.pow(2).sum(1).mean().item<double>())
-          : 1.0;
-  sae.b_dec.copy_(geometric_median(sample * sae.config.activation_scale));
+  const auto scale_of = [&options](const torch::Tensor& rows) {
+    return options.normalize_activations
+               ? std::sqrt(static_cast<double>(rows.size(1)) / rows.pow(2).sum(1).mean().item<double>())
+               : 1.0;
+  };
+  sae.config.activation_scale = scale_of(sae.input_of(sample));
+  if (sae.config.transcoder()) sae.config.activation_scale_out = scale_of(sae.target_of(sample));
+  const torch::Tensor scaled = sae.scaled(sample);
+  sae.b_dec.copy_(geometric_median(sae.target_of(scaled)));
   if (options.fit_encoder_init) {
     // With unit decoder rows, the transpose alone reconstructs x about
     // d_sae / (2 d_in) times too long (half the features fire), so a wide
@@ -43,10 +54,9 @@ void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& option
     // that. The reconstruction is linear in the encoder's scale (ReLU and
     // TopK are positively homogeneous, b_enc = 0): the least-squares scale
     // makes the first one fit the sample best.
-    const torch::Tensor scaled = sample * sae.config.activation_scale;
-    const torch::Tensor centered = scaled - sae.b_dec;
+    const torch::Tensor centered = sae.target_of(scaled) - sae.b_dec;
     const torch::Tensor reconstruction =
-        torch::mm(sae.architecture->training_codes(sae, sae.pre_activations(scaled)), sae.W_dec);
+        torch::mm(sae.architecture->training_codes(sae, sae.pre_activations(sae.input_of(scaled))), sae.W_dec);
     const double fit = (reconstruction * centered).sum().item<double>() /
                        std::max(reconstruction.pow(2).sum().item<double>(), 1e-30);
     sae.W_enc.mul_(fit);
@@ -66,9 +76,10 @@ StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const torch::Tenso
 
 TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSource& source,
                           dictlab::RunContext& context) {
-  if (source.d_in() != sae.config.d_in)
-    throw dictlab::PluginError("the activations have width " + std::to_string(source.d_in()) +
-                               ", the dictionary expects d_in = " + std::to_string(sae.config.d_in));
+  if (source.d_in() != sae.config.d_in || source.d_out() != sae.config.d_out)
+    throw dictlab::PluginError("the activations have width " + std::to_string(source.d_in()) + " (targets " +
+                               std::to_string(source.d_out()) + "), the dictionary expects d_in = " +
+                               std::to_string(sae.config.d_in) + " (d_out = " + std::to_string(sae.config.d_out) + ")");
   initialize(sae, source, options, context.seed(), context.log());
   FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(options.learning_rate));
   torch::Tensor last_fired = torch::zeros({sae.config.d_sae}, torch::kLong);
@@ -79,11 +90,14 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
 
   torch_training::TensorMap state = {{"last_fired", last_fired}, {"activation_scale", scale}, {"previous_l0", previous_l0}};
   for (const auto& [name, tensor] : sae.named_tensors()) state[name] = tensor;
+  torch::Tensor scale_out = torch::full({1}, sae.config.activation_scale_out, torch::kDouble);
+  if (sae.config.transcoder()) state["activation_scale_out"] = scale_out;
   torch_training::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
   TrainingSummary summary;
   if (auto step = checkpoints.restore_latest(state, &optimizer)) {
     summary.resumed_from_step = *step;
     sae.config.activation_scale = scale.item<double>();
+    sae.config.activation_scale_out = scale_out.item<double>();
     context.log().info("resuming from the checkpoint at step " + std::to_string(*step));
   }
 
@@ -108,7 +122,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
       if (r == step && step > 0)
         summary.resampled += resample_dead_features(sae, optimizer, last_fired, step, options, source, context.log());
 
-    const torch::Tensor x = source.batch(step) * sae.config.activation_scale;
+    const torch::Tensor x = sae.scaled(source.batch(step));
     const torch::Tensor dead = (step - last_fired) >= options.dead_steps;
     optimizer.zero_grad();
     // The sparse kernels pay off once codes are sparse; an L1 SAE starts with
@@ -147,6 +161,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
     }
     if (done % options.checkpoint_interval == 0 || done == options.steps) {
       scale.fill_(sae.config.activation_scale);
+      scale_out.fill_(sae.config.activation_scale_out);
       checkpoints.save(done, state, &optimizer);
       last_checkpoint = done;
     }

@@ -108,6 +108,22 @@ double train_step(Sae& sae, sparse_autoencoder::FusedAdam& optimizer, const torc
   return result.loss;
 }
 
+// A transcoder from 512 MLP inputs to 512 outputs, trained-looking like the
+// SAE rows; its training rows pair each input with a target.
+Sae trained_looking_transcoder(std::int64_t d_in, std::int64_t d_sae) {
+  Sae sae({.d_in = d_in, .d_sae = d_sae, .d_out = d_in},
+          sparse_autoencoder::transcoder_from_options(options(
+              {{"k", std::int64_t{32}}, {"skip", false}, {"aux_k", std::int64_t{256}}, {"aux_coefficient", 1.0 / 32}},
+              d_sae)));
+  const Sae like = trained_looking_sae(architecture_named("TopK", 0, d_sae), d_in, d_sae);
+  torch::NoGradGuard no_grad;
+  for (auto& [name, tensor] : like.named_tensors()) sae.named_tensors().at(name).copy_(tensor);
+  // Its encoder reads x itself, not x − b_dec: with the SAE rows' negative
+  // bias most of its top 32 would be negative; at 0 it keeps k = 32 codes.
+  sae.b_enc.zero_();
+  return sae;
+}
+
 void throughput(int repeats) {
   const std::int64_t d_in = 512, d_sae = 4096, batch = 4096;
   torch::manual_seed(0);
@@ -121,11 +137,16 @@ void throughput(int repeats) {
     torch::NoGradGuard no_grad;
     torch::addmm_out(pre, bias, x, weights);
   };
-  for (const auto& [name, architecture] : architectures(5e-3, d_sae)) {
+  // The transcoder's target: a fixed nonlinear function of the input, as an MLP's output is.
+  const torch::Tensor transcoder_rows = torch::cat({x, torch::mm(torch::relu(x - 0.3), torch::randn({d_in, d_in}) * 0.05)}, 1);
+  auto rows = architectures(5e-3, d_sae);
+  rows.push_back({"Transcoder k=32", nullptr});
+  for (const auto& [name, architecture] : rows) {
     for (const bool sparse : {false, true}) {
-      Sae sae = trained_looking_sae(architecture, d_in, d_sae);
+      Sae sae = architecture ? trained_looking_sae(architecture, d_in, d_sae) : trained_looking_transcoder(d_in, d_sae);
+      const torch::Tensor& x_step = architecture ? x : transcoder_rows;
       sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(4e-4));
-      train_step(sae, optimizer, x, sparse);  // warm up
+      train_step(sae, optimizer, x_step, sparse);  // warm up
       // Steps back to back, as training runs them, then GEMMs back to back;
       // twice, so that a machine that gets busier slows both alike. Not one
       // of each in turn: OpenBLAS's threads spin for about 0.1 s after each
@@ -133,7 +154,7 @@ void throughput(int repeats) {
       std::vector<double> steps, gemms;
       for (const int count : {repeats / 2, repeats - repeats / 2}) {
         for (int i = 0; i < count; ++i)
-          steps.push_back(seconds_of([&] { train_step(sae, optimizer, x, sparse); }));
+          steps.push_back(seconds_of([&] { train_step(sae, optimizer, x_step, sparse); }));
         for (int i = 0; i < count; ++i) gemms.push_back(seconds_of(gemm));
       }
       double l0 = 0;

@@ -99,6 +99,62 @@ torch::Tensor dead_range(std::int64_t first, std::int64_t count) {
   return dead;
 }
 
+
+// Transcoders: rows hold the input (kDIn) then the target (kDOut), another
+// width, so that a mixed-up side fails on shapes or values.
+constexpr std::int64_t kDOut = 40;
+
+std::shared_ptr<Architecture> transcoder(bool skip) {
+  return transcoder_from_options(options(
+      {{"k", std::int64_t{6}}, {"skip", skip}, {"aux_k", std::int64_t{16}}, {"aux_coefficient", 1.0 / 32}}));
+}
+
+Sae random_transcoder(bool skip) {
+  Sae sae({.d_in = kDIn, .d_sae = kDSae, .d_out = kDOut}, transcoder(skip));
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(5);
+  sae.W_dec.normal_();
+  sae.normalize_decoder();
+  sae.W_enc.normal_(0, 0.3);
+  sae.b_enc.normal_(-0.5, 0.2);
+  sae.b_dec.normal_(0, 0.1);
+  if (skip) sae.extra_parameters.at("W_skip").normal_(0, 0.1);  // at zero its gradient would not see x
+  return sae;
+}
+
+// As expect_same_step, for a given dictionary and batch.
+void expect_sparse_equals_dense(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead,
+                                std::int64_t block_rows) {
+  const StepLoss dense = sae.architecture->dense_step(sae, rows, dead);
+  sae.project_decoder_gradient();
+  const auto expected = gradients(sae);
+  for (auto& p : sae.parameters()) p.mutable_grad() = torch::Tensor();
+  SparseStepWorkspace workspace;
+  workspace.encoder_block_rows = block_rows;
+  const StepLoss sparse = sae.architecture->sparse_step(sae, rows, dead, workspace);
+  const auto actual = gradients(sae);
+
+  EXPECT_NEAR(sparse.loss, dense.loss, 1e-5 * std::abs(dense.loss));
+  EXPECT_NEAR(sparse.mse, dense.mse, 1e-5 * dense.mse);
+  EXPECT_NEAR(sparse.l0, dense.l0, 1e-4 * dense.l0);
+  EXPECT_TRUE(torch::equal(sparse.features_fired, dense.features_fired));
+  EXPECT_GT(dense.l0, 1.0);
+  ASSERT_EQ(expected.size(), sae.parameters().size());
+  for (const auto& [name, grad] : expected) {
+    const double scale = grad.abs().max().item<double>();
+    ASSERT_GT(scale, 0) << name;
+    ASSERT_TRUE(actual.contains(name)) << name;
+    EXPECT_LT((actual.at(name) - grad).abs().max().item<double>(), 1e-4 * scale) << name;
+  }
+}
+
+void expect_same_transcoder_step(bool skip, const torch::Tensor& dead, std::int64_t block_rows = 0) {
+  Sae sae = random_transcoder(skip);
+  // A target related to the input, as an MLP's output is, plus noise.
+  const torch::Tensor x = torch::randn({200, kDIn});
+  const torch::Tensor y = torch::mm(torch::relu(x), torch::randn({kDIn, kDOut}) * 0.2) + 0.1 * torch::randn({200, kDOut});
+  expect_sparse_equals_dense(sae, torch::cat({x, y}, 1), dead, block_rows);
+}
 }  // namespace
 
 TEST(SparseStep, L1GradientsEqualDenseAutograd) { expect_same_step(standard(), {}); }
@@ -171,6 +227,20 @@ TEST(SparseStep, MatryoshkaPrefixesMustIncreaseWithinTheDictionary) {
                                                std::vector<std::int64_t>{0, 50}, std::vector<std::int64_t>{kDSae + 1}})
     EXPECT_THROW(matryoshka_from_options(batch_top_k_options({{"prefixes", bad}})), dictlab::OptionError);
   EXPECT_NO_THROW(matryoshka_from_options(batch_top_k_options({{"prefixes", std::vector<std::int64_t>{kDSae}}})));
+}
+
+TEST(SparseStep, TranscoderGradientsEqualDenseAutograd) {
+  expect_same_transcoder_step(/*skip=*/false, torch::zeros({kDSae}, torch::kBool));
+}
+
+TEST(SparseStep, SkipTranscoderWithAuxKEqualsDenseAutogradIncludingWSkip) {
+  expect_same_transcoder_step(/*skip=*/true, dead_range(100, 120));
+}
+
+TEST(SparseStep, TranscoderEncodingInBlocksOnTwoThreadsEqualsDenseAutograd) {
+  torch::set_num_threads(2);
+  expect_same_transcoder_step(/*skip=*/false, dead_range(40, 200), 48);
+  expect_same_transcoder_step(/*skip=*/true, dead_range(40, 200), 48);
 }
 
 }  // namespace sparse_autoencoder

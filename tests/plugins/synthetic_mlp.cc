@@ -1,5 +1,7 @@
 // Test-only model: its "MLP activations" are sparse sums of known random unit
-// directions, so a dictionary learner can be checked against the truth.
+// directions, so a dictionary learner can be checked against the truth. For
+// transcoders, the MLP's input (ln2.hook_normalized) holds the same sums and
+// its output (hook_mlp_out) the same codes times other known directions.
 #include <fstream>
 #include <random>
 
@@ -31,6 +33,7 @@ class SyntheticMlp : public dictlab::Model {
     make_directions();
     dictlab::SafetensorsWriter writer;
     writer.add_f32("directions", {features(), d_mlp()}, directions_.data());
+    writer.add_f32("output_directions", {features(), d_mlp()}, output_directions_.data());
     writer.write(context.stage_dir() / "directions.safetensors");
   }
   void load(const std::filesystem::path& dir, const std::string&) override {
@@ -41,9 +44,11 @@ class SyntheticMlp : public dictlab::Model {
   dictlab::ModelShape shape() const override { return {400, 32, 0, d_mlp(), 1}; }
   // One hook: activations with planted features, named as an MLP's are.
   std::vector<dictlab::HookPoint> planned_hook_points(const dictlab::Options& options) const override {
-    return {{kHook, options.get_int("d_mlp")}};
+    return {{kInputHook, options.get_int("d_mlp")}, {kHook, options.get_int("d_mlp")}, {kOutputHook, options.get_int("d_mlp")}};
   }
-  std::vector<dictlab::HookPoint> hook_points() const override { return {{kHook, d_mlp()}}; }
+  std::vector<dictlab::HookPoint> hook_points() const override {
+    return {{kInputHook, d_mlp()}, {kHook, d_mlp()}, {kOutputHook, d_mlp()}};
+  }
   std::string default_hook() const override { return kHook; }
 
   std::vector<std::vector<float>> activations(const dictlab::TokenBatch& tokens,
@@ -51,15 +56,17 @@ class SyntheticMlp : public dictlab::Model {
     std::vector<std::vector<float>> out;
     for (const auto& hook : hooks) {
       dictlab::find_hook_point(hook_points(), hook);
-      out.push_back(planted(tokens));
+      out.push_back(planted(tokens, hook == kOutputHook ? output_directions_ : directions_));
     }
     return out;
   }
 
  private:
   static constexpr const char* kHook = "blocks.0.mlp.hook_post";
+  static constexpr const char* kInputHook = "blocks.0.ln2.hook_normalized";
+  static constexpr const char* kOutputHook = "blocks.0.hook_mlp_out";
 
-  std::vector<float> planted(const dictlab::TokenBatch& tokens) const {
+  std::vector<float> planted(const dictlab::TokenBatch& tokens, const std::vector<float>& directions) const {
     std::vector<float> out(static_cast<std::size_t>(tokens.batch * tokens.length * d_mlp()), 0.0f);
     for (std::int64_t r = 0; r < tokens.batch * tokens.length; ++r) {
       // Seeded by the token, its predecessor and its position: the same text
@@ -73,7 +80,7 @@ class SyntheticMlp : public dictlab::Model {
         const std::int64_t f = pick(rng);
         const float c = size(rng);
         for (std::int64_t j = 0; j < d_mlp(); ++j)
-          out[static_cast<std::size_t>(r * d_mlp() + j)] += c * directions_[static_cast<std::size_t>(f * d_mlp() + j)];
+          out[static_cast<std::size_t>(r * d_mlp() + j)] += c * directions[static_cast<std::size_t>(f * d_mlp() + j)];
       }
     }
     return out;
@@ -101,22 +108,26 @@ class SyntheticMlp : public dictlab::Model {
   std::int64_t features() const { return config_["features"]; }
   void make_directions() {
     std::mt19937_64 rng(config_["seed"].get<std::uint64_t>() + 17);
+    random_unit_rows(rng, directions_);
+    random_unit_rows(rng, output_directions_);  // drawn after: the input directions stay as they were
+  }
+  void random_unit_rows(std::mt19937_64& rng, std::vector<float>& rows) const {
     std::normal_distribution<float> normal;
-    directions_.assign(static_cast<std::size_t>(features() * d_mlp()), 0.0f);
+    rows.assign(static_cast<std::size_t>(features() * d_mlp()), 0.0f);
     for (std::int64_t f = 0; f < features(); ++f) {
       double norm = 0;
       for (std::int64_t j = 0; j < d_mlp(); ++j) {
         const float v = normal(rng);
-        directions_[static_cast<std::size_t>(f * d_mlp() + j)] = v;
+        rows[static_cast<std::size_t>(f * d_mlp() + j)] = v;
         norm += v * v;
       }
       for (std::int64_t j = 0; j < d_mlp(); ++j)
-        directions_[static_cast<std::size_t>(f * d_mlp() + j)] /= static_cast<float>(std::sqrt(norm));
+        rows[static_cast<std::size_t>(f * d_mlp() + j)] /= static_cast<float>(std::sqrt(norm));
     }
   }
 
   nlohmann::json config_;
-  std::vector<float> directions_;
+  std::vector<float> directions_, output_directions_;
 };
 
 }  // namespace

@@ -30,6 +30,11 @@ std::shared_ptr<Architecture> matryoshka_from_options(const dictlab::Options& op
 // (Rajamanoharan et al. 2024; architectures/jumprelu.cc).
 std::shared_ptr<Architecture> jumprelu_from_options(const dictlab::Options& options);
 
+// Transcoders: TopK codes of the MLP's input predict its output, with an
+// optional skip term (SAELens' "transcoder" and "skip_transcoder").
+std::shared_ptr<Architecture> transcoder_from_options(const dictlab::Options& options);
+std::shared_ptr<Architecture> transcoder_from_cfg(const nlohmann::json& cfg);
+
 // JumpReLU as saved (architectures/jump_relu.h): what BatchTopK and
 // Matryoshka dictionaries load as.
 std::shared_ptr<Architecture> jumprelu_from_cfg(const nlohmann::json& cfg);

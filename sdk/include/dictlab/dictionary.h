@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -17,11 +18,21 @@ namespace dictlab {
 struct DictionaryShape {
   std::int64_t d_in = 0;   // width of the activations it decomposes
   std::int64_t d_sae = 0;  // number of features
-  std::string hook;        // the model's hook point it reads and reconstructs
+  std::string hook;        // the model's hook point it reads (and an SAE reconstructs)
+  // A transcoder predicts the activations at another hook from those at
+  // `hook` (the MLP's output from its input); an SAE leaves these empty/0:
+  // it reconstructs what it reads.
+  std::string output_hook;
+  std::int64_t d_out = 0;
+
+  bool is_transcoder() const { return !output_hook.empty() && output_hook != hook; }
+  const std::string& written_hook() const { return is_transcoder() ? output_hook : hook; }
+  std::int64_t written_width() const { return is_transcoder() ? d_out : d_in; }
 };
 
-// A dictionary learner (sparse autoencoder). The stage trains a dictionary on
-// the activations at one hook point of its input model and leaves it in stage_dir as
+// A dictionary learner (sparse autoencoder or transcoder). The stage trains a
+// dictionary on the activations at one hook point of its input model (a
+// transcoder: on pairs of activations at two hooks) and leaves it in stage_dir as
 // safetensors (SAELens names: W_enc, b_enc, W_dec, b_dec) + cfg.json; later
 // stages load it with open_input_dictionary().
 class DictionaryLearner : public Plugin {
@@ -33,8 +44,15 @@ class DictionaryLearner : public Plugin {
   virtual DictionaryShape shape() const = 0;
   // Feature activations [rows, d_sae] of activations [rows, d_in], row-major.
   virtual void encode(const float* activations, std::int64_t rows, float* features) = 0;
-  // The reconstruction [rows, d_in] of feature activations [rows, d_sae].
+  // The decoded features [rows, written_width()] of feature activations
+  // [rows, d_sae]: W_dec·f + b_dec (a skip transcoder's skip term needs the
+  // input, so it is in reconstruct() only).
   virtual void decode(const float* features, std::int64_t rows, float* activations) = 0;
+  // What the dictionary puts in the model's place, [rows, written_width()],
+  // from the activations at `hook` [rows, d_in]: decode(encode(x)) for an
+  // SAE, the prediction of the output hook (skip term included) for a
+  // transcoder.
+  virtual void reconstruct(const float* activations, std::int64_t rows, float* output) = 0;
   // Writes the dictionary as one file the browser runs (safetensors with the
   // SAELens names and the cfg in the metadata; see host/site/DATA.md).
   virtual void export_bundle(const std::filesystem::path& file) const = 0;
@@ -49,14 +67,62 @@ inline std::shared_ptr<DictionaryLearner> open_input_dictionary(RunContext& cont
 }
 
 // The hook point of `model` that `dictionary` reads, checked to exist and to
-// have the dictionary's width (dictionaries of another model fail here).
+// have the dictionary's width (dictionaries of another model fail here), as
+// is a transcoder's output hook.
 inline HookPoint dictionary_hook(const Model& model, DictionaryLearner& dictionary) {
   const DictionaryShape shape = dictionary.shape();
-  const HookPoint point = find_hook_point(model.hook_points(), shape.hook);
-  if (point.width != shape.d_in)
-    throw PluginError("the dictionary reads " + std::to_string(shape.d_in) + " activations at " + shape.hook +
-                      ", but the model has " + std::to_string(point.width) + " there: is it another model's?");
-  return point;
+  const auto points = model.hook_points();
+  const auto checked = [&points](const std::string& name, std::int64_t width, const char* verb) {
+    const HookPoint point = find_hook_point(points, name);
+    if (point.width != width)
+      throw PluginError("the dictionary " + std::string(verb) + " " + std::to_string(width) + " activations at " +
+                        name + ", but the model has " + std::to_string(point.width) +
+                        " there: is it another model's?");
+    return point;
+  };
+  if (shape.is_transcoder()) checked(shape.output_hook, shape.d_out, "writes");
+  return checked(shape.hook, shape.d_in, "reads");
+}
+
+// The edits that put `dictionary` in the model's place: an SAE's
+// reconstruction replaces the activations at its hook; a transcoder reads
+// its input hook and its prediction replaces the output hook (the whole MLP
+// for ln2.hook_normalized -> hook_mlp_out). The edits keep a reference to
+// `dictionary`. Models apply edits in forward order, so every input the
+// transcoder captures is consumed, first in first out, at the output hook of
+// the same pass (a model may call a hook once per window).
+inline HookEdits splice_dictionary(DictionaryLearner& dictionary) {
+  const DictionaryShape shape = dictionary.shape();
+  if (!shape.is_transcoder()) {
+    const std::int64_t d_in = shape.d_in;
+    return {{shape.hook, [&dictionary, d_in](float* x, std::int64_t rows, std::int64_t) {
+               std::vector<float> output(static_cast<std::size_t>(rows * d_in));
+               dictionary.reconstruct(x, rows, output.data());
+               std::copy(output.begin(), output.end(), x);
+             }}};
+  }
+  auto captured = std::make_shared<std::deque<std::vector<float>>>();
+  const std::int64_t d_in = shape.d_in, d_out = shape.d_out;
+  const std::string output_hook = shape.output_hook;
+  ActivationEdit capture = [captured](float* x, std::int64_t rows, std::int64_t width) {
+    captured->emplace_back(x, x + rows * width);
+  };
+  ActivationEdit replace = [&dictionary, captured, d_in, d_out, output_hook](float* y, std::int64_t rows,
+                                                                             std::int64_t width) {
+    if (captured->empty() || static_cast<std::int64_t>(captured->front().size()) != rows * d_in || width != d_out)
+      throw PluginError("the transcoder's output hook " + output_hook +
+                        " ran without the matching input rows: does the model run its hooks in forward order?");
+    dictionary.reconstruct(captured->front().data(), rows, y);
+    captured->pop_front();
+  };
+  return {{shape.hook, std::move(capture)}, {shape.output_hook, std::move(replace)}};
+}
+
+// The edits that zero-ablate what the dictionary replaces when spliced in:
+// the activations at an SAE's hook, a transcoder's output (the MLP's output).
+inline HookEdits zero_ablation(const DictionaryShape& shape) {
+  return {{shape.written_hook(),
+           [](float* a, std::int64_t rows, std::int64_t width) { std::fill(a, a + rows * width, 0.0f); }}};
 }
 
 // The edit that pins `feature` to `value` at every position, keeping the
@@ -64,6 +130,10 @@ inline HookPoint dictionary_hook(const Model& model, DictionaryLearner& dictiona
 // direction (d_in floats that must outlive the edit).
 inline ActivationEdit pin_feature(DictionaryLearner& dictionary, const float* direction, std::int64_t feature,
                                   float value) {
+  // A transcoder's directions live at its output hook, its codes come from
+  // its input hook: pinning one needs both (not done yet).
+  if (dictionary.shape().is_transcoder())
+    throw PluginError("pinning a transcoder's features is not supported yet");
   const std::int64_t d_sae = dictionary.shape().d_sae;
   return [&dictionary, direction, feature, value, d_sae](float* x, std::int64_t rows, std::int64_t width) {
     std::vector<float> codes(static_cast<std::size_t>(rows * d_sae));
@@ -75,11 +145,13 @@ inline ActivationEdit pin_feature(DictionaryLearner& dictionary, const float* di
   };
 }
 
-// Each feature's decoder direction in activation space, row-major [d_sae, d_in]:
-// decode(e_i) - decode(0), so that it works for any dictionary, whatever its
-// bias or scaling conventions.
+// Each feature's decoder direction in activation space, row-major [d_sae,
+// written_width()] (a transcoder's: at its output hook): decode(e_i) -
+// decode(0), so that it works for any dictionary, whatever its bias or
+// scaling conventions.
 inline std::vector<float> decoder_directions(DictionaryLearner& dictionary) {
-  const auto [d_in, d_sae, hook] = dictionary.shape();
+  const DictionaryShape shape = dictionary.shape();
+  const std::int64_t d_in = shape.written_width(), d_sae = shape.d_sae;
   std::vector<float> directions(static_cast<std::size_t>(d_sae * d_in));
   std::vector<float> zero(static_cast<std::size_t>(d_sae), 0.0f), bias(static_cast<std::size_t>(d_in));
   dictionary.decode(zero.data(), 1, bias.data());

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "dictlab/model.h"
@@ -27,11 +28,14 @@ inline std::vector<std::int32_t> evenly_spaced_windows(const TokenShard& shard, 
   return ids;
 }
 
-// Activations at `hook` [contexts * context_length, width] of `contexts` windows
-// starting at positions drawn from `rng`, in the order drawn. The model runs
-// a few windows at a time to bound its memory.
-inline std::vector<float> random_window_activations(Model& model, const std::string& hook, const TokenShard& shard,
-                                                    std::int64_t contexts, std::mt19937_64& rng) {
+// Activations at `hooks` side by side, [contexts * context_length, Σ widths]
+// (each row: the first hook's activations, then the next's, all at one token
+// position, from one forward pass), of `contexts` windows starting at
+// positions drawn from `rng`, in the order drawn. The model runs a few windows
+// at a time to bound its memory.
+inline std::vector<float> random_window_activations(Model& model, const std::vector<std::string>& hooks,
+                                                    const TokenShard& shard, std::int64_t contexts,
+                                                    std::mt19937_64& rng) {
   const std::int64_t length = model.shape().context_length;
   if (shard.size() <= length) throw PluginError("the token shard is shorter than one context");
   // The shard's ids are below its own vocabulary; a model with a smaller one
@@ -40,10 +44,13 @@ inline std::vector<float> random_window_activations(Model& model, const std::str
     throw PluginError("the token shard's vocabulary (" + std::to_string(shard.vocab_size()) +
                       ") is larger than the model's (" + std::to_string(model.shape().vocab_size) +
                       "): were they made by different tokenizer stages?");
+  std::vector<std::int64_t> widths;
+  std::int64_t row_width = 0;
+  for (const auto& hook : hooks) row_width += widths.emplace_back(find_hook_point(model.hook_points(), hook).width);
   std::uniform_int_distribution<std::int64_t> start(0, shard.size() - length - 1);
   constexpr std::int64_t kChunk = 32;
   std::vector<float> activations;
-  activations.reserve(static_cast<std::size_t>(contexts * length * find_hook_point(model.hook_points(), hook).width));
+  activations.reserve(static_cast<std::size_t>(contexts * length * row_width));
   std::vector<std::int32_t> ids;
   for (std::int64_t c = 0; c < contexts; c += kChunk) {
     const std::int64_t n = std::min(kChunk, contexts - c);
@@ -53,10 +60,24 @@ inline std::vector<float> random_window_activations(Model& model, const std::str
       for (std::int64_t t = 0; t < length; ++t)
         ids[static_cast<std::size_t>(b * length + t)] = static_cast<std::int32_t>(shard[s + t]);
     }
-    const auto chunk = activations_at(model, {ids.data(), n, length}, hook);
-    activations.insert(activations.end(), chunk.begin(), chunk.end());
+    const auto chunks = model.activations({ids.data(), n, length}, hooks);
+    if (hooks.size() == 1) {
+      activations.insert(activations.end(), chunks.front().begin(), chunks.front().end());
+      continue;
+    }
+    for (std::int64_t r = 0; r < n * length; ++r)
+      for (std::size_t h = 0; h < hooks.size(); ++h) {
+        const auto first = chunks[h].begin() + r * widths[h];
+        activations.insert(activations.end(), first, first + widths[h]);
+      }
   }
   return activations;
+}
+
+// Activations at `hook` [contexts * context_length, width], as above.
+inline std::vector<float> random_window_activations(Model& model, const std::string& hook, const TokenShard& shard,
+                                                    std::int64_t contexts, std::mt19937_64& rng) {
+  return random_window_activations(model, std::vector<std::string>{hook}, shard, contexts, rng);
 }
 
 }  // namespace dictlab

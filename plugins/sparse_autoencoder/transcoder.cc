@@ -1,0 +1,47 @@
+// Transcoder: TopK features of an MLP's input that predict its output, so
+// that the features stand in for the whole MLP (SAELens' transcoders,
+// sparsify's --transcode); AuxK against dead latents, an optional skip term.
+#include "architectures/architectures.h"
+#include "sae_plugin.h"
+
+namespace {
+
+using dictlab::OptionType;
+using namespace sparse_autoencoder;
+
+dictlab::PluginDescriptor describe() {
+  auto options = common_options();
+  for (auto& option : options)
+    if (option.name == "hook") {
+      option.doc = "The hook the transcoder reads: the MLP's input, blocks.L.ln2.hook_normalized.";
+      option.default_value = std::string("blocks.0.ln2.hook_normalized");
+    }
+  options.push_back({"hook_out", OptionType::kString,
+                     "The hook whose activations it predicts: the MLP's output, blocks.L.hook_mlp_out.",
+                     std::string("blocks.0.hook_mlp_out"), dictlab::OptionRole::kModelHook});
+  options.push_back({"k", OptionType::kInt, "Active features per token.", std::int64_t{32}});
+  options.push_back({"skip", OptionType::kBool,
+                     "Add a linear skip term W_skip·x (starting at zero; SAELens' SkipTranscoder).", false});
+  options.push_back({"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}});
+  options.push_back({"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0});
+  return {.name = "transcoder",
+          .version = "1.0.0",
+          .summary = "Transcoder: TopK features of the MLP's input that predict its output (replaces the MLP).",
+          .options = options};
+}
+
+class TranscoderPlugin : public SaePlugin {
+ protected:
+  std::shared_ptr<Architecture> architecture(const dictlab::Options& o) const override {
+    return transcoder_from_options(o);
+  }
+  std::string target_hook(const dictlab::Options& o) const override {
+    if (o.get_string("hook_out").empty())
+      throw dictlab::OptionError("hook_out", "must name the hook whose activations the transcoder predicts");
+    return o.get_string("hook_out");
+  }
+};
+
+}  // namespace
+
+DICTLAB_PLUGIN(TranscoderPlugin, describe)
