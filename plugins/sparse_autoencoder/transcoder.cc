@@ -6,6 +6,7 @@
 
 namespace {
 
+using dictlab::OptionSpec;
 using dictlab::OptionType;
 using namespace sparse_autoencoder;
 
@@ -19,11 +20,13 @@ dictlab::PluginDescriptor describe() {
   options.push_back({"hook_out", OptionType::kString,
                      "The hook whose activations it predicts: the MLP's output, blocks.L.hook_mlp_out.",
                      std::string("blocks.0.hook_mlp_out"), dictlab::OptionRole::kModelHook});
-  options.push_back({"k", OptionType::kInt, "Active features per token.", std::int64_t{32}});
+  options.push_back(OptionSpec{"k", OptionType::kInt, "Active features per token.", std::int64_t{32}}.at_least(1));
   options.push_back({"skip", OptionType::kBool,
                      "Add a linear skip term W_skip·x (starting at zero; SAELens' SkipTranscoder).", false});
-  options.push_back({"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}});
-  options.push_back({"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0});
+  options.push_back(
+      OptionSpec{"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}}.at_least(0));
+  options.push_back(
+      OptionSpec{"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0}.at_least(0));
   return {.name = "transcoder",
           .version = "1.0.0",
           .summary = "Transcoder: TopK features of the MLP's input that predict its output (replaces the MLP).",

@@ -51,8 +51,13 @@ class DictionaryLearner : public Plugin {
   // What the dictionary puts in the model's place, [rows, written_width()],
   // from the activations at `hook` [rows, d_in]: decode(encode(x)) for an
   // SAE, the prediction of the output hook (skip term included) for a
-  // transcoder.
-  virtual void reconstruct(const float* activations, std::int64_t rows, float* output) = 0;
+  // transcoder. The default is decode(encode(x)), right for any dictionary
+  // without a skip term.
+  virtual void reconstruct(const float* activations, std::int64_t rows, float* output) {
+    std::vector<float> features(static_cast<std::size_t>(rows * shape().d_sae));
+    encode(activations, rows, features.data());
+    decode(features.data(), rows, output);
+  }
   // Writes the dictionary as one file the browser runs (safetensors with the
   // SAELens names and the cfg in the metadata; see host/site/DATA.md).
   virtual void export_bundle(const std::filesystem::path& file) const = 0;
