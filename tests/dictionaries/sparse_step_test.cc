@@ -63,20 +63,18 @@ std::map<std::string, torch::Tensor> gradients(const Sae& sae) {
   return all;
 }
 
-// `block_rows` > 0 encodes that many rows at a time (the last block shorter),
-// each block on whichever thread takes it.
-void expect_same_step(std::shared_ptr<Architecture> architecture, const torch::Tensor& dead,
-                      std::int64_t block_rows = 0) {
-  Sae sae = random_sae(std::move(architecture));
-  const torch::Tensor x = torch::randn({200, kDIn});
-
-  const StepLoss dense = sae.architecture->dense_step(sae, x, dead);
-  sae.project_decoder_gradient();  // the sparse step returns it projected
+// The sparse step of `sae` on `rows` against dense autograd: loss, MSE, L0,
+// fired features and every gradient. `block_rows` > 0 encodes that many rows
+// at a time (the last block shorter), each block on whichever thread takes it.
+void expect_sparse_equals_dense(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead,
+                                std::int64_t block_rows) {
+  const StepLoss dense = sae.architecture->dense_step(sae, rows, dead);
+  sae.project_decoder_gradient();
   const auto expected = gradients(sae);
   for (auto& p : sae.parameters()) p.mutable_grad() = torch::Tensor();
   SparseStepWorkspace workspace;
   workspace.encoder_block_rows = block_rows;
-  const StepLoss sparse = sae.architecture->sparse_step(sae, x, dead, workspace);
+  const StepLoss sparse = sae.architecture->sparse_step(sae, rows, dead, workspace);
   const auto actual = gradients(sae);
 
   EXPECT_NEAR(sparse.loss, dense.loss, 1e-5 * std::abs(dense.loss));
@@ -91,6 +89,13 @@ void expect_same_step(std::shared_ptr<Architecture> architecture, const torch::T
     ASSERT_TRUE(actual.contains(name)) << name;
     EXPECT_LT((actual.at(name) - grad).abs().max().item<double>(), 1e-4 * scale) << name;
   }
+}
+
+// The same for a random dictionary of `architecture` on a random batch.
+void expect_same_step(std::shared_ptr<Architecture> architecture, const torch::Tensor& dead,
+                      std::int64_t block_rows = 0) {
+  Sae sae = random_sae(std::move(architecture));
+  expect_sparse_equals_dense(sae, torch::randn({200, kDIn}), dead, block_rows);
 }
 
 torch::Tensor dead_range(std::int64_t first, std::int64_t count) {
@@ -122,31 +127,6 @@ Sae random_transcoder(bool skip) {
   return sae;
 }
 
-// As expect_same_step, for a given dictionary and batch.
-void expect_sparse_equals_dense(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead,
-                                std::int64_t block_rows) {
-  const StepLoss dense = sae.architecture->dense_step(sae, rows, dead);
-  sae.project_decoder_gradient();
-  const auto expected = gradients(sae);
-  for (auto& p : sae.parameters()) p.mutable_grad() = torch::Tensor();
-  SparseStepWorkspace workspace;
-  workspace.encoder_block_rows = block_rows;
-  const StepLoss sparse = sae.architecture->sparse_step(sae, rows, dead, workspace);
-  const auto actual = gradients(sae);
-
-  EXPECT_NEAR(sparse.loss, dense.loss, 1e-5 * std::abs(dense.loss));
-  EXPECT_NEAR(sparse.mse, dense.mse, 1e-5 * dense.mse);
-  EXPECT_NEAR(sparse.l0, dense.l0, 1e-4 * dense.l0);
-  EXPECT_TRUE(torch::equal(sparse.features_fired, dense.features_fired));
-  EXPECT_GT(dense.l0, 1.0);
-  ASSERT_EQ(expected.size(), sae.parameters().size());
-  for (const auto& [name, grad] : expected) {
-    const double scale = grad.abs().max().item<double>();
-    ASSERT_GT(scale, 0) << name;
-    ASSERT_TRUE(actual.contains(name)) << name;
-    EXPECT_LT((actual.at(name) - grad).abs().max().item<double>(), 1e-4 * scale) << name;
-  }
-}
 
 void expect_same_transcoder_step(bool skip, const torch::Tensor& dead, std::int64_t block_rows = 0) {
   Sae sae = random_transcoder(skip);

@@ -13,9 +13,7 @@
 #include <algorithm>
 
 #include "architectures/architectures.h"
-#include "architectures/jump_relu.h"
-#include "aux_k.h"
-#include "batch_top_k.h"
+#include "architectures/batch_top_k_family.h"
 #include "batch_top_k_options.h"
 #include "dictlab/errors.h"
 #include "reconstruction.h"
@@ -24,29 +22,16 @@
 namespace sparse_autoencoder {
 namespace {
 
-class Matryoshka final : public Architecture {
+class Matryoshka final : public BatchTopKFamily {
  public:
   // `prefixes` increasing, the last one d_sae.
   Matryoshka(BatchTopKSelection selection, AuxK aux, RunningThreshold threshold, std::vector<std::int64_t> prefixes)
-      : selection_(selection), aux_(aux), threshold_(threshold), prefixes_(std::move(prefixes)) {}
-
-  void describe(nlohmann::json& cfg) const override { describe_jump_relu(cfg); }
-  void add_tensors(Sae& sae) const override { add_threshold(sae, /*trained=*/false); }
-
-  torch::Tensor activate(const Sae& sae, const torch::Tensor& pre) const override {
-    return jump_relu(pre, threshold_of(sae));
-  }
-  torch::Tensor training_codes(const Sae&, const torch::Tensor& pre) const override { return selection_.dense(pre); }
+      : BatchTopKFamily(selection, aux, threshold), prefixes_(std::move(prefixes)) {}
 
   StepLoss sparse_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, SparseStepWorkspace& ws) override {
     torch::NoGradGuard no_grad;
     torch::Tensor centered = centered_input(sae, x);
-    const std::vector<std::int32_t> dead_features = dead.defined() ? features_in(dead) : std::vector<std::int32_t>{};
-    std::vector<RowSelector> selectors = {selection_.candidates()};
-    for (auto& s : aux_.selectors(dead_features)) selectors.push_back(std::move(s));
-    std::vector<SparseCodes> codes = encode_and_select(sae, centered, selectors, ws);
-    codes[0] = selection_.select(sae, centered, codes[0]);
-    threshold_.observe(smallest_code(codes[0]));
+    std::vector<SparseCodes> codes = select(sae, centered, dead, ws);
     const torch::Tensor target = centered.neg();  // the error of an empty reconstruction
     const Reconstruction r = reconstruct(sae, std::move(centered), codes[0]);
     StepLoss result = step_loss(sae, r, codes[0]);
@@ -67,7 +52,7 @@ class Matryoshka final : public Architecture {
       error_gradient_sum += inner_error[m].sum(0) * r.scale;
     }
     torch::Tensor aux_error;
-    if (codes.size() > 1) result.loss += aux_.add_term(sae, r, codes[1], aux_error, terms);
+    if (codes.size() > 1) result.loss += aux().add_term(sae, r, codes[1], aux_error, terms);
     const torch::Tensor b_enc_grad = backpropagate(sae, terms, r.centered, ws);
     set_decoder_bias_gradient(sae, error_gradient_sum, b_enc_grad);
     return result;
@@ -75,8 +60,7 @@ class Matryoshka final : public Architecture {
 
   StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) override {
     const torch::Tensor pre = sae.pre_activations(x);
-    const torch::Tensor codes = selection_.dense(pre);
-    threshold_.observe(smallest_code(codes));
+    const torch::Tensor codes = dense_codes(pre);
     const torch::Tensor mse = dense_mse(sae, x, codes);
     torch::Tensor loss = mse;
     for (std::size_t m = 0; m + 1 < prefixes_.size(); ++m) {
@@ -85,17 +69,10 @@ class Matryoshka final : public Architecture {
       loss = loss + (reconstruction - x).pow(2).mean();
     }
     const torch::Tensor residual = (x - torch::addmm(sae.b_dec, codes, sae.W_dec)).detach();
-    return dense_result(loss + aux_.dense_loss(sae, pre, residual, dead), mse, codes);
+    return dense_result(loss + aux().dense_loss(sae, pre, residual, dead), mse, codes);
   }
 
-  void after_step(Sae& sae, std::int64_t step) override { threshold_.update(sae, step); }
-
-  double initial_l0(const Sae&) const override { return static_cast<double>(selection_.k()); }
-
  private:
-  BatchTopKSelection selection_;
-  AuxK aux_;
-  RunningThreshold threshold_;
   std::vector<std::int64_t> prefixes_;
 };
 

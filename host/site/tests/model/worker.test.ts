@@ -36,7 +36,7 @@ beforeAll(async () => {
     ),
   );
   const { weights: saeWeights } = tinySae(tinyConfig.d_mlp, 20);
-  const saeShapes: Record<string, number[]> = { W_enc: [16, 20], b_enc: [20], W_dec: [20, 16], b_dec: [16] };
+  const saeShapes: Record<string, number[]> = { W_enc: [16, 20], b_enc: [20], W_dec: [20, 16], b_dec: [16], threshold: [20] };
   files.set(
     "data/model/sae.safetensors",
     writeSafetensors(

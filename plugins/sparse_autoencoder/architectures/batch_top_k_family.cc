@@ -1,0 +1,33 @@
+#include "architectures/batch_top_k_family.h"
+
+#include "architectures/jump_relu.h"
+#include "sae.h"
+
+namespace sparse_autoencoder {
+
+void BatchTopKFamily::describe(nlohmann::json& cfg) const { describe_jump_relu(cfg); }
+
+void BatchTopKFamily::add_tensors(Sae& sae) const { add_threshold(sae, /*trained=*/false); }
+
+torch::Tensor BatchTopKFamily::activate(const Sae& sae, const torch::Tensor& pre) const {
+  return jump_relu(pre, threshold_of(sae));
+}
+
+std::vector<SparseCodes> BatchTopKFamily::select(const Sae& sae, const torch::Tensor& centered,
+                                                 const torch::Tensor& dead, SparseStepWorkspace& workspace) {
+  const std::vector<std::int32_t> dead_features = dead.defined() ? features_in(dead) : std::vector<std::int32_t>{};
+  std::vector<RowSelector> selectors = {selection_.candidates()};
+  for (auto& s : aux_.selectors(dead_features)) selectors.push_back(std::move(s));
+  std::vector<SparseCodes> codes = encode_and_select(sae, centered, selectors, workspace);
+  codes[0] = selection_.select(sae, centered, codes[0]);
+  threshold_.observe(smallest_code(codes[0]));
+  return codes;
+}
+
+torch::Tensor BatchTopKFamily::dense_codes(const torch::Tensor& pre) {
+  torch::Tensor codes = selection_.dense(pre);
+  threshold_.observe(smallest_code(codes));
+  return codes;
+}
+
+}  // namespace sparse_autoencoder
