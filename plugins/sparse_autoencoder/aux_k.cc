@@ -4,6 +4,19 @@
 
 namespace sparse_autoencoder {
 
+std::vector<dictlab::OptionSpec> AuxK::options() {
+  using dictlab::OptionSpec;
+  using dictlab::OptionType;
+  return {
+      OptionSpec{"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}}.at_least(0),
+      OptionSpec{"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0}.at_least(0),
+  };
+}
+
+AuxK AuxK::from_options(const dictlab::Options& options) {
+  return AuxK(options.get_int("aux_k"), options.get_float("aux_coefficient"));
+}
+
 std::vector<RowSelector> AuxK::selectors(const std::vector<std::int32_t>& dead) const {
   if (dead.empty() || k_ <= 0 || coefficient_ == 0) return {};
   return {top_k_entries(std::min<std::int64_t>(k_, static_cast<std::int64_t>(dead.size())), &dead)};

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "dictlab/options.h"
 #include "reconstruction.h"
 
 namespace sparse_autoencoder {
@@ -18,6 +19,10 @@ namespace sparse_autoencoder {
 class AuxK {
  public:
   AuxK(std::int64_t k, double coefficient) : k_(k), coefficient_(coefficient) {}
+  // The plugin options `aux_k` and `aux_coefficient`, declared once for every
+  // plugin that uses AuxK, and the AuxK they describe.
+  static std::vector<dictlab::OptionSpec> options();
+  static AuxK from_options(const dictlab::Options& options);
 
   // The selector for encode_and_select, over `dead` (kept alive by the
   // caller), or none when no latent is dead.

@@ -10,11 +10,9 @@ using dictlab::OptionSpec;
 using dictlab::OptionType;
 
 std::vector<dictlab::OptionSpec> batch_top_k_options() {
-  return {
+  std::vector<dictlab::OptionSpec> options = {
       OptionSpec{"k", OptionType::kInt, "Active features per activation, on average over the batch.", std::int64_t{32}}
           .at_least(1),
-      OptionSpec{"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}}.at_least(0),
-      OptionSpec{"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0}.at_least(0),
       OptionSpec{"threshold_beta", OptionType::kFloat,
                  "Weight of the old value in the running inference threshold (an exponential moving average of "
                  "each batch's smallest kept code).",
@@ -26,15 +24,13 @@ std::vector<dictlab::OptionSpec> batch_top_k_options() {
                  std::int64_t{1000}}
           .at_least(0),
   };
+  for (auto& option : AuxK::options()) options.push_back(std::move(option));
+  return options;
 }
 
 BatchTopKSelection batch_top_k_selection(const dictlab::Options& options) {
   if (options.get_int("k") > options.get_int("d_sae")) throw dictlab::OptionError("k", "must not exceed d_sae");
   return BatchTopKSelection(options.get_int("k"), options.get_int("d_sae"));
-}
-
-AuxK batch_top_k_aux(const dictlab::Options& options) {
-  return AuxK(options.get_int("aux_k"), options.get_float("aux_coefficient"));
 }
 
 RunningThreshold running_threshold(const dictlab::Options& options) {

@@ -14,7 +14,6 @@ namespace sparse_autoencoder {
 std::vector<dictlab::OptionSpec> batch_top_k_options();
 
 BatchTopKSelection batch_top_k_selection(const dictlab::Options& options);
-AuxK batch_top_k_aux(const dictlab::Options& options);
 // Starts at threshold_start_step or half the run, whichever comes first, so
 // that a short run (tests, quickstarts) still ends with a threshold.
 RunningThreshold running_threshold(const dictlab::Options& options);

@@ -1,6 +1,7 @@
 // TopK sparse autoencoder (Gao et al. 2024): exactly k active features per
 // activation, and the AuxK loss that lets dead latents learn.
 #include "architectures/architectures.h"
+#include "aux_k.h"
 #include "sae_plugin.h"
 
 namespace {
@@ -12,10 +13,7 @@ using namespace sparse_autoencoder;
 dictlab::PluginDescriptor describe() {
   auto options = common_options();
   options.push_back(OptionSpec{"k", OptionType::kInt, "Active features per activation.", std::int64_t{32}}.at_least(1));
-  options.push_back(
-      OptionSpec{"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}}.at_least(0));
-  options.push_back(
-      OptionSpec{"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0}.at_least(0));
+  for (auto& option : AuxK::options()) options.push_back(std::move(option));
   return {.name = "sae_topk",
           .version = "1.0.0",
           .summary = "Sparse autoencoder with TopK activation and the AuxK loss.",

@@ -2,6 +2,7 @@
 // that the features stand in for the whole MLP (SAELens' transcoders,
 // sparsify's --transcode); AuxK against dead latents, an optional skip term.
 #include "architectures/architectures.h"
+#include "aux_k.h"
 #include "sae_plugin.h"
 
 namespace {
@@ -23,10 +24,7 @@ dictlab::PluginDescriptor describe() {
   options.push_back(OptionSpec{"k", OptionType::kInt, "Active features per token.", std::int64_t{32}}.at_least(1));
   options.push_back({"skip", OptionType::kBool,
                      "Add a linear skip term W_skip·x (starting at zero; SAELens' SkipTranscoder).", false});
-  options.push_back(
-      OptionSpec{"aux_k", OptionType::kInt, "Dead latents used by the AuxK loss.", std::int64_t{256}}.at_least(0));
-  options.push_back(
-      OptionSpec{"aux_coefficient", OptionType::kFloat, "Weight of the AuxK loss.", 1.0 / 32.0}.at_least(0));
+  for (auto& option : AuxK::options()) options.push_back(std::move(option));
   return {.name = "transcoder",
           .version = "1.0.0",
           .summary = "Transcoder: TopK features of the MLP's input that predict its output (replaces the MLP).",

@@ -42,7 +42,7 @@ class BatchTopK final : public BatchTopKFamily {
 }  // namespace
 
 std::shared_ptr<Architecture> batch_topk_from_options(const dictlab::Options& options) {
-  return std::make_shared<BatchTopK>(batch_top_k_selection(options), batch_top_k_aux(options),
+  return std::make_shared<BatchTopK>(batch_top_k_selection(options), AuxK::from_options(options),
                                      running_threshold(options));
 }
 

@@ -99,7 +99,7 @@ std::vector<std::int64_t> prefixes_from_options(const dictlab::Options& options)
 }  // namespace
 
 std::shared_ptr<Architecture> matryoshka_from_options(const dictlab::Options& options) {
-  return std::make_shared<Matryoshka>(batch_top_k_selection(options), batch_top_k_aux(options),
+  return std::make_shared<Matryoshka>(batch_top_k_selection(options), AuxK::from_options(options),
                                       running_threshold(options), prefixes_from_options(options));
 }
 

@@ -61,7 +61,7 @@ class TopK final : public Architecture {
 
 std::shared_ptr<Architecture> topk_from_options(const dictlab::Options& options) {
   if (options.get_int("k") > options.get_int("d_sae")) throw dictlab::OptionError("k", "must not exceed d_sae");
-  return std::make_shared<TopK>(options.get_int("k"), AuxK(options.get_int("aux_k"), options.get_float("aux_coefficient")));
+  return std::make_shared<TopK>(options.get_int("k"), AuxK::from_options(options));
 }
 
 std::shared_ptr<Architecture> topk_from_cfg(const nlohmann::json& cfg) {

@@ -98,7 +98,7 @@ class Transcoder final : public Architecture {
 std::shared_ptr<Architecture> transcoder_from_options(const dictlab::Options& options) {
   if (options.get_int("k") > options.get_int("d_sae")) throw dictlab::OptionError("k", "must not exceed d_sae");
   return std::make_shared<Transcoder>(options.get_int("k"), options.get_bool("skip"),
-                                      AuxK(options.get_int("aux_k"), options.get_float("aux_coefficient")));
+                                      AuxK::from_options(options));
 }
 
 std::shared_ptr<Architecture> transcoder_from_cfg(const nlohmann::json& cfg) {
