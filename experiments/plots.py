@@ -17,6 +17,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 SWEEP = [512, 1024, 2048, 4096, 8192, 16384, 32768]
 FAMOUS = ["arabic", "hebrew", "dna", "base64"]
+# experiments/architectures.toml: each architecture's stage suffixes, sparsest first.
+ARCHITECTURES = {
+    "L1 (the paper's recipe)": ["l1_0.012", "l1_0.008", "l1_0.005", "l1_0.003"],
+    "TopK": ["topk_8", "topk_16", "topk_32", "topk_64"],
+    "BatchTopK": ["batchtopk_8", "batchtopk_16", "batchtopk_32", "batchtopk_64"],
+    "Matryoshka": ["matryoshka_8", "matryoshka_16", "matryoshka_32", "matryoshka_64"],
+    "JumpReLU": ["jumprelu_8", "jumprelu_16", "jumprelu_32", "jumprelu_64"],
+    "TopK transcoder": ["transcoder_8", "transcoder_16", "transcoder_32", "transcoder_64"],
+}
+ARCHITECTURE_FIGURES = [("sae_eval_loss_recovered_ratio", "loss recovered"),
+                        ("sae_eval_kl_recovered_ratio", "KL score"),
+                        ("sae_eval_variance_explained_ratio", "variance explained")]
 
 
 def load(path):
@@ -128,6 +140,64 @@ def sweep(run, out):
     return None
 
 
+def unlabelled(report):
+    return {name: value for (name, labels), value in figures(report).items() if not labels}
+
+
+def architecture_points(run):
+    """{architecture: [(stage suffix, sae_metrics figures, mean probe accuracy at k=1 or None)]}"""
+    points = {}
+    for architecture, stages in ARCHITECTURES.items():
+        for stage in stages:
+            report = load(run / f"stages/arch_{stage}_metrics/report.json")
+            if report is None:
+                continue
+            probing = load(run / f"stages/arch_{stage}_probing/report.json")
+            probe = None
+            if probing is not None:
+                probe = {dict(labels)["k"]: value for (name, labels), value in figures(probing).items()
+                         if name == "sae_probe_mean_accuracy" and dict(labels).get("source") == "features"}
+            points.setdefault(architecture, []).append((stage, unlabelled(report), probe))
+    return points
+
+
+def architectures(run, out):
+    points = architecture_points(run)
+    if not points:
+        return "no arch_*_metrics stage has run (experiments/architectures.toml)"
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.8))
+    for ax, (key, title) in zip(axes, ARCHITECTURE_FIGURES):
+        for architecture, rows in points.items():
+            rows = sorted(rows, key=lambda row: row[1]["sae_eval_l0"])
+            ax.plot([f["sae_eval_l0"] for _, f, _ in rows], [f[key] for _, f, _ in rows], marker="o",
+                    linestyle="--" if "transcoder" in architecture else "-", label=architecture)
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("L0 (active features per token)")
+        ax.set_title(title)
+    axes[0].legend(fontsize=8)
+    fig.suptitle("4096 features on model A's MLP, 600 steps of 4096 activations each "
+                 "(the transcoder replaces the whole MLP)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(out / "architectures.png", dpi=120)
+    print(architecture_table(points))
+    return None
+
+
+def architecture_table(points):
+    lines = ["| architecture | stage | L0 | loss recovered | KL score | variance explained | cosine | "
+             "‖x̂‖/‖x‖ | dead | probe accuracy k=1 / 5 |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for architecture, rows in points.items():
+        for stage, f, probe in sorted(rows, key=lambda row: row[1]["sae_eval_l0"]):
+            probes = f"{probe['1']:.3f} / {probe['5']:.3f}" if probe else "-"
+            lines.append(f"| {architecture} | arch_{stage} | {f['sae_eval_l0']:.1f} | "
+                         f"{f['sae_eval_loss_recovered_ratio']:.1%} | {f['sae_eval_kl_recovered_ratio']:.1%} | "
+                         f"{f['sae_eval_variance_explained_ratio']:.3f} | {f.get('sae_eval_cosine_similarity', float('nan')):.3f} | "
+                         f"{f.get('sae_eval_l2_ratio', float('nan')):.3f} | "
+                         f"{f['sae_eval_dead_ratio']:.1%} | {probes} |")
+    return "\n".join(lines)
+
+
 def famous_by_size(run, out):
     found = [(size, load(run / f"stages/famous_{size}/famous.json")) for size in SWEEP]
     found = [(size, result) for size, result in found if result is not None]
@@ -212,7 +282,7 @@ def main():
     run = Path(sys.argv[1] if len(sys.argv) > 1 else "runs/model_a")
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "experiments/figures")
     out.mkdir(parents=True, exist_ok=True)
-    for draw in [density_histogram, universality, famous, sweep, famous_by_size, splitting_tree]:
+    for draw in [density_histogram, universality, famous, sweep, famous_by_size, splitting_tree, architectures]:
         skipped = draw(run, out)
         print(f"{draw.__name__}: " + (f"skipped, {skipped}" if skipped else "drawn"))
 

@@ -69,6 +69,14 @@ class Architecture {
   // from 0.
   virtual void after_step(Sae& /*sae*/, std::int64_t /*step*/) {}
 
+  // Called at the start with the pre-activations of a sample of scaled
+  // training rows, for state that should start where the data puts it.
+  virtual void start_from_sample(Sae& /*sae*/, const torch::Tensor& /*pre*/) const {}
+
+  // The learning rate of an extra parameter (named as in add_tensors), as a
+  // multiple of the weights'.
+  virtual double learning_rate_factor(const std::string& /*name*/) const { return 1.0; }
+
   // Active features per activation before training, which picks the first
   // step's kernels (sparse or dense).
   virtual double initial_l0(const Sae& sae) const = 0;

@@ -34,7 +34,18 @@ dictlab::PluginDescriptor describe() {
                                "ε of the straight-through estimators' rectangle kernel, in pre-activation units.", 0.001}
                         .above(0));
   options.push_back(
-      OptionSpec{"initial_threshold", OptionType::kFloat, "Every feature's threshold θ at the start.", 0.001}.above(0));
+      OptionSpec{"initial_threshold", OptionType::kFloat,
+                 "Every feature's threshold θ at the start (unless threshold_from_sample applies).", 0.001}
+          .above(0));
+  options.push_back(OptionSpec{"threshold_from_sample", OptionType::kBool,
+                               "With sparsity = \"target_l0\": every θ starts where a sample's L0 is target_l0, "
+                               "so a short run trains at its target from the first step.",
+                               true});
+  options.push_back(OptionSpec{"threshold_learning_rate_factor", OptionType::kFloat,
+                               "The thresholds' learning rate as a multiple of learning_rate (Adam moves θ about "
+                               "one learning rate a step, slower than the pre-activations move early on).",
+                               10.0}
+                        .above(0));
   return {.name = "sae_jumprelu",
           .version = "1.0.0",
           .summary = "Sparse autoencoder with JumpReLU activation and learned thresholds.",

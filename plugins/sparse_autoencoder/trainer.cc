@@ -47,6 +47,7 @@ void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& option
   if (sae.config.transcoder()) sae.config.activation_scale_out = scale_of(sae.target_of(sample));
   const torch::Tensor scaled = sae.scaled(sample);
   sae.b_dec.copy_(geometric_median(sae.target_of(scaled)));
+  sae.architecture->start_from_sample(sae, sae.pre_activations(sae.input_of(scaled)));
   if (options.fit_encoder_init) {
     // With unit decoder rows, the transpose alone reconstructs x about
     // d_sae / (2 d_in) times too long (half the features fire), so a wide
@@ -60,8 +61,24 @@ void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& option
     const double fit = (reconstruction * centered).sum().item<double>() /
                        std::max(reconstruction.pow(2).sum().item<double>(), 1e-30);
     sae.W_enc.mul_(fit);
+    // The pre-activations scale with the encoder (b_enc = 0): state fitted
+    // to them, such as a threshold at a quantile, is fitted again.
+    sae.architecture->start_from_sample(sae, sae.pre_activations(sae.input_of(scaled)));
     log.info("encoder initialised as the decoder's transpose times " + std::to_string(fit));
   }
+}
+
+// The weights at the learning rate, each extra parameter in its own group
+// at the rate its architecture asks for.
+FusedAdam make_optimizer(const Sae& sae, double learning_rate) {
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::vector<torch::Tensor>{sae.W_enc, sae.b_enc, sae.W_dec, sae.b_dec},
+                      std::make_unique<torch::optim::AdamOptions>(learning_rate));
+  for (const auto& [name, tensor] : sae.extra_parameters)
+    groups.emplace_back(std::vector<torch::Tensor>{tensor},
+                        std::make_unique<torch::optim::AdamOptions>(
+                            learning_rate * sae.architecture->learning_rate_factor(name)));
+  return FusedAdam(std::move(groups), torch::optim::AdamOptions(learning_rate));
 }
 
 }  // namespace
@@ -81,7 +98,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
                                std::to_string(source.d_out()) + "), the dictionary expects d_in = " +
                                std::to_string(sae.config.d_in) + " (d_out = " + std::to_string(sae.config.d_out) + ")");
   initialize(sae, source, options, context.seed(), context.log());
-  FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(options.learning_rate));
+  FusedAdam optimizer = make_optimizer(sae, options.learning_rate);
   torch::Tensor last_fired = torch::zeros({sae.config.d_sae}, torch::kLong);
   torch::Tensor scale = torch::full({1}, sae.config.activation_scale, torch::kDouble);
   // The last step's L0 picks the next step's kernels; checkpointed so that a

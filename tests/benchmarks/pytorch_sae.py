@@ -1,5 +1,6 @@
-"""The same SAE training step in plain PyTorch (what SAELens does per step):
-the baseline for sae_bench. Prints JSON lines."""
+"""The same SAE training steps in plain PyTorch (what SAELens does per step):
+the baseline for sae_bench, one row per architecture it prints. Prints JSON
+lines."""
 import json
 import os
 import sys
@@ -7,7 +8,8 @@ import time
 
 import torch
 
-D_IN, D_SAE, BATCH = 512, 4096, 4096
+D_IN, D_SAE, BATCH, K = 512, 4096, 4096, 32
+BANDWIDTH = 0.001
 
 
 def median_seconds(repeats, work):
@@ -20,43 +22,115 @@ def median_seconds(repeats, work):
     return sorted(times)[len(times) // 2]
 
 
+def topk_codes(pre):
+    values, indices = pre.topk(K, dim=1)
+    return torch.zeros_like(pre).scatter(1, indices, torch.relu(values))
+
+
+def batch_topk_codes(pre):
+    flat = torch.relu(pre).flatten()
+    values, indices = flat.topk(K * pre.shape[0])
+    return torch.zeros_like(flat).scatter(0, indices, values).view_as(pre)
+
+
+class JumpReLU(torch.autograd.Function):
+    """z·H(z − θ) with SAELens' rectangle-kernel pseudo-derivative for θ."""
+
+    @staticmethod
+    def forward(ctx, pre, threshold):
+        ctx.save_for_backward(pre, threshold)
+        return pre * (pre > threshold)
+
+    @staticmethod
+    def backward(ctx, grad):
+        pre, threshold = ctx.saved_tensors
+        near = ((pre - threshold).abs() < BANDWIDTH / 2).to(pre.dtype)
+        return grad * (pre > threshold), (-(threshold / BANDWIDTH) * near * grad).sum(0)
+
+
+class Step(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, pre, threshold):
+        ctx.save_for_backward(pre, threshold)
+        return (pre > threshold).to(pre.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        pre, threshold = ctx.saved_tensors
+        near = ((pre - threshold).abs() < BANDWIDTH / 2).to(pre.dtype)
+        return None, (-(1.0 / BANDWIDTH) * near * grad).sum(0)
+
+
+def mse(reconstruction, target):
+    return (reconstruction - target).pow(2).mean()
+
+
+def matryoshka_loss(features, w_dec, b_dec, target):
+    """Σ over nested prefixes (d_sae/16 … d_sae) of each prefix's MSE."""
+    loss, reconstruction, start = 0, b_dec, 0
+    for end in (D_SAE // 16, D_SAE // 8, D_SAE // 4, D_SAE // 2, D_SAE):
+        reconstruction = reconstruction + features[:, start:end] @ w_dec[start:end]
+        loss, start = loss + mse(reconstruction, target), end
+    return loss
+
+
+# name → (encoder input is x − b_dec, codes from pre-activations, loss)
+ARCHITECTURES = {
+    "L1": (True, torch.relu, lambda f, w, b, y: mse(torch.addmm(b, f, w), y) + 5e-3 * f.sum(1).mean()),
+    "TopK k=32": (True, topk_codes, lambda f, w, b, y: mse(torch.addmm(b, f, w), y)),
+    "BatchTopK k=32": (True, batch_topk_codes, lambda f, w, b, y: mse(torch.addmm(b, f, w), y)),
+    "Matryoshka k=32": (True, batch_topk_codes, matryoshka_loss),
+    "JumpReLU target_l0=32": (True, None, None),
+    "Transcoder k=32": (False, topk_codes, lambda f, w, b, y: mse(torch.addmm(b, f, w), y)),
+}
+
+
+def make_step(name, x, target):
+    centred, codes_of, loss_of = ARCHITECTURES[name]
+    w_dec = torch.empty(D_SAE, D_IN).uniform_(-0.1, 0.1)
+    w_dec /= w_dec.norm(dim=1, keepdim=True)
+    w_dec.requires_grad_()
+    w_enc = w_dec.detach().t().clone().requires_grad_()
+    b_enc = torch.full((D_SAE,), -1.2 if centred else 0.0, requires_grad=True)
+    b_dec = torch.zeros(D_IN, requires_grad=True)
+    threshold = torch.full((D_SAE,), 0.001, requires_grad=True)
+    parameters = [w_enc, b_enc, w_dec, b_dec] + ([threshold] if codes_of is None else [])
+    optimizer = torch.optim.Adam(parameters, lr=4e-4)
+    state = {}
+
+    def step():
+        optimizer.zero_grad()
+        pre = torch.addmm(b_enc, x - b_dec if centred else x, w_enc)
+        if codes_of is None:  # JumpReLU with the target-L0 penalty
+            features = JumpReLU.apply(pre, threshold)
+            l0 = Step.apply(pre, threshold).sum(1).mean()
+            loss = mse(torch.addmm(b_dec, features, w_dec), target) + (l0 / 32 - 1) ** 2
+        else:
+            features = codes_of(pre)
+            loss = loss_of(features, w_dec, b_dec, target)
+        loss.backward()
+        with torch.no_grad():
+            w_dec.grad -= (w_dec.grad * w_dec).sum(1, keepdim=True) * w_dec
+        optimizer.step()
+        with torch.no_grad():
+            w_dec.div_(w_dec.norm(dim=1, keepdim=True).clamp_min(1e-8))
+            if codes_of is None:
+                threshold.clamp_(min=1e-6)
+        state["l0"] = (features > 0).sum(1).float().mean().item()
+
+    return step, state
+
+
 def main():
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 9
     torch.set_num_threads(os.cpu_count())
     torch.manual_seed(0)
     x = torch.relu(torch.randn(BATCH, D_IN) - 0.5)
-    for architecture in ("standard", "topk"):
-        w_dec = torch.empty(D_SAE, D_IN).uniform_(-0.1, 0.1)
-        w_dec /= w_dec.norm(dim=1, keepdim=True)
-        w_dec.requires_grad_()
-        w_enc = w_dec.detach().t().clone().requires_grad_()
-        b_enc = torch.full((D_SAE,), -1.2, requires_grad=True)
-        b_dec = torch.zeros(D_IN, requires_grad=True)
-        optimizer = torch.optim.Adam([w_enc, b_enc, w_dec, b_dec], lr=4e-4)
-        state = {}
-
-        def step():
-            optimizer.zero_grad()
-            pre = torch.addmm(b_enc, x - b_dec, w_enc)
-            if architecture == "topk":
-                values, indices = pre.topk(32, dim=1)
-                features = torch.zeros_like(pre).scatter(1, indices, torch.relu(values))
-            else:
-                features = torch.relu(pre)
-            reconstruction = torch.addmm(b_dec, features, w_dec)
-            loss = (reconstruction - x).pow(2).mean()
-            if architecture == "standard":
-                loss = loss + 5e-3 * features.sum(1).mean()
-            loss.backward()
-            with torch.no_grad():
-                w_dec.grad -= (w_dec.grad * w_dec).sum(1, keepdim=True) * w_dec
-            optimizer.step()
-            with torch.no_grad():
-                w_dec.div_(w_dec.norm(dim=1, keepdim=True).clamp_min(1e-8))
-            state["l0"] = (features > 0).sum(1).float().mean().item()
-
+    # The transcoder's target, as sae_bench makes it: a fixed nonlinear function of x.
+    mlp_out = torch.relu(x - 0.3) @ (torch.randn(D_IN, D_IN) * 0.05)
+    for name in ARCHITECTURES:
+        step, state = make_step(name, x, mlp_out if name.startswith("Transcoder") else x)
         seconds = median_seconds(repeats, step)
-        name = "TopK k=32" if architecture == "topk" else "L1"
         print(json.dumps({"what": f"PyTorch {torch.__version__} (Python) step, {name}", "l0": round(state["l0"], 1),
                           "activations_per_second": round(BATCH / seconds)}))
 

@@ -41,7 +41,7 @@ import json, sys
 rows = [json.loads(line) for arg in sys.argv[1:3] for line in arg.splitlines()]
 def rate(prefix, name):
     return next(r for r in rows if r["what"].startswith(prefix) and r["what"].endswith(name))
-for name in ("L1", "TopK k=32"):
+for name in dict.fromkeys(r["what"].split(", ", 1)[1] for r in rows if r["what"].startswith("sparse")):
     sparse, dense, torch = rate("sparse", name), rate("dense", name), rate("PyTorch", name)
     print(f"  {name}: sparse kernels / PyTorch {sparse['activations_per_second'] / torch['activations_per_second']:.2f}x, "
           f"/ dense LibTorch {sparse['activations_per_second'] / dense['activations_per_second']:.2f}x, "

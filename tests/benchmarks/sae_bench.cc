@@ -62,7 +62,8 @@ std::vector<BenchArchitecture> architectures(double l1, std::int64_t d_sae) {
                                                           {"tanh_scale", 4.0},
                                                           {"pre_activation_coefficient", 0.0},
                                                           {"bandwidth", 0.001},
-                                                          {"initial_threshold", 0.001}},
+                                                          {"initial_threshold", 0.001},
+                                                          {"threshold_from_sample", false}, {"threshold_learning_rate_factor", 1.0}},
                                                          d_sae))},
   };
 }

@@ -19,7 +19,8 @@ dictlab::Options jumprelu_options(std::map<std::string, dictlab::OptionValue, st
   const std::map<std::string, dictlab::OptionValue, std::less<>> defaults = {
       {"d_sae", kDSae},         {"sparsity", std::string("target_l0")}, {"sparsity_coefficient", 1.0},
       {"target_l0", 8.0},       {"tanh_scale", 4.0},                    {"pre_activation_coefficient", 0.0},
-      {"bandwidth", 0.001},     {"initial_threshold", 0.001}};
+      {"bandwidth", 0.001},     {"initial_threshold", 0.001},
+      {"threshold_from_sample", false}, {"threshold_learning_rate_factor", 1.0}};
   values.insert(defaults.begin(), defaults.end());  // keeps the given ones
   return dictlab::Options(std::move(values));
 }
@@ -101,6 +102,24 @@ TEST(JumpReLUOptions, ATargetL0AboveDSaeIsRefusedNamingTheKey) {
   } catch (const dictlab::OptionError& e) {
     EXPECT_EQ(e.key(), "target_l0");
   }
+}
+
+// From a small θ, Adam needs thousands of steps to reach thresholds of the
+// pre-activations' scale; started from a sample, the first step is at the
+// target L0, and a penalty without a target leaves θ where it was put.
+TEST(JumpReLUStart, ThresholdsStartWhereTheSampleHasTheTargetL0) {
+  torch::manual_seed(3);
+  const torch::Tensor pre = torch::randn({1000, kDSae});
+  Sae sae({.d_in = kDIn, .d_sae = kDSae}, jumprelu_from_options(jumprelu_options({{"threshold_from_sample", true}})));
+  torch::NoGradGuard no_grad;
+  sae.architecture->start_from_sample(sae, pre);
+  const double l0 = (sae.architecture->activate(sae, pre) > 0).sum(1).to(torch::kDouble).mean().item<double>();
+  EXPECT_NEAR(l0, 8.0, 0.01);
+
+  Sae l0_penalty({.d_in = kDIn, .d_sae = kDSae},
+                 jumprelu_from_options(jumprelu_options({{"threshold_from_sample", true}, {"sparsity", std::string("l0")}})));
+  l0_penalty.architecture->start_from_sample(l0_penalty, pre);
+  EXPECT_TRUE(torch::allclose(threshold_of(l0_penalty), torch::full({kDSae}, 0.001)));
 }
 
 }  // namespace sparse_autoencoder

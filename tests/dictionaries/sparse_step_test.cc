@@ -41,7 +41,8 @@ std::shared_ptr<Architecture> jumprelu(const std::string& sparsity) {
                                         {"tanh_scale", 4.0},
                                         {"pre_activation_coefficient", 0.05},
                                         {"bandwidth", 0.2},
-                                        {"initial_threshold", 0.3}}));
+                                        {"initial_threshold", 0.3},
+                                        {"threshold_from_sample", false}, {"threshold_learning_rate_factor", 1.0}}));
 }
 
 Sae random_sae(std::shared_ptr<Architecture> architecture) {

@@ -11,7 +11,9 @@
 // column totals instead (PreActivationLoss).
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 
 #include "architectures/architectures.h"
 #include "architectures/jump_relu.h"
@@ -99,6 +101,8 @@ class SparsityPenalty {
   virtual ValueAndSlope on_l0(double /*l0*/) const { return {}; }
   // λ_p of Anthropic's pre-activation loss; 0 for none.
   virtual double pre_activation_coefficient() const { return 0; }
+  // The L0 the penalty aims at, where it names one.
+  virtual std::optional<double> target_l0() const { return std::nullopt; }
   virtual torch::Tensor dense_loss(const DenseCodes& d) const = 0;
 };
 
@@ -125,6 +129,7 @@ class TargetL0Penalty final : public SparsityPenalty {
   torch::Tensor dense_loss(const DenseCodes& d) const override {
     return coefficient_ * (d.l0 / target_ - 1).pow(2);
   }
+  std::optional<double> target_l0() const override { return target_; }
 
  private:
   double coefficient_, target_;
@@ -279,14 +284,36 @@ class PreActivationLoss {
 
 class JumpReLU final : public Architecture {
  public:
-  JumpReLU(std::unique_ptr<SparsityPenalty> penalty, double bandwidth, double initial_threshold)
-      : penalty_(std::move(penalty)), bandwidth_(bandwidth), initial_threshold_(initial_threshold) {}
+  JumpReLU(std::unique_ptr<SparsityPenalty> penalty, double bandwidth, double initial_threshold,
+           bool threshold_from_sample, double threshold_learning_rate_factor)
+      : penalty_(std::move(penalty)),
+        bandwidth_(bandwidth),
+        initial_threshold_(initial_threshold),
+        threshold_from_sample_(threshold_from_sample),
+        threshold_learning_rate_factor_(threshold_learning_rate_factor) {}
 
   void describe(nlohmann::json& cfg) const override { describe_jump_relu(cfg); }
   void add_tensors(Sae& sae) const override {
     add_threshold(sae, /*trained=*/true);
     torch::NoGradGuard no_grad;
     threshold_of(sae).fill_(initial_threshold_);
+  }
+  // Under Adam θ moves about one learning rate a step, so from a small start
+  // it takes thousands of steps to reach pre-activations of order one: a
+  // short run would end far above its target. Starting every θ where the
+  // sample's L0 is the target (as BatchTopK's threshold would be) leaves the
+  // training to shape the thresholds, not to find their scale.
+  void start_from_sample(Sae& sae, const torch::Tensor& pre) const override {
+    const std::optional<double> target = penalty_->target_l0();
+    if (!threshold_from_sample_ || !target) return;
+    const std::int64_t kept = std::clamp<std::int64_t>(std::llround(*target * static_cast<double>(pre.size(0))), 1, pre.numel());
+    const double theta = std::get<0>(pre.flatten().topk(kept)).min().item<double>();
+    threshold_of(sae).fill_(std::max(theta, kMinimumThreshold));
+  }
+  // Adam moves θ about one learning rate a step whatever its gradient, and
+  // the pre-activations it must follow move faster than that early on.
+  double learning_rate_factor(const std::string& name) const override {
+    return name == "threshold" ? threshold_learning_rate_factor_ : 1.0;
   }
   torch::Tensor activate(const Sae& sae, const torch::Tensor& pre) const override {
     return jump_relu(pre, threshold_of(sae));
@@ -340,13 +367,16 @@ class JumpReLU final : public Architecture {
   std::unique_ptr<SparsityPenalty> penalty_;
   double bandwidth_;
   double initial_threshold_;
+  bool threshold_from_sample_;
+  double threshold_learning_rate_factor_;
 };
 
 }  // namespace
 
 std::shared_ptr<Architecture> jumprelu_from_options(const dictlab::Options& options) {
   return std::make_shared<JumpReLU>(penalty_from_options(options), options.get_float("bandwidth"),
-                                    options.get_float("initial_threshold"));
+                                    options.get_float("initial_threshold"), options.get_bool("threshold_from_sample"),
+                                    options.get_float("threshold_learning_rate_factor"));
 }
 
 }  // namespace sparse_autoencoder
