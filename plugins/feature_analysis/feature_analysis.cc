@@ -128,12 +128,15 @@ class FeatureAnalysis : public dictlab::Evaluator {
 
     context.log().info("logit effects and 2-D layout of " + std::to_string(shape.features) + " features");
     const dictlab::TokenDisplay display(*model);
+    // A feature acts where its dictionary writes: an SAE's at the hook it
+    // reads, a transcoder's at the MLP's output.
+    const std::int64_t written_width = dictionary->shape().written_width();
     auto direction_rows = dictlab::decoder_directions(*dictionary);
     const torch::Tensor directions =
-        torch::from_blob(direction_rows.data(), {dictionary->shape().d_sae, dictionary->shape().d_in});
-    const std::vector<float> path = model->logit_weights(hook.name);
+        torch::from_blob(direction_rows.data(), {dictionary->shape().d_sae, written_width});
+    const std::vector<float> path = model->logit_weights(dictionary->shape().written_hook());
     const torch::Tensor logit_weights =
-        torch::from_blob(const_cast<float*>(path.data()), {hook.width, model->shape().vocab_size});
+        torch::from_blob(const_cast<float*>(path.data()), {written_width, model->shape().vocab_size});
     const auto effects =
         feature_analysis::logit_effects(directions, logit_weights, options.get_int("logit_tokens"), display);
     const torch::Tensor layout = feature_analysis::layout_2d(

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "dictlab/dictionary.h"
+#include "dictlab/feature_store.h"
 #include "dictlab/safetensors.h"
 #include "plugin_registry.h"
 #include "runner.h"
@@ -170,7 +171,9 @@ TEST(Transcoder, SplicedForTheMlpRecoversLossBetweenZeroAblationAndTheCleanModel
                  "d_sae = 256\nk = 16\nbatch_size = 256\nbuffer_contexts = 32\nsteps = 300\nlearning_rate = 0.002\n"
                  "log_interval = 100\n"
                  "\n[[stage]]\nname = \"metrics\"\nplugin = \"sae_metrics\"\ninputs = [\"model\", \"tokens\", "
-                 "\"transcoder\"]\ncontexts = 16\n");
+                 "\"transcoder\"]\ncontexts = 16\n"
+                 "\n[[stage]]\nname = \"features\"\nplugin = \"feature_analysis\"\ninputs = [\"model\", \"tokens\", "
+                 "\"transcoder\"]\ntokens = 4096\n");
   const auto result = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
   ASSERT_EQ(result.exit_code, 0) << result.output;
   std::map<std::string, double> figure;
@@ -188,6 +191,18 @@ TEST(Transcoder, SplicedForTheMlpRecoversLossBetweenZeroAblationAndTheCleanModel
   EXPECT_LT(figure.at("sae_eval_kl_divergence/spliced"), figure.at("sae_eval_kl_divergence/zero_ablated"));
   // Against the MLP's output (hook_mlp_out), not its input.
   EXPECT_GT(figure.at("sae_eval_variance_explained_ratio"), 0.8) << result.output;
+  // Its features are analysed where they are read (the MLP's input), and
+  // their logit effects taken where they are written (the MLP's output).
+  auto store = FeatureStore::open(dir / "run/stages/features/features.sqlite");
+  ASSERT_EQ(store.size(), 256);
+  int with_examples = 0;
+  for (std::int64_t id = 0; id < store.size(); ++id) {
+    const auto e = store.evidence(id);
+    if (e.top_examples.empty()) continue;
+    ++with_examples;
+    EXPECT_EQ(e.positive_logits.size(), 10u) << "feature " << id;
+  }
+  EXPECT_GT(with_examples, 128) << "most features of a TopK transcoder fire";
   std::cerr << "loss recovered " << recovered << ", variance explained "
             << figure.at("sae_eval_variance_explained_ratio") << ", L0 " << figure.at("sae_eval_l0") << "\n";
 }
