@@ -1,7 +1,7 @@
 // Continuing a prompt, as the C++ toy_transformer's generate(): an empty
 // prompt starts with the end-of-text token, each step samples the next token
 // from the logits of the last position, and the end-of-text token stops
-// (it is not part of the output). The MLP hook (pinned features) applies at
+// (it is not part of the output). The MLP hooks (pinned features) apply at
 // every position, prompt included.
 //
 // The key/value cache makes each new token one step of the model. The C++
@@ -14,14 +14,14 @@
 
 import { Rng, Sampler } from "./sampling";
 import type { BpeTokenizer } from "./tokenizer";
-import type { InferenceState, MlpHook, Transformer } from "./transformer";
+import type { InferenceState, MlpHooks, Transformer } from "./transformer";
 
 export interface GenerateOptions {
   maxNewTokens: number;
   temperature: number; // <= 0: greedy
   topK: number; // <= 0: whole vocabulary
   seed: number;
-  hook?: MlpHook | null;
+  hooks?: MlpHooks | null;
   keepOnSlide?: number;
 }
 
@@ -54,7 +54,7 @@ export class Generator {
     const start = now();
     const T = this.model.config.n_ctx;
     const keep = Math.max(0, Math.min(T - 1, Math.floor(options.keepOnSlide ?? T / 2)));
-    const hook = options.hook ?? null;
+    const hooks = options.hooks ?? null;
     const rng = new Rng(options.seed);
     const sampling = { temperature: options.temperature, topK: options.topK };
     let ids = typeof prompt === "string" ? this.tokenizer.encode(prompt) : prompt.slice();
@@ -65,7 +65,7 @@ export class Generator {
     const prefill = (window: number[]): void => {
       state.reset();
       for (let t = 0; t < window.length; t++)
-        this.model.step(state, window[t], hook, t === window.length - 1 ? logits : null);
+        this.model.step(state, window[t], hooks, t === window.length - 1 ? logits : null);
     };
     prefill(promptIds);
 
@@ -83,7 +83,7 @@ export class Generator {
       context.push(next);
       if (i === max - 1) break;
       if (state.length < T) {
-        this.model.step(state, next, hook, logits);
+        this.model.step(state, next, hooks, logits);
       } else {
         prefill(context.slice(context.length - keep - 1)); // keep tokens before next, then next
       }

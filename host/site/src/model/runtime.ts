@@ -1,10 +1,12 @@
 // What the worker does for each request of api.ts, without the messaging:
 // importable from node (tests, benchmarks) as well as from the worker.
-// A LoadedModel holds the transformer, its tokenizer and (optionally) the SAE
-// read from the bytes of model.safetensors and sae.safetensors.
+// A LoadedModel holds the transformer, its tokenizer and (optionally) the
+// dictionary (an SAE or a transcoder, placement.ts) read from the bytes of
+// model.safetensors and sae.safetensors.
 
 import type { Pin, TokenFeatures } from "./api";
 import { Generator } from "./generate";
+import { checkFits, featureHooks, pinHooks } from "./placement";
 import { SafetensorsFile } from "./safetensors";
 import { Sae } from "./sae";
 import { BpeTokenizer } from "./tokenizer";
@@ -47,8 +49,7 @@ export class LoadedModel {
   private readonly generator: Generator;
 
   constructor(model: Transformer, tokenizer: BpeTokenizer, sae: Sae | null) {
-    if (sae && sae.config.d_in !== model.config.d_mlp)
-      throw new Error(`the SAE reads ${sae.config.d_in} activations but the model's MLP has ${model.config.d_mlp}`);
+    if (sae) checkFits(sae, model.config);
     if (tokenizer.vocabSize !== model.config.d_vocab)
       throw new Error(`the tokenizer has ${tokenizer.vocabSize} pieces but the model ${model.config.d_vocab} logits`);
     this.model = model;
@@ -88,13 +89,13 @@ export class LoadedModel {
 
   generate(request: GenerateRequest): GeneratedResult {
     if (request.pins.length > 0 && !this.sae) throw new Error("features cannot be pinned: no SAE is loaded");
-    const hook = this.sae ? this.sae.pinHook(request.pins) : null;
+    const hooks = this.sae ? pinHooks(this.sae, request.pins) : null;
     const g = this.generator.generate(request.prompt, {
       maxNewTokens: request.maxNewTokens,
       temperature: request.temperature,
       topK: request.topK,
       seed: request.seed,
-      hook,
+      hooks,
     });
     return {
       text: this.tokenizer.decode(g.ids),
@@ -105,19 +106,15 @@ export class LoadedModel {
     };
   }
 
-  /** Per token of `text` (its last n_ctx): the SAE features active there, highest first, at most topN. */
+  /** Per token of `text` (its last n_ctx): the dictionary's features active there, highest first, at most topN. */
   features(text: string, topN: number): FeaturesResult {
     const sae = this.sae;
     if (!sae) throw new Error("no SAE is loaded");
     const { ids, tokens, truncated } = this.tokenize(text);
     const perToken: TokenFeatures[] = [];
     const n = Math.max(0, Math.floor(topN));
-    this.model.forward(ids, {
-      logits: false,
-      hook: (activations, position) => {
-        perToken.push({ token: tokens[position], features: sae.activeFeatures(activations, n) });
-      },
-    });
+    const hooks = featureHooks(sae, (features, position) => perToken.push({ token: tokens[position], features }), n);
+    this.model.forward(ids, { logits: false, hooks });
     return { tokens: perToken, truncated };
   }
 }

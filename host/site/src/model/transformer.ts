@@ -2,9 +2,11 @@
 // over Float32Array, one position at a time with a key/value cache:
 //   x = W_E[token] + W_pos[position]
 //   x += attention(LN1(x))          causal, n_heads heads of d_head
-//   a = act(LN2(x) W_in + b_in)     act = relu, or gelu (exact erf form)
-//   (an MLP hook may read or change a here, e.g. to pin SAE features)
-//   x += a W_out + b_out
+//   h = LN2(x)                      (hook `input`: the MLP's input)
+//   a = act(h W_in + b_in)          act = relu, or gelu (exact erf form)
+//                                   (hook `post`, e.g. to pin SAE features)
+//   x += a W_out + b_out            (hook `output`: what the MLP adds, in float32
+//                                   as the C++ computes it; a transcoder pins here)
 //   logits = LN_final(x) W_U + b_U  layer norms with eps 1e-5
 // Weights come from the TransformerLens-named tensors the C++ exports
 // (W_Q/W_K/W_V [H, D, dh], b_Q.. [H, dh], W_O [H, dh, D]); they are
@@ -29,11 +31,21 @@ export interface TransformerConfig {
   act_fn: "relu" | "gelu";
 }
 
-/** Reads or changes the MLP activations (after the nonlinearity) of one position, in place. */
-export type MlpHook = (activations: Float32Array, position: number) => void;
+/** Reads or changes one position's activations at a hook point, in place. */
+export type ActivationHook = (activations: Float32Array, position: number) => void;
+
+/** The hook points of the MLP where dictionaries read and write (TransformerLens names). */
+export interface MlpHooks {
+  /** blocks.0.ln2.hook_normalized: the MLP's input (d_model). */
+  input?: ActivationHook;
+  /** blocks.0.mlp.hook_post: the activations after the nonlinearity (d_mlp). */
+  post?: ActivationHook;
+  /** blocks.0.hook_mlp_out: what the MLP adds to the residual stream (d_model). */
+  output?: ActivationHook;
+}
 
 export interface ForwardOptions {
-  hook?: MlpHook | null;
+  hooks?: MlpHooks | null;
   /** Compute logits for every position (default true); false skips the unembedding. */
   logits?: boolean;
 }
@@ -124,6 +136,7 @@ export class InferenceState {
   readonly scores: Float64Array;
   readonly mlp: Float32Array;
   readonly out: Float64Array;
+  readonly mlpOut: Float32Array;
   readonly logits: Float32Array;
 
   constructor(c: TransformerConfig) {
@@ -136,6 +149,7 @@ export class InferenceState {
     this.scores = new Float64Array(c.n_ctx);
     this.mlp = new Float32Array(c.d_mlp);
     this.out = new Float64Array(c.d_model);
+    this.mlpOut = new Float32Array(c.d_model);
     this.logits = new Float32Array(c.d_vocab);
   }
 
@@ -213,12 +227,12 @@ export class Transformer {
    * Runs `token` at position state.length and appends its keys and values.
    * With `logits`, writes the next-token logits into it (d_vocab floats).
    */
-  step(state: InferenceState, token: number, hook: MlpHook | null = null, logits: Float32Array | null = null): void {
+  step(state: InferenceState, token: number, hooks: MlpHooks | null = null, logits: Float32Array | null = null): void {
     const { d_model: D, d_mlp: M, d_vocab: V, n_ctx: T, n_heads: H, d_head: dh } = this.config;
     const pos = state.length;
     if (pos >= T) throw new Error(`the context is full (${T} tokens)`);
     if (!(token >= 0 && token < V && Number.isInteger(token))) throw new Error(`token id ${token} is not in [0, ${V})`);
-    const { x, h, qkv, mixed, scores, mlp, out, keys, values } = state;
+    const { x, h, qkv, mixed, scores, mlp, out, mlpOut, keys, values } = state;
 
     const e = token * D, p = pos * D;
     for (let d = 0; d < D; d++) x[d] = this.W_E[e + d] + this.W_pos[p + d];
@@ -259,13 +273,14 @@ export class Transformer {
 
     // MLP
     layerNorm(x, this.ln2w, this.ln2b, h, D);
+    hooks?.input?.(h, pos);
     matvec(this.W_int, this.b_in, h, mlp, M, D);
     if (this.config.act_fn === "relu") {
       for (let i = 0; i < M; i++) if (!(mlp[i] > 0)) mlp[i] = 0;
     } else {
       for (let i = 0; i < M; i++) mlp[i] = gelu(mlp[i]);
     }
-    if (hook) hook(mlp, pos);
+    hooks?.post?.(mlp, pos);
     for (let d = 0; d < D; d++) out[d] = this.b_out[d];
     const W = this.W_out;
     for (let i = 0, row = 0; i < M; i++, row += D) {
@@ -273,7 +288,9 @@ export class Transformer {
       if (a === 0) continue;
       for (let d = 0; d < D; d++) out[d] += a * W[row + d];
     }
-    for (let d = 0; d < D; d++) x[d] += out[d];
+    mlpOut.set(out);
+    hooks?.output?.(mlpOut, pos);
+    for (let d = 0; d < D; d++) x[d] += mlpOut[d];
 
     state.length = pos + 1;
     if (logits) {
@@ -297,7 +314,7 @@ export class Transformer {
     const logits = wantLogits ? new Float32Array(run.length * V) : null;
     state.reset();
     for (let t = 0; t < run.length; t++)
-      this.step(state, run[t], options.hook ?? null, logits ? logits.subarray(t * V, (t + 1) * V) : null);
+      this.step(state, run[t], options.hooks ?? null, logits ? logits.subarray(t * V, (t + 1) * V) : null);
     return { ids: run, truncated, logits };
   }
 }

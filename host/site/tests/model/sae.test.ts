@@ -1,12 +1,15 @@
 // The SAE on a tiny random dictionary: encode (relu and topk) against the
-// formula in DATA.md, decode, the decoder direction, and pinning.
+// formula in DATA.md, decode, the decoder direction, and pinning; the
+// transcoder's encode (no b_dec on its input) and pins (at its own scale,
+// into what it writes).
 
 import { describe, expect, test } from "vitest";
 import { parseSaeConfig, Sae } from "../../src/model/sae";
 import { SafetensorsFile, writeSafetensors } from "../../src/model/safetensors";
 import { Rng } from "../../src/model/sampling";
 import { maxAbsDiff } from "./fixture";
-import { tinySae } from "./tiny";
+import { tinySae, tinyTranscoder } from "./tiny";
+import { pinHooks } from "../../src/model/placement";
 
 const d_in = 6, d_sae = 10;
 
@@ -64,7 +67,8 @@ describe("sae", () => {
     expect(parseSaeConfig({ d_in: 4, d_sae: 8, architecture: "jumprelu", activation_fn_str: "relu" }).activation).toBe(
       "jumprelu",
     );
-    expect(() => parseSaeConfig({ d_in: 4, d_sae: 8, architecture: "gated" })).toThrow(/architecture "gated"/);
+    expect(() => parseSaeConfig({ d_in: 4, d_sae: 8, architecture: "gated" })).toThrow(/architecture "gated" is not one of/);
+    expect(() => parseSaeConfig({ d_in: 4, d_sae: 8, architecture: "constructor" })).toThrow(/architecture "constructor"/);
   });
 
   test("decode and the decoder direction", () => {
@@ -98,7 +102,7 @@ describe("sae", () => {
       expect(maxAbsDiff(same, x)).toBeLessThan(1e-6);
     }
     const { sae } = tinySae(d_in, d_sae);
-    expect(sae.pinHook([])).toBeNull();
+    expect(pinHooks(sae, [])).toBeNull();
     expect(() => sae.pin(new Float32Array(d_in), [{ feature: d_sae, value: 1 }])).toThrow(/not in \[0, 10\)/);
   });
 
@@ -112,9 +116,50 @@ describe("sae", () => {
       ]),
     );
     const sae = Sae.fromSafetensors(new SafetensorsFile(writeSafetensors(tensors, { cfg: JSON.stringify(cfg) }), "sae.safetensors"));
-    expect(sae.config).toEqual({ d_in, d_sae, activation: "topk", k: 2, activation_scale: 2.5 });
+    expect(sae.config).toEqual({
+      kind: "sae", d_in, d_sae, d_out: d_in, activation: "topk", k: 2, activation_scale: 2.5, activation_scale_out: 2.5,
+    });
     expect(sae.activeFeatures(activations(1)).length).toBeLessThanOrEqual(2);
     expect(parseSaeConfig({ d_in: 4, d_sae: 8, activation_fn_str: "topk", activation_fn_kwargs: { k: 5 } }).k).toBe(5);
     expect(() => parseSaeConfig({ d_in: 4, d_sae: 8, activation_fn_str: "topk" })).toThrow(/positive k/);
+  });
+
+  test("a transcoder encodes its input without b_dec and pins what it writes at its output scale", () => {
+    const d_out = 4;
+    const { transcoder, weights } = tinyTranscoder(d_in, d_out, d_sae, 3);
+    const W_enc = weights.get("W_enc")!, b_enc = weights.get("b_enc")!, W_dec = weights.get("W_dec")!;
+    const x = activations(4);
+    const pre = Array.from({ length: d_sae }, (_, j) => {
+      let s = b_enc[j];
+      for (let i = 0; i < d_in; i++) s += x[i] * 2.5 * W_enc[i * d_sae + j];
+      return s;
+    });
+    const top = pre.map((v, j) => [v, j]).sort((a, b) => b[0] - a[0]).slice(0, 3);
+    const expected = new Array(d_sae).fill(0);
+    for (const [v, j] of top) expected[j] = Math.max(0, v);
+    const f = transcoder.encode(x).slice();
+    expect(maxAbsDiff(f, expected)).toBeLessThan(1e-5);
+
+    const y = Float32Array.from({ length: d_out }, (_, d) => d - 1.5);
+    const pinned = y.slice(), unchanged = x.slice();
+    transcoder.pin(unchanged, [{ feature: 2, value: 3 }], pinned);
+    expect(unchanged).toEqual(x); // the input is read, not written
+    const shifted = Array.from(y, (v, d) => v + ((3 - f[2]) * W_dec[2 * d_out + d]) / 0.7);
+    expect(maxAbsDiff(pinned, shifted)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(transcoder.decoderDirection(2), Array.from(W_dec.subarray(2 * d_out, 3 * d_out), (v) => v / 0.7))).toBeLessThan(1e-7);
+  });
+
+  test("a transcoder's cfg: SAELens' keys, b_dec kept off its input, d_out and its own scale", () => {
+    const cfg = {
+      d_in: 4, d_sae: 8, d_out: 6, architecture: "transcoder", activation_fn_str: "topk", activation_fn_kwargs: { k: 2 },
+      activation_scale: 1.5, activation_scale_out: 0.5, apply_b_dec_to_input: false,
+    };
+    expect(parseSaeConfig(cfg)).toEqual({
+      kind: "transcoder", d_in: 4, d_sae: 8, d_out: 6, activation: "topk", k: 2, activation_scale: 1.5, activation_scale_out: 0.5,
+    });
+    expect(parseSaeConfig({ ...cfg, architecture: "skip_transcoder" }).kind).toBe("transcoder");
+    expect(() => parseSaeConfig({ ...cfg, apply_b_dec_to_input: true })).toThrow(/apply_b_dec_to_input true/);
+    expect(() => parseSaeConfig({ ...cfg, d_out: undefined })).toThrow(/d_out must be a positive integer/);
+    expect(() => parseSaeConfig({ d_in: 4, d_sae: 8, apply_b_dec_to_input: false })).toThrow(/apply_b_dec_to_input false/);
   });
 });

@@ -104,6 +104,19 @@ export function referenceForward(
   });
 }
 
+/** Random dictionary weights: W_enc [d_in, d_sae], b_enc, W_dec [d_sae, d_out], b_dec [d_out], threshold [d_sae]. */
+function randomDictionary(d_in: number, d_out: number, d_sae: number, seed: number): Map<string, Float32Array> {
+  const rng = new Rng(seed);
+  const rand = (n: number, s: number) => Float32Array.from({ length: n }, () => s * (rng.next() - 0.5));
+  return new Map<string, Float32Array>([
+    ["W_enc", rand(d_in * d_sae, 1)],
+    ["b_enc", rand(d_sae, 0.5)],
+    ["W_dec", rand(d_sae * d_out, 1)],
+    ["b_dec", rand(d_out, 0.5)],
+    ["threshold", Float32Array.from({ length: d_sae }, () => 0.4 * rng.next())],
+  ]);
+}
+
 /** A random SAE over d_in activations: W_enc [d_in, d_sae], W_dec [d_sae, d_in]. */
 export function tinySae(
   d_in: number,
@@ -113,15 +126,17 @@ export function tinySae(
   scale = 2.5,
   seed = 3,
 ) {
-  const rng = new Rng(seed);
-  const rand = (n: number, s: number) => Float32Array.from({ length: n }, () => s * (rng.next() - 0.5));
-  const weights = new Map<string, Float32Array>([
-    ["W_enc", rand(d_in * d_sae, 1)],
-    ["b_enc", rand(d_sae, 0.5)],
-    ["W_dec", rand(d_sae * d_in, 1)],
-    ["b_dec", rand(d_in, 0.5)],
-    ["threshold", Float32Array.from({ length: d_sae }, () => 0.4 * rng.next())],
-  ]);
-  const sae = new Sae({ d_in, d_sae, activation, k, activation_scale: scale }, (name) => weights.get(name)!);
+  const weights = randomDictionary(d_in, d_in, d_sae, seed);
+  const config = { kind: "sae" as const, d_in, d_sae, d_out: d_in, activation, k, activation_scale: scale, activation_scale_out: scale };
+  const sae = new Sae(config, (name) => weights.get(name)!);
   return { sae, weights };
+}
+
+/** A random TopK transcoder from d_in to d_out activations: W_enc [d_in, d_sae], W_dec [d_sae, d_out]. */
+export function tinyTranscoder(d_in: number, d_out: number, d_sae: number, k = 3, scale = 2.5, scaleOut = 0.7, seed = 5) {
+  const weights = randomDictionary(d_in, d_out, d_sae, seed);
+  const config = {
+    kind: "transcoder" as const, d_in, d_sae, d_out, activation: "topk" as const, k, activation_scale: scale, activation_scale_out: scaleOut,
+  };
+  return { transcoder: new Sae(config, (name) => weights.get(name)!), weights };
 }

@@ -1,5 +1,5 @@
 // The transformer on a tiny random model (no exported files needed): the
-// cached, transposed forward against a textbook one, the MLP hook, the
+// cached, transposed forward against a textbook one, the MLP hooks, the
 // context bound, and generation.
 
 import { describe, expect, test } from "vitest";
@@ -56,11 +56,37 @@ describe("transformer", () => {
       seen.push(p);
       if (p === 1) for (let i = 0; i < a.length; i++) a[i] = i === 3 ? 2 : 0;
     };
-    const { logits } = model.forward(ids, { hook: zero });
+    const { logits } = model.forward(ids, { hooks: { post: zero } });
     expect(seen).toEqual([0, 1, 2]);
     const expected = referenceForward(tinyConfig, weights, ids, (a, p) => zero(a, p));
     for (let t = 0; t < ids.length; t++) expect(maxAbsDiff(logits!.subarray(t * V, (t + 1) * V), expected[t])).toBeLessThan(1e-4);
     expect(maxAbsDiff(logits!, model.forward(ids).logits!)).toBeGreaterThan(1e-3);
+  });
+
+  test("the MLP's input and output hooks see what goes into the MLP and what it adds, and output changes reach the logits", () => {
+    const { model, weights } = tinyModel();
+    const { d_model: D, d_mlp: M } = tinyConfig;
+    const ids = [4, 8, 2];
+    const inputs: Float32Array[] = [], outputs: Float32Array[] = [];
+    model.forward(ids, { hooks: { input: (h) => void inputs.push(h.slice()), output: (y) => void outputs.push(y.slice()) } });
+    expect(inputs.length).toBe(ids.length);
+    const W_in = weights.get("blocks.0.mlp.W_in")!, b_in = weights.get("blocks.0.mlp.b_in")!;
+    const W_out = weights.get("blocks.0.mlp.W_out")!, b_out = weights.get("blocks.0.mlp.b_out")!;
+    inputs.forEach((h, t) => {
+      const a = Array.from({ length: M }, (_, m) => Math.max(0, b_in[m] + h.reduce((s, v, d) => s + v * W_in[d * M + m], 0)));
+      const y = Array.from({ length: D }, (_, d) => b_out[d] + a.reduce((s, v, m) => s + v * W_out[m * D + d], 0));
+      expect(maxAbsDiff(outputs[t], y), `position ${t}`).toBeLessThan(1e-4);
+    });
+    const shifted = model.forward(ids, {
+      hooks: {
+        output: (y, p) => {
+          if (p === 1) y[0] += 1;
+        },
+      },
+    }).logits!;
+    const plain = model.forward(ids).logits!;
+    expect(maxAbsDiff(shifted.subarray(0, V), plain.subarray(0, V))).toBe(0);
+    expect(maxAbsDiff(shifted.subarray(V, 2 * V), plain.subarray(V, 2 * V))).toBeGreaterThan(1e-3);
   });
 
   test("inputs longer than the context keep their last n_ctx tokens and say truncated", () => {
