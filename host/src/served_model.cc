@@ -124,8 +124,8 @@ std::string ServedModel::generate(const std::string& prompt, const SamplingOptio
   // Every step passes the hook, so an edit there is where a long generation can be stopped.
   HookEdits edits{{info_.hook, [&check](float*, std::int64_t, std::int64_t) { check(); }}};
   for (const Pin& pin : pins) {
-    const float* direction = directions_.data() + pin.feature * dictionary_->shape().d_in;
-    edits.push_back({info_.hook, pin_feature(*dictionary_, direction, pin.feature, pin.value)});
+    const float* direction = directions_.data() + pin.feature * dictionary_->shape().written_width();
+    for (HookEdit& edit : pin_feature(*dictionary_, direction, pin.feature, pin.value)) edits.push_back(std::move(edit));
   }
   return model_->generate(kept, sampling, edits);
 }

@@ -77,7 +77,7 @@ class ServedModel {
   std::shared_ptr<Model> model_;
   std::shared_ptr<DictionaryLearner> dictionary_;
   ServedModelInfo info_;
-  std::vector<float> directions_;  // [d_sae, d_in]: the pins' directions
+  std::vector<float> directions_;  // [d_sae, written_width()]: the pins' directions, where the dictionary writes
   TokenDisplay display_;
 };
 

@@ -2,6 +2,12 @@
 
 namespace feature_analysis {
 
+bool page_runs(const dictlab::DictionaryShape& shape) {
+  if (shape.is_transcoder())
+    return shape.hook == "blocks.0.ln2.hook_normalized" && shape.output_hook == "blocks.0.hook_mlp_out";
+  return shape.hook == "blocks.0.mlp.hook_post";
+}
+
 nlohmann::json browser_check(dictlab::Model& model, dictlab::DictionaryLearner& dictionary,
                              const torch::Tensor& directions, std::int64_t feature, float value) {
   // Scripts, formats and edge cases the corpus has, plus some it may not.
@@ -50,8 +56,7 @@ nlohmann::json browser_check(dictlab::Model& model, dictlab::DictionaryLearner& 
   check["features"] = {{"ids", ids}, {"values", active}};
 
   const torch::Tensor direction = directions[feature].contiguous();
-  const auto pinned =
-      model.logits(batch, {{hook, dictlab::pin_feature(dictionary, direction.data_ptr<float>(), feature, value)}});
+  const auto pinned = model.logits(batch, dictlab::pin_feature(dictionary, direction.data_ptr<float>(), feature, value));
   check["pinned"] = {{"feature", feature}, {"value", value}, {"values", rows(pinned, vocab)}};
   return check;
 }

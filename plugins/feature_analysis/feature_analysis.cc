@@ -19,15 +19,13 @@
 namespace {
 
 namespace fs = std::filesystem;
-// The one hook the in-page model (host/site/src/model) can read and edit.
-constexpr const char* kBrowserHook = "blocks.0.mlp.hook_post";
 using dictlab::OptionSpec;
 using dictlab::OptionType;
 using feature_analysis::FeatureStatistics;
 
 dictlab::PluginDescriptor describe() {
   return {.name = "feature_analysis",
-          .version = "1.1.0",
+          .version = "1.2.0",
           .summary = "Per-feature evidence, 2-D layout and the feature store (features.sqlite) for labelers and the site.",
           .options = {
               OptionSpec{"tokens", OptionType::kInt, "Held-out tokens analysed (whole contexts).",
@@ -150,14 +148,13 @@ class FeatureAnalysis : public dictlab::Evaluator {
     if (options.get_bool("browser_bundle")) {
       const fs::path dir = context.stage_dir() / "browser";
       fs::create_directories(dir);
-      // The page's model pins features in its MLP only (host/site/DATA.md).
-      if (hook.name == kBrowserHook && model->export_bundle(dir / "model.safetensors")) {
+      if (feature_analysis::page_runs(dictionary->shape()) && model->export_bundle(dir / "model.safetensors")) {
         dictionary->export_bundle(dir / "sae.safetensors");
         const float pin = statistics.tensor("max")[busiest].item<float>();
         const auto check = feature_analysis::browser_check(*model, *dictionary, directions, busiest, pin);
         dictlab::AtomicFile::write_all(dir / "check.json", check.dump() + "\n");
       } else {
-        context.log().info("no in-page model for this model and hook (" + hook.name +
+        context.log().info("no in-page model for this model and dictionary (" + hook.name +
                            "): the browser generates through `dictlab serve`");
       }
     }

@@ -108,6 +108,13 @@ std::string synthetic_experiment(const std::filesystem::path& dir) {
          "learning_rate = 0.003\nlog_interval = 100\n";
 }
 
+// The largest |a[i] - b[i]|.
+double max_abs_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  double largest = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) largest = std::max<double>(largest, std::abs(a[i] - b[i]));
+  return largest;
+}
+
 }  // namespace
 
 // The prediction of a sparse function of the input: a linear map cannot
@@ -154,9 +161,7 @@ TEST(Transcoder, LearnsAnMlpThatIsAKnownSparseFunctionOfItsInput) {
   EXPECT_EQ(shape.written_hook(), "blocks.0.hook_mlp_out");
   std::vector<float> loaded(task.outputs.size());
   transcoder.reconstruct(task.inputs.data(), kRows, loaded.data());
-  double largest = 0;
-  for (std::size_t i = 0; i < loaded.size(); ++i) largest = std::max<double>(largest, std::abs(loaded[i] - prediction[i]));
-  EXPECT_LT(largest, 1e-3);
+  EXPECT_LT(max_abs_difference(loaded, prediction), 1e-3);
 }
 
 // Spliced in place of the toy transformer's MLP, the transcoder keeps most
@@ -205,6 +210,57 @@ TEST(Transcoder, SplicedForTheMlpRecoversLossBetweenZeroAblationAndTheCleanModel
   EXPECT_GT(with_examples, 128) << "most features of a TopK transcoder fire";
   std::cerr << "loss recovered " << recovered << ", variance explained "
             << figure.at("sae_eval_variance_explained_ratio") << ", L0 " << figure.at("sae_eval_l0") << "\n";
+}
+
+// Pinning a transcoder feature reads its code at the MLP's input and moves
+// the MLP's output by what that code's change decodes to. By hand: the
+// model's MLP output y replaced by y + decode(f') - decode(f), f the codes
+// of the MLP's input and f' the same with the feature set to the value.
+TEST(Transcoder, PinningAFeatureMovesTheMlpOutputByWhatItsChangedCodeDecodesTo) {
+  TempDir dir;
+  write_tiny_corpus(dir / "corpus");
+  write_text(dir / "exp.toml",
+             tiny_pipeline_toml(dir / "run", dir / "corpus", "steps = 30\n") +
+                 "\n[[stage]]\nname = \"transcoder\"\nplugin = \"transcoder\"\ninputs = [\"model\", \"tokens\"]\n"
+                 "d_sae = 64\nk = 8\nbatch_size = 128\nbuffer_contexts = 16\nsteps = 30\n");
+  const auto result = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto registry = host::PluginRegistry::discover({DICTLAB_BUILD_PLUGIN_DIR});
+  auto model_instance = registry.find("toy_transformer")->instantiate();
+  auto transcoder_instance = registry.find("transcoder")->instantiate();
+  ASSERT_TRUE(model_instance.ok() && transcoder_instance.ok());
+  auto& model = static_cast<Model&>(model_instance->get());
+  auto& transcoder = static_cast<DictionaryLearner&>(transcoder_instance->get());
+  model.load(dir / "run/stages/model", "cpu");
+  transcoder.load(dir / "run/stages/transcoder", "cpu");
+  const DictionaryShape shape = transcoder.shape();
+  ASSERT_TRUE(shape.is_transcoder());
+
+  const std::vector<std::int32_t> ids = model.encode("The quick brown fox");
+  const TokenBatch batch{ids.data(), 1, static_cast<std::int64_t>(ids.size())};
+  const std::int64_t rows = batch.length, d_sae = shape.d_sae, d_out = shape.d_out;
+  const std::vector<float> x = activations_at(model, batch, shape.hook);
+  std::vector<float> y = activations_at(model, batch, shape.output_hook);
+  std::vector<float> codes(static_cast<std::size_t>(rows * d_sae));
+  transcoder.encode(x.data(), rows, codes.data());
+  // The feature of the first position's largest code, pinned well above it.
+  const std::int64_t feature = std::max_element(codes.begin(), codes.begin() + d_sae) - codes.begin();
+  const float value = 2 * codes[static_cast<std::size_t>(feature)] + 1;
+
+  std::vector<float> changed = codes;
+  for (std::int64_t r = 0; r < rows; ++r) changed[static_cast<std::size_t>(r * d_sae + feature)] = value;
+  std::vector<float> before(y.size()), after(y.size());
+  transcoder.decode(codes.data(), rows, before.data());
+  transcoder.decode(changed.data(), rows, after.data());
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] += after[i] - before[i];
+  const ActivationEdit replace = [&y](float* a, std::int64_t, std::int64_t) { std::copy(y.begin(), y.end(), a); };
+  const std::vector<float> by_hand = model.logits(batch, {{shape.output_hook, replace}});
+
+  const std::vector<float> directions = decoder_directions(transcoder);
+  const std::vector<float> pinned =
+      model.logits(batch, pin_feature(transcoder, directions.data() + feature * d_out, feature, value));
+  EXPECT_LT(max_abs_difference(pinned, by_hand), 1e-4);
+  EXPECT_GT(max_abs_difference(pinned, model.logits(batch)), 1e-2) << "the pin must change the logits";
 }
 
 }  // namespace dictlab::testing

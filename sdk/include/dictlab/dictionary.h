@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -89,38 +90,51 @@ inline HookPoint dictionary_hook(const Model& model, DictionaryLearner& dictiona
   return checked(shape.hook, shape.d_in, "reads");
 }
 
-// The edits that put `dictionary` in the model's place: an SAE's
-// reconstruction replaces the activations at its hook; a transcoder reads
-// its input hook and its prediction replaces the output hook (the whole MLP
-// for ln2.hook_normalized -> hook_mlp_out). The edits keep a reference to
-// `dictionary`. Models apply edits in forward order, so every input the
-// transcoder captures is consumed, first in first out, at the output hook of
-// the same pass (a model may call a hook once per window).
-inline HookEdits splice_dictionary(DictionaryLearner& dictionary) {
-  const DictionaryShape shape = dictionary.shape();
-  if (!shape.is_transcoder()) {
-    const std::int64_t d_in = shape.d_in;
-    return {{shape.hook, [&dictionary, d_in](float* x, std::int64_t rows, std::int64_t) {
-               std::vector<float> output(static_cast<std::size_t>(rows * d_in));
-               dictionary.reconstruct(x, rows, output.data());
-               std::copy(output.begin(), output.end(), x);
-             }}};
-  }
+// An edit of what a dictionary writes from what it reads at the same
+// positions: `read` [rows, d_in] at its hook, `written` [rows,
+// written_width()] where it writes (for an SAE the same buffer: read it
+// before writing).
+using DictionaryEdit = std::function<void(const float* read, float* written, std::int64_t rows)>;
+
+// The hook edits that run `edit` where the dictionary writes, on what it read
+// there: one edit at an SAE's hook; for a transcoder, a capture at its input
+// hook and the edit at its output hook. Models apply edits in forward order,
+// so every input captured is consumed, first in first out, at the output
+// hook of the same pass (a model may call a hook once per window).
+inline HookEdits dictionary_edits(const DictionaryShape& shape, DictionaryEdit edit) {
+  if (!shape.is_transcoder())
+    return {{shape.hook, [edit = std::move(edit)](float* x, std::int64_t rows, std::int64_t) { edit(x, x, rows); }}};
   auto captured = std::make_shared<std::deque<std::vector<float>>>();
   const std::int64_t d_in = shape.d_in, d_out = shape.d_out;
   const std::string output_hook = shape.output_hook;
   ActivationEdit capture = [captured](float* x, std::int64_t rows, std::int64_t width) {
     captured->emplace_back(x, x + rows * width);
   };
-  ActivationEdit replace = [&dictionary, captured, d_in, d_out, output_hook](float* y, std::int64_t rows,
-                                                                             std::int64_t width) {
+  ActivationEdit write = [edit = std::move(edit), captured, d_in, d_out, output_hook](float* y, std::int64_t rows,
+                                                                                     std::int64_t width) {
     if (captured->empty() || static_cast<std::int64_t>(captured->front().size()) != rows * d_in || width != d_out)
       throw PluginError("the transcoder's output hook " + output_hook +
                         " ran without the matching input rows: does the model run its hooks in forward order?");
-    dictionary.reconstruct(captured->front().data(), rows, y);
+    edit(captured->front().data(), y, rows);
     captured->pop_front();
   };
-  return {{shape.hook, std::move(capture)}, {shape.output_hook, std::move(replace)}};
+  return {{shape.hook, std::move(capture)}, {shape.output_hook, std::move(write)}};
+}
+
+// The edits that put `dictionary` in the model's place: an SAE's
+// reconstruction replaces the activations at its hook; a transcoder reads
+// its input hook and its prediction replaces the output hook (the whole MLP
+// for ln2.hook_normalized -> hook_mlp_out). The edits keep a reference to
+// `dictionary`.
+inline HookEdits splice_dictionary(DictionaryLearner& dictionary) {
+  const DictionaryShape shape = dictionary.shape();
+  const std::int64_t width = shape.written_width();
+  return dictionary_edits(shape, [&dictionary, width](const float* x, float* written, std::int64_t rows) {
+    // Into a buffer first: an SAE's input and output are the same memory.
+    std::vector<float> output(static_cast<std::size_t>(rows * width));
+    dictionary.reconstruct(x, rows, output.data());
+    std::copy(output.begin(), output.end(), written);
+  });
 }
 
 // The edits that zero-ablate what the dictionary replaces when spliced in:
@@ -130,24 +144,25 @@ inline HookEdits zero_ablation(const DictionaryShape& shape) {
            [](float* a, std::int64_t rows, std::int64_t width) { std::fill(a, a + rows * width, 0.0f); }}};
 }
 
-// The edit that pins `feature` to `value` at every position, keeping the
-// dictionary's error term: x' = x + (value - f(x))·d, d the feature's decoder
-// direction (d_in floats that must outlive the edit).
-inline ActivationEdit pin_feature(DictionaryLearner& dictionary, const float* direction, std::int64_t feature,
-                                  float value) {
-  // A transcoder's directions live at its output hook, its codes come from
-  // its input hook: pinning one needs both (not done yet).
-  if (dictionary.shape().is_transcoder())
-    throw PluginError("pinning a transcoder's features is not supported yet");
-  const std::int64_t d_sae = dictionary.shape().d_sae;
-  return [&dictionary, direction, feature, value, d_sae](float* x, std::int64_t rows, std::int64_t width) {
+// The edits that pin `feature` to `value` at every position, keeping the
+// dictionary's error term: what it writes gets (value - f(x))·d, f(x) the
+// feature's code of what it reads and d its decoder direction where it
+// writes (written_width() floats that must outlive the edits). An SAE: x' =
+// x + (value - f(x))·d at its hook; a transcoder: its code of the MLP's
+// input, added to the MLP's output.
+inline HookEdits pin_feature(DictionaryLearner& dictionary, const float* direction, std::int64_t feature,
+                             float value) {
+  const DictionaryShape shape = dictionary.shape();
+  const std::int64_t d_sae = shape.d_sae, width = shape.written_width();
+  return dictionary_edits(shape, [&dictionary, direction, feature, value, d_sae, width](
+                                     const float* x, float* written, std::int64_t rows) {
     std::vector<float> codes(static_cast<std::size_t>(rows * d_sae));
     dictionary.encode(x, rows, codes.data());
     for (std::int64_t r = 0; r < rows; ++r) {
       const float shift = value - codes[static_cast<std::size_t>(r * d_sae + feature)];
-      for (std::int64_t j = 0; j < width; ++j) x[r * width + j] += shift * direction[j];
+      for (std::int64_t j = 0; j < width; ++j) written[r * width + j] += shift * direction[j];
     }
-  };
+  });
 }
 
 // Each feature's decoder direction in activation space, row-major [d_sae,
