@@ -5,6 +5,9 @@
 // Then a copy of the run, argv[1]/work/run-all, gets a second, smaller
 // dictionary with its analysis and relation stages (tiny_site_run.h), and
 // `dictlab export --all` writes its two linked sites to argv[1]/site-all.
+// A third copy, argv[1]/work/run-architectures, gets a dictionary of each
+// other architecture (architecture_stages()), exported with --all to
+// argv[1]/site-architectures for the in-page model's golden values.
 #include <iostream>
 
 #include "tiny_site_run.h"
@@ -38,6 +41,17 @@ int main(int argc, char** argv) {
     return 1;
   write_relation_stages(work / "run-all");
   if (!run({DICTLAB_BINARY, "export", (work / "run-all").string(), "--all", "--out", (out / "site-all").string()}))
+    return 1;
+
+  // Every other architecture the in-page model runs, each with its own
+  // check.json, in argv[1]/site-architectures/<analysis stage>.
+  std::filesystem::copy(work / "run", work / "run-architectures", std::filesystem::copy_options::recursive);
+  std::filesystem::remove(work / "run-architectures/run.lock");
+  write_text(work / "exp-architectures.toml", read_text(experiment) + architecture_stages());
+  if (!run({DICTLAB_BINARY, "run", (work / "exp-architectures.toml").string(), "--run-dir",
+            (work / "run-architectures").string()}) ||
+      !run({DICTLAB_BINARY, "export", (work / "run-architectures").string(), "--all", "--out",
+            (out / "site-architectures").string()}))
     return 1;
   std::cout << "wrote " << out.string() << "\n";
   return 0;

@@ -1,5 +1,8 @@
 #include "tiny_site_run.h"
 
+#include <array>
+#include <vector>
+
 #include "tiny_corpus.h"
 
 namespace dictlab::testing {
@@ -26,6 +29,24 @@ std::string small_dictionary_stages() {
          "d_sae = 64\nk = 8\nsteps = 30\nbatch_size = 256\nbuffer_contexts = 32\n"
          "\n[[stage]]\nname = \"features_small\"\nplugin = \"feature_analysis\"\n"
          "inputs = [\"model\", \"tokens\", \"sae_small\"]\ntokens = 1024\nlayout_epochs = 20\n";
+}
+
+std::string architecture_stages() {
+  // Tiny and short: each must train in a few seconds on two cores.
+  const std::string training = "d_sae = 64\nsteps = 40\nbatch_size = 256\nbuffer_contexts = 32\n";
+  std::string toml;
+  for (const auto& [name, plugin, options] : std::vector<std::array<std::string, 3>>{
+           {"l1", "sae_l1", ""},
+           {"batchtopk", "sae_batchtopk", "k = 8\n"},
+           {"jumprelu", "sae_jumprelu", "target_l0 = 8\n"},
+           {"transcoder", "transcoder", "k = 8\n"}}) {
+    const std::string dictionary = name == "transcoder" ? name : "sae_" + name;
+    toml += "\n[[stage]]\nname = \"" + dictionary + "\"\nplugin = \"" + plugin +
+            "\"\ninputs = [\"model\", \"tokens\"]\n" + training + options + "\n[[stage]]\nname = \"features_" + name +
+            "\"\nplugin = \"feature_analysis\"\ninputs = [\"model\", \"tokens\", \"" + dictionary +
+            "\"]\ntokens = 1024\nlayout_epochs = 20\n";
+  }
+  return toml;
 }
 
 void write_finished_manifest(const std::filesystem::path& stage_dir, const std::string& plugin) {

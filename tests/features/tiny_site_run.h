@@ -29,6 +29,13 @@ std::filesystem::path write_tiny_site_experiment(const std::filesystem::path& di
 // analysis "features_small", so a run has two dictionaries to browse.
 std::string small_dictionary_stages();
 
+// More stages for write_tiny_site_experiment's `more_stages`: a dictionary of
+// every other architecture the in-page model runs, on the same model, each
+// with its analysis: sae_l1 (standard) / features_l1, sae_batchtopk (saved
+// in JumpReLU form) / features_batchtopk, sae_jumprelu / features_jumprelu,
+// and transcoder / features_transcoder (MLP input to MLP output).
+std::string architecture_stages();
+
 // Relation stages in a run that has small_dictionary_stages(), written as the
 // universality and feature_splitting evaluators leave them (their artifact and
 // a manifest.json): "universality" (twins.json, sae -> sae_b of model_b, a

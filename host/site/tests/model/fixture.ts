@@ -1,13 +1,16 @@
 // The golden files the C++ writes (`dictlab export`, see DATA.md) for the
-// tests that compare the browser model with it: the folder named by
-// DICTLAB_SITE_DATA (a site's data/ folder) holds model/model.safetensors,
-// model/sae.safetensors and model/check.json. ctest sets the variable; without
-// it these tests fail rather than pass silently.
+// tests that compare the browser model with it: a site's data/ folder holds
+// model/model.safetensors, model/sae.safetensors and model/check.json. The
+// folder named by DICTLAB_SITE_ARCHITECTURES holds one site per dictionary
+// architecture (an `export --all` of the fixture's run-architectures, one
+// folder per analysis stage). ctest sets the variable; without it these
+// tests fail rather than pass silently.
 //
 // node:fs is imported dynamically so that the site's tsconfig (browser types,
 // no @types/node) still checks this file.
 
 import { LoadedModel } from "../../src/model/runtime";
+import { SafetensorsFile } from "../../src/model/safetensors";
 
 export interface CheckJson {
   tokenizer: Array<{ text: string; ids: number[] }>;
@@ -20,6 +23,7 @@ interface NodeFs {
   readFileSync(path: string): Uint8Array;
   readFileSync(path: string, encoding: "utf8"): string;
   existsSync(path: string): boolean;
+  readdirSync(path: string): string[];
 }
 
 const fsName: string = "node:fs";
@@ -35,32 +39,57 @@ export function readBytes(path: string): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
+const MODEL_FILES = ["model/model.safetensors", "model/sae.safetensors", "model/check.json"];
+
+/** DICTLAB_SITE_DATA, a site's data/ folder (for bench.ts); throws when it is unset or lacks the model files. */
 export function dataDir(): string {
   const dir = env("DICTLAB_SITE_DATA");
   if (!dir)
     throw new Error(
       "DICTLAB_SITE_DATA is not set. It names a site's data/ folder (with model/model.safetensors, " +
-        "model/sae.safetensors and model/check.json written by `dictlab export`); ctest sets it when it runs " +
-        "these tests. By hand: DICTLAB_SITE_DATA=/path/to/site/data npx vitest run tests/model",
+        "model/sae.safetensors and model/check.json written by `dictlab export`).",
     );
-  for (const file of ["model/model.safetensors", "model/sae.safetensors", "model/check.json"])
+  for (const file of MODEL_FILES)
     if (!fs.existsSync(`${dir}/${file}`)) throw new Error(`DICTLAB_SITE_DATA=${dir} has no ${file}`);
   return dir;
 }
 
-let cached: { model: LoadedModel; check: CheckJson } | null = null;
+/** The data/ folders of DICTLAB_SITE_ARCHITECTURES's sites, by analysis stage; throws when it is unset or has none. */
+export function architectureSites(): Array<{ stage: string; dir: string }> {
+  const root = env("DICTLAB_SITE_ARCHITECTURES");
+  if (!root)
+    throw new Error(
+      "DICTLAB_SITE_ARCHITECTURES is not set. It names a folder of sites, one per analysis stage (an `export --all` " +
+        "whose data/ folders have model/model.safetensors, model/sae.safetensors and model/check.json); ctest sets it " +
+        "when it runs these tests. By hand: DICTLAB_SITE_ARCHITECTURES=build/site-fixture/site-architectures npx vitest run tests/model",
+    );
+  const sites = fs
+    .readdirSync(root)
+    .filter((stage) => fs.existsSync(`${root}/${stage}/data/run.json`))
+    .sort()
+    .map((stage) => ({ stage, dir: `${root}/${stage}/data` }));
+  if (sites.length === 0) throw new Error(`DICTLAB_SITE_ARCHITECTURES=${root} has no site (no */data/run.json)`);
+  for (const { dir } of sites)
+    for (const file of MODEL_FILES) if (!fs.existsSync(`${dir}/${file}`)) throw new Error(`${dir} has no ${file}`);
+  return sites;
+}
 
-/** The exported model, SAE and golden values; throws (failing the test) when DICTLAB_SITE_DATA is unset. */
-export function fixture(): { model: LoadedModel; check: CheckJson } {
-  if (cached) return cached;
-  const dir = dataDir();
-  const model = LoadedModel.fromBuffers(readBytes(`${dir}/model/model.safetensors`), readBytes(`${dir}/model/sae.safetensors`), {
+const cached = new Map<string, { model: LoadedModel; check: CheckJson; architecture: string }>();
+
+/** The exported model, dictionary and golden values of a site's data/ folder, and the dictionary's cfg architecture. */
+export function fixture(dir: string): { model: LoadedModel; check: CheckJson; architecture: string } {
+  const hit = cached.get(dir);
+  if (hit) return hit;
+  const saeBytes = readBytes(`${dir}/model/sae.safetensors`);
+  const model = LoadedModel.fromBuffers(readBytes(`${dir}/model/model.safetensors`), saeBytes, {
     model: `${dir}/model/model.safetensors`,
     sae: `${dir}/model/sae.safetensors`,
   });
+  const cfg = JSON.parse(new SafetensorsFile(saeBytes, "sae.safetensors").metadata["cfg"]) as { architecture: string };
   const check = JSON.parse(fs.readFileSync(`${dir}/model/check.json`, "utf8")) as CheckJson;
-  cached = { model, check };
-  return cached;
+  const loaded = { model, check, architecture: cfg.architecture };
+  cached.set(dir, loaded);
+  return loaded;
 }
 
 /** The largest |a[i] - b[i]| (Infinity when lengths differ). */
