@@ -15,8 +15,8 @@ std::vector<dictlab::OptionSpec> batch_top_k_options() {
           .at_least(1),
       OptionSpec{"threshold_beta", OptionType::kFloat,
                  "Weight of the old value in the running inference threshold (an exponential moving average of "
-                 "each batch's smallest kept code).",
-                 0.999}
+                 "each batch's smallest kept code; SAELens' topk_threshold_lr is 1 - this).",
+                 0.99}
           .at_least(0)
           .below(1),
       OptionSpec{"threshold_start_step", OptionType::kInt,

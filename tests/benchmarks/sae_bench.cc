@@ -63,7 +63,7 @@ std::vector<BenchArchitecture> architectures(double l1, std::int64_t d_sae) {
                                                           {"pre_activation_coefficient", 0.0},
                                                           {"bandwidth", 0.001},
                                                           {"initial_threshold", 0.001},
-                                                          {"threshold_from_sample", false}, {"threshold_learning_rate_factor", 1.0}},
+                                                          {"threshold_from_sample", true}, {"threshold_learning_rate_factor", 10.0}},
                                                          d_sae))},
   };
 }
@@ -86,19 +86,19 @@ double median(std::vector<double> values) {
 }
 
 Sae trained_looking_sae(std::shared_ptr<Architecture> architecture, std::int64_t d_in, std::int64_t d_sae,
-                        double encoder_bias = -1.2) {
+                        double encoder_bias = -1.1) {
   Sae sae({.d_in = d_in, .d_sae = d_sae}, std::move(architecture));
   torch::NoGradGuard no_grad;
   torch::manual_seed(0);
   sae.W_dec.uniform_(-0.1, 0.1);
   sae.normalize_decoder();
   sae.W_enc.copy_(sae.W_dec.t());
-  sae.b_enc.fill_(encoder_bias);  // -1.2: an L0 in the tens, as a trained SAE has
+  sae.b_enc.fill_(encoder_bias);  // -1.1: an L0 near 32 (k), as a trained SAE has
   return sae;
 }
 
-// One optimiser step of either path; returns the step's loss.
-double train_step(Sae& sae, sparse_autoencoder::FusedAdam& optimizer, const torch::Tensor& x, bool sparse) {
+// One optimiser step of either path; returns the step's loss and L0.
+sparse_autoencoder::StepLoss train_step(Sae& sae, sparse_autoencoder::FusedAdam& optimizer, const torch::Tensor& x, bool sparse) {
   optimizer.zero_grad();
   const torch::Tensor no_dead = torch::zeros({sae.config.d_sae}, torch::kBool);
   // As the trainer does: one workspace for the whole run (of one SAE shape).
@@ -106,7 +106,7 @@ double train_step(Sae& sae, sparse_autoencoder::FusedAdam& optimizer, const torc
   const auto result = sparse_autoencoder::loss_and_gradients(sae, x, no_dead, sparse, workspace);
   optimizer.step();
   sae.normalize_decoder();
-  return result.loss;
+  return result;
 }
 
 // A transcoder from 512 MLP inputs to 512 outputs, trained-looking like the
@@ -146,22 +146,25 @@ void throughput(int repeats) {
     for (const bool sparse : {false, true}) {
       Sae sae = architecture ? trained_looking_sae(architecture, d_in, d_sae) : trained_looking_transcoder(d_in, d_sae);
       const torch::Tensor& x_step = architecture ? x : transcoder_rows;
-      sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(4e-4));
+      {
+        torch::NoGradGuard no_grad;  // JumpReLU's thresholds start where this batch has its target L0, as in training
+        sae.architecture->start_from_sample(sae, sae.pre_activations(sae.input_of(x_step)));
+      }
+      // A learning rate too small to move the L0 (Adam moves an untrained
+      // JumpReLU's thresholds far in ten steps): each row is timed at its
+      // starting L0, the same in pytorch_sae.py.
+      sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(1e-7));
       train_step(sae, optimizer, x_step, sparse);  // warm up
       // Steps back to back, as training runs them, then GEMMs back to back;
       // twice, so that a machine that gets busier slows both alike. Not one
       // of each in turn: OpenBLAS's threads spin for about 0.1 s after each
       // GEMM, which would slow the step after it as training never is.
       std::vector<double> steps, gemms;
+      double l0 = 0;  // the timed steps' own (BatchTopK's: k, not the inference threshold's)
       for (const int count : {repeats / 2, repeats - repeats / 2}) {
         for (int i = 0; i < count; ++i)
-          steps.push_back(seconds_of([&] { train_step(sae, optimizer, x_step, sparse); }));
+          steps.push_back(seconds_of([&] { l0 += train_step(sae, optimizer, x_step, sparse).l0 / repeats; }));
         for (int i = 0; i < count; ++i) gemms.push_back(seconds_of(gemm));
-      }
-      double l0 = 0;
-      {
-        torch::NoGradGuard no_grad;
-        l0 = (sae.encode(x) > 0).sum(1).to(torch::kFloat).mean().item<double>();
       }
       const double step = median(steps), gemm_time = median(gemms);
       std::printf("{\"what\": \"%s step, %s\", \"l0\": %.1f, \"activations_per_second\": %.0f, "
@@ -197,7 +200,7 @@ void quality(int steps) {
       double tail = 0;
       const int window = std::max(1, steps / 10);
       for (int step = 0; step < steps; ++step) {
-        const double loss = train_step(sae, optimizer, synthetic_batch(directions, batch, step), sparse);
+        const double loss = train_step(sae, optimizer, synthetic_batch(directions, batch, step), sparse).loss;
         if (step >= steps - window) tail += loss / window;
       }
       std::printf("{\"what\": \"%s path, %s, %d steps\", \"final_loss\": %.6g}\n",

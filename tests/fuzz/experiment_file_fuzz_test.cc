@@ -64,8 +64,8 @@ void read_like_validate(const fs::path& file) {
   const fs::path folder = file.parent_path();
   if (!fs::exists(folder / "included.toml")) {
     std::ofstream(folder / "included.toml") << kIncluded;
-    for (const char* name : {"corpus.toml", "model_a.toml", "model_b.toml", "a1.toml"})
-      fs::copy_file(fs::path(DICTLAB_SOURCE_DIR) / "experiments" / name, folder / name);
+    for (const auto& shipped : fs::directory_iterator(fs::path(DICTLAB_SOURCE_DIR) / "experiments"))
+      if (shipped.path().extension() == ".toml") fs::copy_file(shipped.path(), folder / shipped.path().filename());
   }
   const auto experiment = host::read_experiment(file);
   if (experiment.ok()) return;
