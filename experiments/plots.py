@@ -25,7 +25,6 @@ ARCHITECTURES = {
     "Matryoshka": ["matryoshka_8", "matryoshka_16", "matryoshka_32", "matryoshka_64"],
     "JumpReLU": ["jumprelu_8", "jumprelu_16", "jumprelu_32", "jumprelu_64"],
     "TopK transcoder": ["transcoder_8", "transcoder_16", "transcoder_32", "transcoder_64"],
-    "L1, A/1's recipe (4000 steps)": ["l1_a1_recipe"],
 }
 ARCHITECTURE_FIGURES = [("sae_eval_loss_recovered_ratio", "loss recovered"),
                         ("sae_eval_kl_recovered_ratio", "KL score"),
