@@ -26,7 +26,7 @@ dictlab::PluginDescriptor describe() {
                      "Add a linear skip term W_skip·x (starting at zero; SAELens' SkipTranscoder).", false});
   for (auto& option : AuxK::options()) options.push_back(std::move(option));
   return {.name = "transcoder",
-          .version = "1.0.0",
+          .version = "1.1.0",
           .summary = "Transcoder: TopK features of the MLP's input that predict its output (replaces the MLP).",
           .options = options};
 }

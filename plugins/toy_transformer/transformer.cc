@@ -72,8 +72,11 @@ torch::Tensor Transformer::forward(const torch::Tensor& tokens, torch_training::
   x = x + attn_out;
   hook("blocks.0.hook_resid_mid", x);
 
-  h = torch::layer_norm(x, {D}, p("blocks.0.ln2.w"), p("blocks.0.ln2.b"), 1e-5);
+  // TransformerLens' hook_normalized is the LayerNorm before its weight and
+  // bias: a transcoder trained here reads what it reads in TransformerLens.
+  h = torch::layer_norm(x, {D}, {}, {}, 1e-5);
   hook("blocks.0.ln2.hook_normalized", h);
+  h = torch::addcmul(p("blocks.0.ln2.b"), h, p("blocks.0.ln2.w"));
   torch::Tensor pre = torch::addmm(p("blocks.0.mlp.b_in"), h.reshape({B * L, D}), p("blocks.0.mlp.W_in"));
   torch::Tensor act = config_.act_fn == "gelu" ? torch::gelu(pre) : torch::relu(pre);
   hook("blocks.0.mlp.hook_post", act);

@@ -111,13 +111,10 @@ nlohmann::json dump_stage(const std::map<std::string, Stage>& stages, const Stag
   const dictlab::TokenShard heldout(tokens_stage.dir, "heldout", length);
 
   std::vector<std::int32_t> tokens;
-  std::vector<float> activations, codes, reconstruction, scratch;
-  auto splice = [&](float* a, std::int64_t rows, std::int64_t) {
-    scratch.resize(static_cast<std::size_t>(rows * shape.d_sae));
-    dictionary->encode(a, rows, scratch.data());
-    dictionary->decode(scratch.data(), rows, a);
-  };
-  auto zero = [](float* a, std::int64_t rows, std::int64_t width) { std::fill(a, a + rows * width, 0.0f); };
+  std::vector<float> activations, codes, reconstruction;
+  // As sae_metrics: a transcoder replaces the whole MLP (read at its hook, written at its output hook).
+  const dictlab::HookEdits splice = dictlab::splice_dictionary(*dictionary);
+  const dictlab::HookEdits zero = dictlab::zero_ablation(shape);
   Losses losses;
   constexpr std::int64_t kBatch = 8;  // as sae_metrics: bounds the model's memory
   for (std::int64_t start = 0; start < args.contexts; start += kBatch) {
@@ -128,15 +125,15 @@ nlohmann::json dump_stage(const std::map<std::string, Stage>& stages, const Stag
     const std::int64_t rows = n * length;
     const std::size_t code_offset = codes.size(), x_offset = reconstruction.size();
     codes.resize(code_offset + static_cast<std::size_t>(rows * shape.d_sae));
-    reconstruction.resize(x_offset + x.size());
+    reconstruction.resize(x_offset + static_cast<std::size_t>(rows * shape.written_width()));
     dictionary->encode(x.data(), rows, codes.data() + code_offset);
-    dictionary->decode(codes.data() + code_offset, rows, reconstruction.data() + x_offset);
+    dictionary->reconstruct(x.data(), rows, reconstruction.data() + x_offset);
     tokens.insert(tokens.end(), ids.begin(), ids.end());
     activations.insert(activations.end(), x.begin(), x.end());
     const double weight = static_cast<double>(n) / static_cast<double>(args.contexts);
     losses.clean += model->loss(batch) * weight;
-    losses.spliced += model->loss(batch, {{hook, splice}}) * weight;
-    losses.zero += model->loss(batch, {{hook, zero}}) * weight;
+    losses.spliced += model->loss(batch, splice) * weight;
+    losses.zero += model->loss(batch, zero) * weight;
   }
 
   const std::int64_t rows = args.contexts * length;
@@ -144,7 +141,7 @@ nlohmann::json dump_stage(const std::map<std::string, Stage>& stages, const Stag
   writer.add("tokens", "I32", {args.contexts, length}, tokens.data());
   writer.add_f32("activations", {rows, shape.d_in}, activations.data());
   writer.add_f32("codes", {rows, shape.d_sae}, codes.data());
-  writer.add_f32("reconstruction", {rows, shape.d_in}, reconstruction.data());
+  writer.add_f32("reconstruction", {rows, shape.written_width()}, reconstruction.data());
   writer.write(args.out_dir / (stage.name + ".safetensors"));
   return {{"stage", stage.name},
           {"plugin", stage.manifest.plugin},

@@ -2,7 +2,8 @@
 // over Float32Array, one position at a time with a key/value cache:
 //   x = W_E[token] + W_pos[position]
 //   x += attention(LN1(x))          causal, n_heads heads of d_head
-//   h = LN2(x)                      (hook `input`: the MLP's input)
+//   h = LN2(x)                      (hook `input`: LN2 before its weight and bias,
+//                                   TransformerLens' hook_normalized)
 //   a = act(h W_in + b_in)          act = relu, or gelu (exact erf form)
 //                                   (hook `post`, e.g. to pin SAE features)
 //   x += a W_out + b_out            (hook `output`: what the MLP adds, in float32
@@ -36,7 +37,7 @@ export type ActivationHook = (activations: Float32Array, position: number) => vo
 
 /** The hook points of the MLP where dictionaries read and write (TransformerLens names). */
 export interface MlpHooks {
-  /** blocks.0.ln2.hook_normalized: the MLP's input (d_model). */
+  /** blocks.0.ln2.hook_normalized: the MLP's input before LN2's weight and bias (d_model). */
   input?: ActivationHook;
   /** blocks.0.mlp.hook_post: the activations after the nonlinearity (d_mlp). */
   post?: ActivationHook;
@@ -110,6 +111,12 @@ export function gelu(x: number): number {
 }
 
 function layerNorm(x: Float32Array, w: Float32Array, b: Float32Array, out: Float32Array, n: number): void {
+  normalize(x, out, n);
+  affine(out, w, b, n);
+}
+
+/** A LayerNorm before its weight and bias (TransformerLens' hook_normalized). */
+function normalize(x: Float32Array, out: Float32Array, n: number): void {
   let mean = 0;
   for (let i = 0; i < n; i++) mean += x[i];
   mean /= n;
@@ -120,7 +127,11 @@ function layerNorm(x: Float32Array, w: Float32Array, b: Float32Array, out: Float
   }
   variance /= n;
   const inv = 1 / Math.sqrt(variance + 1e-5);
-  for (let i = 0; i < n; i++) out[i] = (x[i] - mean) * inv * w[i] + b[i];
+  for (let i = 0; i < n; i++) out[i] = (x[i] - mean) * inv;
+}
+
+function affine(h: Float32Array, w: Float32Array, b: Float32Array, n: number): void {
+  for (let i = 0; i < n; i++) h[i] = h[i] * w[i] + b[i];
 }
 
 /** The key/value cache and scratch buffers of one sequence. */
@@ -272,8 +283,9 @@ export class Transformer {
     for (let d = 0; d < D; d++) x[d] += h[d];
 
     // MLP
-    layerNorm(x, this.ln2w, this.ln2b, h, D);
+    normalize(x, h, D);
     hooks?.input?.(h, pos);
+    affine(h, this.ln2w, this.ln2b, D);
     matvec(this.W_int, this.b_in, h, mlp, M, D);
     if (this.config.act_fn === "relu") {
       for (let i = 0; i < M; i++) if (!(mlp[i] > 0)) mlp[i] = 0;

@@ -63,7 +63,7 @@ describe("transformer", () => {
     expect(maxAbsDiff(logits!, model.forward(ids).logits!)).toBeGreaterThan(1e-3);
   });
 
-  test("the MLP's input and output hooks see what goes into the MLP and what it adds, and output changes reach the logits", () => {
+  test("the MLP's input hook sees LN2 before its weight and bias, the output hook what the MLP adds, and output changes reach the logits", () => {
     const { model, weights } = tinyModel();
     const { d_model: D, d_mlp: M } = tinyConfig;
     const ids = [4, 8, 2];
@@ -72,7 +72,10 @@ describe("transformer", () => {
     expect(inputs.length).toBe(ids.length);
     const W_in = weights.get("blocks.0.mlp.W_in")!, b_in = weights.get("blocks.0.mlp.b_in")!;
     const W_out = weights.get("blocks.0.mlp.W_out")!, b_out = weights.get("blocks.0.mlp.b_out")!;
-    inputs.forEach((h, t) => {
+    const ln2w = weights.get("blocks.0.ln2.w")!, ln2b = weights.get("blocks.0.ln2.b")!;
+    inputs.forEach((normalized, t) => {
+      // TransformerLens' hook_normalized: the MLP's input is it times LN2's weight plus its bias.
+      const h = normalized.map((v, d) => v * ln2w[d] + ln2b[d]);
       const a = Array.from({ length: M }, (_, m) => Math.max(0, b_in[m] + h.reduce((s, v, d) => s + v * W_in[d * M + m], 0)));
       const y = Array.from({ length: D }, (_, d) => b_out[d] + a.reduce((s, v, m) => s + v * W_out[m * D + d], 0));
       expect(maxAbsDiff(outputs[t], y), `position ${t}`).toBeLessThan(1e-4);
