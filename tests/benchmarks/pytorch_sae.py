@@ -94,10 +94,12 @@ def make_step(name, x, target):
     b_enc = torch.full((D_SAE,), -1.1 if centred else 0.0, requires_grad=True)
     b_dec = torch.zeros(D_IN, requires_grad=True)
     # JumpReLU's thresholds start where this batch has L0 32, as sae_jumprelu's do.
-    with torch.no_grad():
-        pre = torch.addmm(b_enc, x - b_dec if centred else x, w_enc).flatten()
-        start = torch.topk(pre, 32 * x.shape[0]).values[-1].item()
-    threshold = torch.full((D_SAE,), start, requires_grad=True)
+    threshold = None
+    if codes_of is None:
+        with torch.no_grad():
+            pre = torch.addmm(b_enc, x - b_dec if centred else x, w_enc).flatten()
+            start = torch.topk(pre, 32 * x.shape[0]).values[-1].item()
+        threshold = torch.full((D_SAE,), start, requires_grad=True)
     parameters = [w_enc, b_enc, w_dec, b_dec] + ([threshold] if codes_of is None else [])
     optimizer = torch.optim.Adam(parameters, lr=1e-7)  # as sae_bench: every row timed at its starting L0
     state = {}

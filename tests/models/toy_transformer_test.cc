@@ -169,6 +169,22 @@ TEST_F(ToyTransformer, HooksReadTheResidualStreamAndWhatWritesIntoIt) {
   EXPECT_EQ(dictlab::find_hook_point(model_->hook_points(), "blocks.0.mlp.hook_post").width, 64);
 }
 
+// As TransformerLens defines it, ln2.hook_normalized is LN2 before its
+// weight and bias: (x - mean) / sqrt(var + 1e-5) of the residual stream.
+TEST_F(ToyTransformer, Ln2HookNormalizedIsTheLayerNormBeforeItsWeightAndBias) {
+  const auto tokens = heldout_batch(2, 16);
+  const auto a = model_->activations({tokens.data(), 2, 16}, {"blocks.0.hook_resid_mid", "blocks.0.ln2.hook_normalized"});
+  constexpr std::size_t kWidth = 32;
+  for (std::size_t row = 0; row < a[0].size() / kWidth; ++row) {
+    const float* x = a[0].data() + row * kWidth;
+    double mean = 0, variance = 0;
+    for (std::size_t i = 0; i < kWidth; ++i) mean += x[i] / static_cast<double>(kWidth);
+    for (std::size_t i = 0; i < kWidth; ++i) variance += (x[i] - mean) * (x[i] - mean) / static_cast<double>(kWidth);
+    for (std::size_t i = 0; i < kWidth; ++i)
+      ASSERT_NEAR(a[1][row * kWidth + i], (x[i] - mean) / std::sqrt(variance + 1e-5), 1e-4) << "row " << row;
+  }
+}
+
 TEST_F(ToyTransformer, AnEditAtTheResidualStreamReachesTheLogitsAndAnUnknownHookIsNamed) {
   const auto tokens = heldout_batch(1, 16);
   const TokenBatch batch{tokens.data(), 1, 16};
