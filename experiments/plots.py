@@ -20,6 +20,7 @@ FAMOUS = ["arabic", "hebrew", "dna", "base64"]
 # experiments/architectures.toml: each architecture's stage suffixes, sparsest first.
 ARCHITECTURES = {
     "L1 (the paper's recipe)": ["l1_0.012", "l1_0.008", "l1_0.005", "l1_0.003"],
+    "L1, A/1's 4000 steps": ["l1_a1_0.0055", "l1_a1_0.00575", "l1_a1_0.006"],
     "TopK": ["topk_8", "topk_16", "topk_32", "topk_64"],
     "BatchTopK": ["batchtopk_8", "batchtopk_16", "batchtopk_32", "batchtopk_64"],
     "Matryoshka": ["matryoshka_8", "matryoshka_16", "matryoshka_32", "matryoshka_64"],
@@ -175,8 +176,8 @@ def architectures(run, out):
         ax.set_xlabel("L0 (active features per token)")
         ax.set_title(title)
     axes[0].legend(fontsize=8)
-    fig.suptitle("4096 features on model A's MLP, 600 steps of 4096 activations each "
-                 "(the transcoder replaces the whole MLP)", fontsize=10)
+    fig.suptitle("4096 features on model A's MLP, 600 steps of 4096 activations each (L1 also at A/1's 4000); "
+                 "the transcoder replaces the whole MLP", fontsize=10)
     fig.tight_layout()
     fig.savefig(out / "architectures.png", dpi=120)
     print(architecture_table(points))

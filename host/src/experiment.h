@@ -32,6 +32,7 @@ struct Experiment {
   Located<std::string> run_dir;
   std::uint64_t seed = 0;
   std::string device = "cpu";
+  double collective_timeout_seconds = 300;
   Located<std::vector<std::string>> plugin_paths;
   std::string metrics_address = "127.0.0.1";
   Located<std::int64_t> metrics_port;

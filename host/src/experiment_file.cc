@@ -90,6 +90,11 @@ const std::vector<OptionSpec>& experiment_schema() {
        std::string("cpu")},
       {"plugin_paths", OptionType::kStringList, "Extra folders (or .so files) searched for plugins.",
        std::vector<std::string>{}},
+      OptionSpec{"collective_timeout", OptionType::kFloat,
+                 "Seconds a rank of a distributed run waits for the others (to join, in a collective) before it "
+                 "stops with an error naming the ranks that did not arrive.",
+                 300.0}
+          .above(0),
   };
   return schema;
 }
@@ -324,6 +329,7 @@ void apply_experiment_table(const Options& options, const RawOptions& raw, const
   experiment.run_dir = located(raw, "run_dir", run_dir, position);
   experiment.seed = static_cast<std::uint64_t>(options.get_int("seed"));
   experiment.device = options.get_string("device");
+  experiment.collective_timeout_seconds = options.get_float("collective_timeout");
   experiment.plugin_paths = located(raw, "plugin_paths", options.get_strings("plugin_paths"), position);
 }
 

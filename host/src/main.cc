@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "experiment.h"
+#include "launch_environment.h"
 #include "option_constraints.h"
 #include "option_validation.h"
 #include "plugin_registry.h"
@@ -11,6 +12,7 @@
 #include "site_export.h"
 #include "site_server.h"
 #include "stop_signal.h"
+#include "join_ranks.h"
 
 namespace {
 
@@ -29,10 +31,23 @@ int exit_code(const absl::Status& status) {
   }
 }
 
+// The ranks torchrun, srun or a PyTorchJob started, joined; or this process
+// alone when none did.
+absl::StatusOr<std::unique_ptr<RankGroup>> join_launched_ranks(const Experiment& experiment) {
+  auto env = read_launch_environment();
+  if (!env.ok()) return env.status();
+  if (!env->distributed()) return std::make_unique<SingleRank>();
+  std::cout << "rank " << env->rank << " of " << env->world_size << " (local rank " << env->local_rank << ", from "
+            << env->launcher << "), joining at " << env->master_address << ":" << env->master_port << std::endl;
+  const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(experiment.collective_timeout_seconds * 1000));
+  return join_ranks(*env, timeout);
+}
+
 void print_plugins(const PluginRegistry& registry) {
   for (const auto& plugin : registry.plugins()) {
     const auto& d = plugin.descriptor;
-    std::cout << d.name << " (" << to_string(d.kind) << ", version " << d.version << ")\n"
+    std::cout << d.name << " (" << to_string(d.kind) << ", version " << d.version
+              << (d.data_parallel ? ", data-parallel" : "") << ")\n"
               << "  " << d.summary << "\n  from " << plugin.path.string() << "\n";
     for (const auto& option : d.options) {
       std::cout << "    " << option.name << " (" << to_string(option.type) << ", ";
@@ -149,7 +164,9 @@ int main(int argc, char** argv) {
   if (!run_dir.empty()) flags.run_dir = run_dir;
   install_stop_handlers();
   try {
-    return exit_code(run_experiment(*experiment, registry, flags, std::cout));
+    auto ranks = join_launched_ranks(*experiment);
+    if (!ranks.ok()) return exit_code(ranks.status());
+    return exit_code(run_experiment(*experiment, registry, flags, std::cout, **ranks));
   } catch (const std::exception& error) {
     return exit_code(absl::InternalError(error.what()));
   }

@@ -7,9 +7,13 @@
 #include <map>
 #include <sstream>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "dictlab/sha256.h"
 #include "dictlab/atomic_file.h"
 #include "dictlab/errors.h"
 #include "hook_validation.h"
@@ -19,6 +23,7 @@
 #include "metrics_server.h"
 #include "nearest_word.h"
 #include "option_validation.h"
+#include "rank_group.h"
 #include "run_directory.h"
 #include "run_plan.h"
 #include "stage_context.h"
@@ -149,25 +154,35 @@ struct StageRun {
   const Experiment& experiment;
   const PluginRegistry& registry;
   const RunFlags& flags;
-  const RunDirectory& run_dir;
+  std::filesystem::path root;  // the run directory, once rank 0 opened it
   MetricsRegistry& metrics;
   std::ostream& out;
+  RankGroup& ranks;
   std::vector<std::unique_ptr<StageStateGauge>> states;
   std::map<std::string, std::string> output_digests;  // stage -> digest of its artifacts
 
-  absl::Status stage(const std::vector<ValidatedStage>& stages, std::size_t i) {
-    const ValidatedStage& stage = stages[i];
-    const std::string& stage_name = stage.spec->name.value;
-    const std::filesystem::path dir = run_dir.stage_dir(stage_name);
-    std::vector<std::string> input_digests;
+  std::filesystem::path stage_dir(const std::string& stage) const { return root / "stages" / stage; }
+  static std::string key(const std::string& stage, const char* event) { return "stage/" + stage + "/" + event; }
+
+  std::vector<StageInput> inputs_of(const std::vector<ValidatedStage>& stages, const ValidatedStage& stage) const {
     std::vector<StageInput> inputs;
     for (const auto& input : stage.spec->inputs.value) {
-      input_digests.push_back(output_digests.at(input));
       const auto input_stage = std::find_if(stages.begin(), stages.end(),
                                             [&](const ValidatedStage& s) { return s.spec->name.value == input; });
       inputs.push_back({input, input_stage->plugin->descriptor.name, input_stage->plugin->descriptor.kind,
-                        run_dir.stage_dir(input)});
+                        stage_dir(input)});
     }
+    return inputs;
+  }
+
+  // Rank 0 (or the only rank): decides whether the stage runs, runs it, and
+  // tells the other ranks both.
+  absl::Status stage(const std::vector<ValidatedStage>& stages, std::size_t i) {
+    const ValidatedStage& stage = stages[i];
+    const std::string& stage_name = stage.spec->name.value;
+    const std::filesystem::path dir = stage_dir(stage_name);
+    std::vector<std::string> input_digests;
+    for (const auto& input : stage.spec->inputs.value) input_digests.push_back(output_digests.at(input));
     const std::string digest = config_digest(stage, experiment, input_digests);
     if (std::find(flags.force.begin(), flags.force.end(), stage_name) != flags.force.end())
       std::filesystem::remove_all(dir);
@@ -177,38 +192,68 @@ struct StageRun {
         write_manifest(dir, *manifest);
       }
       output_digests[stage_name] = manifest->output_digest;
+      ranks.publish(key(stage_name, "begin"), "skip");
       states[i]->set("skipped");
       out << "stage " << stage_name << " (" << stage.plugin->descriptor.name << "): up to date, skipped\n";
       return absl::OkStatus();
     }
     prepare_stage_dir(dir, digest);
-    return execute(stage, *states[i], dir, digest, inputs);
+    ranks.publish(key(stage_name, "begin"), "run");
+    const absl::Status status = execute(stage, *states[i], dir, digest, inputs_of(stages, stage));
+    ranks.publish(key(stage_name, "end"), status.ok()                                  ? "done"
+                                          : status.code() == absl::StatusCode::kCancelled ? "stopped"
+                                                                                          : "failed");
+    return status;
   }
 
-  absl::Status execute(const ValidatedStage& stage, StageStateGauge& state, const std::filesystem::path& dir,
-                       const std::string& digest, const std::vector<StageInput>& inputs) {
+  // Any other rank: runs a data-parallel stage beside rank 0, writing into a
+  // scratch folder that is thrown away (its checkpoints are rank 0's to
+  // write and everyone's to read), and ends as rank 0's run of it ends.
+  absl::Status follow(const std::vector<ValidatedStage>& stages, std::size_t i) {
+    const ValidatedStage& stage = stages[i];
+    const std::string& stage_name = stage.spec->name.value;
+    if (ranks.await(key(stage_name, "begin")) == "skip") {
+      states[i]->set("skipped");
+      return absl::OkStatus();
+    }
+    if (stage.plugin->descriptor.data_parallel) {
+      const std::filesystem::path scratch = std::filesystem::temp_directory_path() /
+                                            ("dictlab-rank" + std::to_string(ranks.rank()) + "-" +
+                                             std::to_string(::getpid())) / stage_name;
+      std::filesystem::create_directories(scratch);
+      auto summary = run_plugin(stage, *states[i], scratch, inputs_of(stages, stage), stage_dir(stage_name) / kCheckpointDir);
+      std::filesystem::remove_all(scratch.parent_path());
+      if (!summary.ok()) return summary.status();
+    }
+    const std::string end = ranks.await(key(stage_name, "end"));
+    states[i]->set(end);
+    if (end == "done") return absl::OkStatus();
+    if (end == "stopped") return absl::CancelledError("rank 0 stopped during stage '" + stage_name + "'");
+    return absl::AbortedError("stage '" + stage_name + "' failed on rank 0 (rank 0's output says why)");
+  }
+
+  // The plugin, on this rank; its summary for the manifest.
+  absl::StatusOr<std::string> run_plugin(const ValidatedStage& stage, StageStateGauge& state,
+                                         const std::filesystem::path& dir, const std::vector<StageInput>& inputs,
+                                         const std::filesystem::path& checkpoint_dir) {
     const std::string& stage_name = stage.spec->name.value;
     const PluginDescriptor& descriptor = stage.plugin->descriptor;
-    const std::string& name = experiment.name.value;
-    StageContext context({name, stage_name, dir, inputs, stage.options, experiment.device,
+    const bool parallel = descriptor.data_parallel && ranks.world_size() > 1;
+    StageContext context({experiment.name.value, stage_name, dir, inputs, stage.options, experiment.device,
                           stage.spec->seed.value_or(experiment.seed),
-                          [this](const StageInput& input) { return open_plugin(registry, input); }},
+                          [this](const StageInput& input) { return open_plugin(registry, input); }, checkpoint_dir,
+                          parallel ? ranks.collectives() : nullptr, ranks.rank()},
                          metrics, descriptor.name);
-    Gauge& duration = metrics.gauge("stage_duration_seconds", "Wall time of the stage's last run.",
-                                    {{"experiment", name}, {"stage", stage_name}, {"plugin", descriptor.name}});
     state.set("running");
-    out << "stage " << stage_name << " (" << descriptor.name << "): running\n" << std::flush;
-    const auto started = std::chrono::steady_clock::now();
-    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
-
+    out << "stage " << stage_name << " (" << descriptor.name << "): running";
+    if (parallel) out << " on " << ranks.world_size() << " ranks";
+    out << "\n" << std::flush;
     std::string failure;
-    std::string summary;
     try {
       auto instance = stage.plugin->instantiate();
       if (!instance.ok()) throw PluginError(std::string(instance.status().message()));
-      summary = drive_stage(instance->get(), descriptor, context);
+      return drive_stage(instance->get(), descriptor, context);
     } catch (const StageStopped&) {
-      duration.set(elapsed());
       state.set("stopped");
       return absl::CancelledError("stopped during stage '" + stage_name + "'; run again to resume it");
     } catch (const OptionError& error) {
@@ -216,15 +261,25 @@ struct StageRun {
     } catch (const std::exception& error) {
       failure = error.what();
     }
+    state.set("failed");
+    return absl::AbortedError("stage '" + stage_name + "' (plugin " + descriptor.name + ") failed: " + failure +
+                              "\nearlier stages' artifacts are kept; fix the cause and run again");
+  }
+
+  absl::Status execute(const ValidatedStage& stage, StageStateGauge& state, const std::filesystem::path& dir,
+                       const std::string& digest, const std::vector<StageInput>& inputs) {
+    const std::string& stage_name = stage.spec->name.value;
+    const PluginDescriptor& descriptor = stage.plugin->descriptor;
+    Gauge& duration = metrics.gauge("stage_duration_seconds", "Wall time of the stage's last run.",
+                                    {{"experiment", experiment.name.value}, {"stage", stage_name}, {"plugin", descriptor.name}});
+    const auto started = std::chrono::steady_clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+    const auto summary = run_plugin(stage, state, dir, inputs, dir / kCheckpointDir);
     duration.set(elapsed());
-    if (!failure.empty()) {
-      state.set("failed");
-      return absl::AbortedError("stage '" + stage_name + "' (plugin " + descriptor.name + ") failed: " + failure +
-                                "\nearlier stages' artifacts are kept; fix the cause and run again");
-    }
+    if (!summary.ok()) return summary.status();
 
     StageManifest manifest{stage_name, descriptor.name, descriptor.version, digest, digest_outputs(dir),
-                           elapsed(), utc_now(), summary, stage.spec->inputs.value};
+                           elapsed(), utc_now(), *summary, stage.spec->inputs.value};
     write_manifest(dir, manifest);
     std::filesystem::remove(dir / kPendingFile);
     output_digests[stage_name] = manifest.output_digest;
@@ -232,7 +287,7 @@ struct StageRun {
     AtomicFile::write_all(dir / kStageMetricsFile, series_of_stage(metrics.serialize(), stage_name));
     out << "stage " << stage_name << " (" << descriptor.name << "): done in "
         << absl::StrFormat("%.2f", manifest.duration_seconds) << " s\n"
-        << describe_summary(summary);
+        << describe_summary(*summary);
     return absl::OkStatus();
   }
 };
@@ -262,8 +317,84 @@ absl::StatusOr<std::vector<ValidatedStage>> validate_stages(const Experiment& ex
   return stages;
 }
 
+namespace {
+
+// Every rank must run the same stages with the same options, or their
+// collectives would pair up different work.
+absl::Status check_same_experiment(const std::vector<ValidatedStage>& stages, const Experiment& experiment,
+                                   RankGroup& ranks) {
+  if (ranks.world_size() == 1) return absl::OkStatus();
+  std::string text;
+  for (const auto& stage : stages) text += stage.spec->name.value + "=" + config_digest(stage, experiment, {}) + "\n";
+  const std::string digest = Sha256::of(text);
+  const auto digests = ranks.exchange("experiment", digest);
+  std::vector<std::string> different;
+  for (std::size_t r = 1; r < digests.size(); ++r)
+    if (digests[r] != digests[0]) different.push_back(std::to_string(r));
+  if (different.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError("rank(s) " + absl::StrJoin(different, ", ") + " run an experiment that differs from rank 0's (" +
+                                    "stages, plugins or options); every rank must run the same experiment file. "
+                                    "This rank's is " + experiment.file.string());
+}
+
+absl::Status lead(const Experiment& experiment, const std::vector<ValidatedStage>& stages, StageRun& run,
+                  const RunFlags& flags, std::ostream& out) {
+  const std::string run_dir_path = flags.run_dir.value_or(experiment.run_dir.value);
+  auto run_dir = RunDirectory::open(run_dir_path);
+  if (!run_dir.ok()) {
+    run.ranks.publish("run", "refused");
+    const SourcePosition where = flags.run_dir ? SourcePosition{"--run-dir"} : experiment.run_dir.position;
+    return absl::Status(run_dir.status().code(), where.prefix() + std::string(run_dir.status().message()));
+  }
+  if (auto plan = check_run_plan(stages, experiment, *run_dir, flags.force); !plan.ok()) {
+    run.ranks.publish("run", "refused");
+    return plan;
+  }
+  AtomicFile::write_all(run_dir->root() / "experiment.toml", read_file_text(experiment.file));
+  run.ranks.publish("run", "open");
+  run.root = run_dir->root();
+
+  std::unique_ptr<MetricsServer> server;
+  const int port = flags.metrics_port.value_or(static_cast<int>(experiment.metrics_port.value));
+  if (port > 0) {
+    auto started = MetricsServer::start(run.metrics, experiment.metrics_address, port);
+    if (!started.ok()) return started.status();
+    server = std::move(*started);
+    out << "metrics: http://" << experiment.metrics_address << ":" << server->port() << "/metrics\n";
+  }
+
+  // Whatever happens below, leave the final figures for Prometheus backfill.
+  const FinalMetricsWriter write_final_metrics{run.metrics, run_dir->root() / "metrics.prom"};
+  for (std::size_t i = 0; i < stages.size(); ++i)
+    if (auto status = run.stage(stages, i); !status.ok()) return status;
+  // Rank 0 serves the store: it stays until every rank has read the end.
+  run.ranks.exchange("finished", "ok");
+  return absl::OkStatus();
+}
+
+absl::Status follow(const Experiment& experiment, const std::vector<ValidatedStage>& stages, StageRun& run,
+                    const RunFlags& flags) {
+  if (run.ranks.await("run") == "refused")
+    return absl::FailedPreconditionError("rank 0 refused the run (its output says why)");
+  // The same experiment names the same folder, seen from this rank's
+  // working directory (a shared filesystem may be mounted elsewhere).
+  run.root = flags.run_dir.value_or(experiment.run_dir.value);
+  for (std::size_t i = 0; i < stages.size(); ++i)
+    if (auto status = run.follow(stages, i); !status.ok()) return status;
+  run.ranks.exchange("finished", "ok");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& registry, const RunFlags& flags,
                             std::ostream& out) {
+  SingleRank alone;
+  return run_experiment(experiment, registry, flags, out, alone);
+}
+
+absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& registry, const RunFlags& flags,
+                            std::ostream& out, RankGroup& ranks) {
   auto stages = validate_stages(experiment, registry);
   if (!stages.ok()) return stages.status();
   for (const auto& name : flags.force) {
@@ -271,38 +402,16 @@ absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& 
     for (const auto& stage : *stages) found = found || stage.spec->name.value == name;
     if (!found) return absl::InvalidArgumentError("--force " + name + ": no such stage in " + experiment.file.string());
   }
-
-  const std::string run_dir_path = flags.run_dir.value_or(experiment.run_dir.value);
-  auto run_dir = RunDirectory::open(run_dir_path);
-  if (!run_dir.ok()) {
-    const SourcePosition where = flags.run_dir ? SourcePosition{"--run-dir"} : experiment.run_dir.position;
-    return absl::Status(run_dir.status().code(), where.prefix() + std::string(run_dir.status().message()));
-  }
-  if (auto plan = check_run_plan(*stages, experiment, *run_dir, flags.force); !plan.ok()) return plan;
-  AtomicFile::write_all(run_dir->root() / "experiment.toml", read_file_text(experiment.file));
+  if (auto same = check_same_experiment(*stages, experiment, ranks); !same.ok()) return same;
 
   MetricsRegistry metrics;
-  StageRun run{experiment, registry, flags, *run_dir, metrics, out, {}, {}};
+  StageRun run{experiment, registry, flags, {}, metrics, out, ranks, {}, {}};
   for (const auto& stage : *stages)
     run.states.push_back(std::make_unique<StageStateGauge>(
         metrics, MetricLabels{{"experiment", experiment.name.value},
                               {"stage", stage.spec->name.value},
                               {"plugin", stage.plugin->descriptor.name}}));
-
-  std::unique_ptr<MetricsServer> server;
-  const int port = flags.metrics_port.value_or(static_cast<int>(experiment.metrics_port.value));
-  if (port > 0) {
-    auto started = MetricsServer::start(metrics, experiment.metrics_address, port);
-    if (!started.ok()) return started.status();
-    server = std::move(*started);
-    out << "metrics: http://" << experiment.metrics_address << ":" << server->port() << "/metrics\n";
-  }
-
-  // Whatever happens below, leave the final figures for Prometheus backfill.
-  const FinalMetricsWriter write_final_metrics{metrics, run_dir->root() / "metrics.prom"};
-  for (std::size_t i = 0; i < stages->size(); ++i)
-    if (auto status = run.stage(*stages, i); !status.ok()) return status;
-  return absl::OkStatus();
+  return ranks.leader() ? lead(experiment, *stages, run, flags, out) : follow(experiment, *stages, run, flags);
 }
 
 }  // namespace dictlab::host

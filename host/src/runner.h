@@ -9,6 +9,7 @@
 #include "dictlab/options.h"
 #include "experiment.h"
 #include "plugin_registry.h"
+#include "rank_group.h"
 
 namespace dictlab::host {
 
@@ -34,5 +35,9 @@ struct RunFlags {
 // means the user stopped the run; running again resumes it.
 absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& registry, const RunFlags& flags,
                             std::ostream& out);
+// The same as one rank of a distributed run: rank 0 holds the run lock and
+// writes every artifact, the others run the data-parallel stages beside it.
+absl::Status run_experiment(const Experiment& experiment, const PluginRegistry& registry, const RunFlags& flags,
+                            std::ostream& out, RankGroup& ranks);
 
 }  // namespace dictlab::host

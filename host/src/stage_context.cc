@@ -34,13 +34,13 @@ void StageLogger::warn(std::string_view message) {
 
 StageContext::StageContext(StageContextParts parts, MetricsRegistry& registry, const std::string& plugin)
     : parts_(std::move(parts)),
-      checkpoint_dir_(parts_.stage_dir / kCheckpointDir),
+      checkpoint_dir_(parts_.checkpoint_dir.empty() ? parts_.stage_dir / kCheckpointDir : parts_.checkpoint_dir),
       metrics_(registry, {{"experiment", parts_.experiment}, {"stage", parts_.stage}, {"plugin", plugin}}),
       progress_(parts_.stage,
                 metrics_.gauge("stage_items_done", "Items the stage has processed.", {}),
                 metrics_.gauge("stage_items_expected", "Items the stage expects to process (0 if unknown).", {}),
                 metrics_.gauge("stage_progress_ratio", "Fraction of the stage done, 0 to 1.", {})),
-      logger_(parts_.stage) {
+      logger_(parts_.rank > 0 ? parts_.stage + " rank " + std::to_string(parts_.rank) : parts_.stage) {
   std::filesystem::create_directories(checkpoint_dir_);
 }
 

@@ -52,6 +52,9 @@ struct StageContextParts {
   std::string device;
   std::uint64_t seed = 0;
   PluginOpener open_plugin;
+  std::filesystem::path checkpoint_dir;  // the stage's (rank 0's) even when stage_dir is a scratch folder
+  Collectives* collectives = nullptr;   // null: the stage runs in one process
+  int rank = 0;
 };
 
 class StageContext : public RunContext {
@@ -71,6 +74,7 @@ class StageContext : public RunContext {
   std::uint64_t seed() const override { return parts_.seed; }
   bool stop_requested() const override;
   std::shared_ptr<Plugin> open_plugin(const StageInput& input) override { return parts_.open_plugin(input); }
+  Collectives* collectives() override { return parts_.collectives; }
 
  private:
   StageContextParts parts_;

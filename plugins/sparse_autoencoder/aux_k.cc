@@ -23,11 +23,12 @@ std::vector<RowSelector> AuxK::selectors(const std::vector<std::int32_t>& dead) 
 }
 
 double AuxK::add_term(const Sae& sae, const Reconstruction& main, SparseCodes& codes, torch::Tensor& error_storage,
-                      std::vector<Term>& terms) const {
+                      std::vector<Term>& terms, const SparseStepWorkspace& workspace) const {
   // The dead latents reconstruct the residual x − x̂ = −error, a fixed
   // target, so their error is aux decode + error.
   const std::int64_t rows = main.error.size(0);
-  const double denominator = std::max(1e-8, main.squared_error / static_cast<double>(rows));
+  const double denominator = std::max(
+      1e-8, workspace.batch_sum(main.squared_error) / workspace.batch_sum(static_cast<double>(rows)));
   const float scale = static_cast<float>(2.0 * coefficient_ / (static_cast<double>(rows) * denominator));
   error_storage = torch::empty_like(main.error);
   const double squared = decode_errors(codes, sae.W_dec.contiguous(), main.error.data_ptr<float>(),

@@ -29,8 +29,9 @@ class AuxK {
   std::vector<RowSelector> selectors(const std::vector<std::int32_t>& dead) const;
   // Adds the term over `codes` (from the selector) to `terms`, its error in
   // `error_storage`; returns its loss.
+  // The normaliser is the whole batch's (all ranks').
   double add_term(const Sae& sae, const Reconstruction& main, SparseCodes& codes, torch::Tensor& error_storage,
-                  std::vector<Term>& terms) const;
+                  std::vector<Term>& terms, const SparseStepWorkspace& workspace) const;
   // The dense reference, from pre-activations and the detached residual.
   torch::Tensor dense_loss(const Sae& sae, const torch::Tensor& pre, const torch::Tensor& residual,
                            const torch::Tensor& dead) const;

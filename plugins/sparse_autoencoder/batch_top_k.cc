@@ -1,6 +1,8 @@
 #include "batch_top_k.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <numeric>
 #include <utility>
 
@@ -21,6 +23,18 @@ float cut_of(const std::vector<float>& values, std::int64_t rank) {
   const auto nth = copy.begin() + (rank - 1);
   std::nth_element(copy.begin(), nth, copy.end(), std::greater<float>());
   return *nth;
+}
+
+// The `rank`-th largest of every rank's `values`. Only a rank's own `rank`
+// largest can be among the batch's, so no more than those travel.
+float batch_cut_of(std::vector<float> values, std::int64_t rank, const SparseStepWorkspace& workspace) {
+  if (!workspace.ranks) return cut_of(values, rank);
+  if (static_cast<std::int64_t>(values.size()) > rank) {
+    std::nth_element(values.begin(), values.begin() + (rank - 1), values.end(), std::greater<float>());
+    values.resize(static_cast<std::size_t>(rank));
+  }
+  const torch::Tensor all = workspace.batch_values(torch::from_blob(values.data(), {static_cast<std::int64_t>(values.size())}, torch::kFloat).clone());
+  return cut_of(std::vector<float>(all.data_ptr<float>(), all.data_ptr<float>() + all.numel()), rank);
 }
 
 // The rows whose candidates might not be all of their entries above `cut`:
@@ -77,18 +91,34 @@ SparseCodes replaced(const SparseCodes& candidates, const std::vector<std::int64
   return pool;
 }
 
+// How many of this rank's entries equal to `cut` may be kept: `quota` less
+// the batch's entries above it, handed out in row order (rank order across
+// ranks), as one process would hand them out.
+std::int64_t ties_allowed(const SparseCodes& pool, float cut, std::int64_t quota, const SparseStepWorkspace& workspace) {
+  std::int64_t above = 0, ties = 0;
+  for (float v : pool.value) {
+    above += v > cut;
+    ties += v == cut;
+  }
+  if (!workspace.ranks) return quota - above;
+  const auto counts = workspace.ranks->all_gather(torch::tensor({above, ties}, torch::kLong));
+  std::int64_t left = quota;
+  for (std::size_t r = 0; r < counts.size(); ++r) left -= counts[r][0].item<std::int64_t>();
+  for (int r = 0; r < workspace.ranks->rank(); ++r) left -= counts[static_cast<std::size_t>(r)][1].item<std::int64_t>();
+  return std::max<std::int64_t>(left, 0);
+}
+
 // The entries of `pool` above `cut`, then those equal to it in pool order
-// until `quota` are kept (ties are measure-zero in training, but the choice
-// must still be deterministic).
-SparseCodes kept(const SparseCodes& pool, float cut, std::int64_t quota) {
-  std::int64_t ties_allowed = quota;
-  for (float v : pool.value) ties_allowed -= v > cut;
+// until `quota` are kept (rows can repeat in a batch, so ties happen, and the
+// choice must be deterministic).
+SparseCodes kept(const SparseCodes& pool, float cut, std::int64_t quota, const SparseStepWorkspace& workspace) {
+  std::int64_t ties_left = ties_allowed(pool, cut, quota, workspace);
   SparseCodes codes;
   codes.row_start.push_back(0);
   for (std::int64_t r = 0; r < pool.rows(); ++r) {
     for (std::int64_t i = pool.row_start[r]; i < pool.row_start[r + 1]; ++i) {
       const float v = pool.value[i];
-      if (v > cut || (v == cut && ties_allowed-- > 0)) {
+      if (v > cut || (v == cut && ties_left-- > 0)) {
         codes.value.push_back(v);
         codes.feature.push_back(pool.feature[i]);
       }
@@ -107,14 +137,14 @@ BatchTopKSelection::BatchTopKSelection(std::int64_t k, std::int64_t d_sae)
 RowSelector BatchTopKSelection::candidates() const { return top_k_entries(per_row_); }
 
 SparseCodes BatchTopKSelection::select(const Sae& sae, const torch::Tensor& encoder_input,
-                                       const SparseCodes& candidates) const {
-  const std::int64_t quota = k_ * candidates.rows();
-  float cut = cut_of(candidates.value, quota);
+                                       const SparseCodes& candidates, const SparseStepWorkspace& workspace) const {
+  const auto quota = static_cast<std::int64_t>(workspace.batch_sum(static_cast<double>(k_ * candidates.rows())));
+  float cut = batch_cut_of(candidates.value, quota, workspace);
   const std::vector<std::int64_t> rows =
       rows_can_overflow_ ? rows_to_encode_again(candidates, per_row_, cut) : std::vector<std::int64_t>{};
-  if (rows.empty()) return kept(candidates, cut, quota);
+  if (workspace.batch_sum(static_cast<double>(rows.size())) == 0) return kept(candidates, cut, quota, workspace);
   const SparseCodes pool = replaced(candidates, rows, entries_above(sae, encoder_input, rows, cut));
-  return kept(pool, cut_of(pool.value, quota), quota);
+  return kept(pool, batch_cut_of(pool.value, quota, workspace), quota, workspace);
 }
 
 torch::Tensor BatchTopKSelection::dense(const torch::Tensor& pre) const {
@@ -123,9 +153,16 @@ torch::Tensor BatchTopKSelection::dense(const torch::Tensor& pre) const {
   return torch::zeros_like(flat).scatter(0, indices, values).view(pre.sizes());
 }
 
-std::optional<float> smallest_code(const SparseCodes& codes) {
-  if (codes.value.empty()) return std::nullopt;
-  return *std::min_element(codes.value.begin(), codes.value.end());
+std::optional<float> smallest_code(const SparseCodes& codes, const SparseStepWorkspace& workspace) {
+  float smallest = codes.value.empty() ? std::numeric_limits<float>::infinity()
+                                       : *std::min_element(codes.value.begin(), codes.value.end());
+  if (workspace.ranks) {
+    std::vector<torch::Tensor> one = {torch::full({1}, smallest, torch::kFloat)};
+    workspace.ranks->min(one);
+    smallest = one[0].item<float>();
+  }
+  if (std::isinf(smallest)) return std::nullopt;
+  return smallest;
 }
 
 std::optional<float> smallest_code(const torch::Tensor& codes) {

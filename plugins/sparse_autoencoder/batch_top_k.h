@@ -36,8 +36,11 @@ class BatchTopKSelection {
   RowSelector candidates() const;
   // The batch's k · rows largest positive codes from the candidates;
   // `encoder_input` is what was encoded (rows that need it are encoded
-  // again).
-  SparseCodes select(const Sae& sae, const torch::Tensor& encoder_input, const SparseCodes& candidates) const;
+  // again). In data-parallel training the batch is every rank's rows: the
+  // cut is taken over all their candidates, and each rank keeps its own
+  // rows' codes above it.
+  SparseCodes select(const Sae& sae, const torch::Tensor& encoder_input, const SparseCodes& candidates,
+                     const SparseStepWorkspace& workspace) const;
   // The dense reference: relu, then the k · rows largest of the flattened
   // batch (zeros where there are fewer positives).
   torch::Tensor dense(const torch::Tensor& pre) const;
@@ -50,8 +53,9 @@ class BatchTopKSelection {
   bool rows_can_overflow_;  // false when a row's candidates are all of it
 };
 
-// The smallest code a batch kept, or none when it kept none.
-std::optional<float> smallest_code(const SparseCodes& codes);
+// The smallest code a batch kept (over every rank's rows), or none when it
+// kept none.
+std::optional<float> smallest_code(const SparseCodes& codes, const SparseStepWorkspace& workspace);
 std::optional<float> smallest_code(const torch::Tensor& codes);
 
 // The inference threshold θ: from `start` on, an exponential moving average

@@ -15,7 +15,8 @@ dictlab::PluginDescriptor describe() {
   return {.name = "sae_batchtopk",
           .version = "1.0.0",
           .summary = "Sparse autoencoder with BatchTopK codes and the AuxK loss, saved as JumpReLU.",
-          .options = options};
+          .options = options,
+          .data_parallel = true};
 }
 
 class SaeBatchTopK : public SaePlugin {

@@ -49,7 +49,8 @@ dictlab::PluginDescriptor describe() {
   return {.name = "sae_jumprelu",
           .version = "1.0.0",
           .summary = "Sparse autoencoder with JumpReLU activation and learned thresholds.",
-          .options = options};
+          .options = options,
+          .data_parallel = true};
 }
 
 class SaeJumpReLU : public SaePlugin {

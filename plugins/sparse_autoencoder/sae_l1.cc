@@ -23,7 +23,8 @@ dictlab::PluginDescriptor describe() {
   return {.name = "sae_l1",
           .version = "1.0.0",
           .summary = "Sparse autoencoder, the paper's recipe: ReLU, L1, resampling.",
-          .options = options};
+          .options = options,
+          .data_parallel = true};
 }
 
 class SaeL1 : public SaePlugin {

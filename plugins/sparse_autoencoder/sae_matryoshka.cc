@@ -22,7 +22,8 @@ dictlab::PluginDescriptor describe() {
   return {.name = "sae_matryoshka",
           .version = "1.0.0",
           .summary = "Matryoshka sparse autoencoder: BatchTopK codes, nested reconstruction losses, saved as JumpReLU.",
-          .options = options};
+          .options = options,
+          .data_parallel = true};
 }
 
 class SaeMatryoshka : public SaePlugin {

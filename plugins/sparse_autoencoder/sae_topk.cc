@@ -17,7 +17,8 @@ dictlab::PluginDescriptor describe() {
   return {.name = "sae_topk",
           .version = "1.0.0",
           .summary = "Sparse autoencoder with TopK activation and the AuxK loss.",
-          .options = options};
+          .options = options,
+          .data_parallel = true};
 }
 
 class SaeTopK : public SaePlugin {

@@ -12,6 +12,7 @@
 #include <functional>
 #include <vector>
 
+#include "dictlab/collectives.h"
 #include "row_top_k.h"
 #include "sae.h"
 
@@ -25,6 +26,16 @@ struct SparseStepWorkspace {
   torch::Tensor w_enc_grad_t;  // [d_sae, d_in]
   // Rows encoded at a time; 0 chooses from d_sae (see sparse_kernels.cc).
   std::int64_t encoder_block_rows = 0;
+  // The ranks whose rows together make this step's batch in data-parallel
+  // training; none when this rank's rows are the whole batch. What depends
+  // on the whole batch (BatchTopK's cut, AuxK's normaliser, JumpReLU's L0
+  // target) is computed over all of them.
+  dictlab::Collectives* ranks = nullptr;
+
+  // A sum over the whole batch of this rank's part of it.
+  double batch_sum(double value) const { return ranks ? ranks->sum(value) : value; }
+  // The values of every rank's rows, concatenated (1-D).
+  torch::Tensor batch_values(const torch::Tensor& values) const { return ranks ? ranks->concatenate(values) : values; }
 };
 
 // Selected codes of a batch, row by row (CSR), with the gradient of the loss

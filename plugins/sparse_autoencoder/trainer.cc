@@ -7,7 +7,9 @@
 #include "training_guards.h"
 #include "dictlab/errors.h"
 #include "fused_adam.h"
+#include "data_parallel.h"
 #include "geometric_median.h"
+#include "training_log.h"
 
 namespace sparse_autoencoder {
 namespace {
@@ -91,101 +93,135 @@ StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const torch::Tenso
   return result;
 }
 
+namespace {
+
+// This rank's rows of every step's batch: all of them in one process.
+struct Shard {
+  std::int64_t begin = 0, rows = 0;
+  double share = 1;  // of the batch's rows
+
+  Shard(const TrainerOptions& options, const dictlab::Collectives& ranks) {
+    const auto [first, end] = ranks.shard(options.batch_size);
+    if (end == first)
+      throw dictlab::OptionError("batch_size", "must be at least the number of ranks (" +
+                                                   std::to_string(ranks.world_size()) + ")");
+    begin = first;
+    rows = end - first;
+    share = static_cast<double>(rows) / static_cast<double>(options.batch_size);
+  }
+  torch::Tensor of(const torch::Tensor& batch) const {
+    return rows == batch.size(0) ? batch : batch.narrow(0, begin, rows);
+  }
+};
+
+// What a checkpoint holds beside the optimiser: the dictionary's tensors,
+// when each feature last fired, the activation scales, and the last step's
+// L0, which picks the next step's kernels (kept so that a resumed run picks
+// the same ones and stays bit-identical).
+struct TrainingState {
+  torch::Tensor last_fired, previous_l0, scale, scale_out;
+  torch_training::TensorMap tensors;
+
+  explicit TrainingState(const Sae& sae)
+      : last_fired(torch::zeros({sae.config.d_sae}, torch::kLong)),
+        previous_l0(torch::full({1}, sae.architecture->initial_l0(sae), torch::kDouble)),
+        scale(torch::full({1}, sae.config.activation_scale, torch::kDouble)),
+        scale_out(torch::full({1}, sae.config.activation_scale_out, torch::kDouble)) {
+    tensors = {{"last_fired", last_fired}, {"activation_scale", scale}, {"previous_l0", previous_l0}};
+    for (const auto& [name, tensor] : sae.named_tensors()) tensors[name] = tensor;
+    if (sae.config.transcoder()) tensors["activation_scale_out"] = scale_out;
+  }
+  void keep_scales(const Sae& sae) {
+    scale.fill_(sae.config.activation_scale);
+    scale_out.fill_(sae.config.activation_scale_out);
+  }
+  void restore_scales(Sae& sae) const {
+    sae.config.activation_scale = scale.item<double>();
+    sae.config.activation_scale_out = scale_out.item<double>();
+  }
+};
+
+}  // namespace
+
 TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSource& source,
                           dictlab::RunContext& context) {
   if (source.d_in() != sae.config.d_in || source.d_out() != sae.config.d_out)
     throw dictlab::PluginError("the activations have width " + std::to_string(source.d_in()) + " (targets " +
                                std::to_string(source.d_out()) + "), the dictionary expects d_in = " +
                                std::to_string(sae.config.d_in) + " (d_out = " + std::to_string(sae.config.d_out) + ")");
+  dictlab::Collectives& ranks = dictlab::collectives_of(context);
+  const bool parallel = ranks.world_size() > 1;
+  if (parallel && !options.sparse_kernels)
+    throw dictlab::OptionError("sparse_kernels", "must be true in a distributed run (the dense reference runs in one process)");
+  const Shard shard(options, ranks);
   initialize(sae, source, options, context.seed(), context.log());
   FusedAdam optimizer = make_optimizer(sae, options.learning_rate);
-  torch::Tensor last_fired = torch::zeros({sae.config.d_sae}, torch::kLong);
-  torch::Tensor scale = torch::full({1}, sae.config.activation_scale, torch::kDouble);
-  // The last step's L0 picks the next step's kernels; checkpointed so that a
-  // resumed run picks the same ones (and stays bit-identical).
-  torch::Tensor previous_l0 = torch::full({1}, sae.architecture->initial_l0(sae), torch::kDouble);
-
-  torch_training::TensorMap state = {{"last_fired", last_fired}, {"activation_scale", scale}, {"previous_l0", previous_l0}};
-  for (const auto& [name, tensor] : sae.named_tensors()) state[name] = tensor;
-  torch::Tensor scale_out = torch::full({1}, sae.config.activation_scale_out, torch::kDouble);
-  if (sae.config.transcoder()) state["activation_scale_out"] = scale_out;
+  TrainingState state(sae);
   torch_training::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
   TrainingSummary summary;
-  if (auto step = checkpoints.restore_latest(state, &optimizer)) {
+  if (auto step = checkpoints.restore_latest(state.tensors, &optimizer)) {
     summary.resumed_from_step = *step;
-    sae.config.activation_scale = scale.item<double>();
-    sae.config.activation_scale_out = scale_out.item<double>();
     context.log().info("resuming from the checkpoint at step " + std::to_string(*step));
   }
+  share_state(state.tensors, ranks);
+  state.restore_scales(sae);
+  // Rank 0 alone writes checkpoints; every rank reads them.
+  auto save = [&](std::int64_t step) {
+    if (!ranks.leader()) return;
+    state.keep_scales(sae);
+    checkpoints.save(step, state.tensors, &optimizer);
+  };
 
-  auto& metrics = context.metrics();
-  auto& mse_gauge = metrics.gauge("sae_mse", "Reconstruction MSE per element (normalised activations).");
-  auto& l0_gauge = metrics.gauge("sae_l0", "Mean active features per activation.");
-  auto& dead_gauge = metrics.gauge("sae_dead_ratio", "Share of features silent for dead_steps steps.");
-  auto& rate_gauge = metrics.gauge("sae_activations_per_second", "Training throughput.");
-  auto& seen = metrics.counter("sae_activations_total", "Activations trained on.");
-  context.progress().set_total(static_cast<double>(options.steps));
-
+  TrainingLog log(context, options, ranks);
   SparseStepWorkspace workspace;
-  auto window_start = std::chrono::steady_clock::now();
-  double seconds_training = 0;
-  std::int64_t window_steps = 0, last_checkpoint = summary.resumed_from_step;
+  if (parallel) workspace.ranks = &ranks;
+  std::int64_t last_checkpoint = summary.resumed_from_step;
+  bool stop_agreed = false;
   for (std::int64_t step = summary.resumed_from_step; step < options.steps; ++step) {
-    if (context.stop_requested()) {
-      if (step > last_checkpoint) checkpoints.save(step, state, &optimizer);
+    if (parallel ? stop_agreed : context.stop_requested()) {
+      if (step > last_checkpoint) save(step);
       return summary;
     }
     for (std::int64_t r : options.resample_steps)
       if (r == step && step > 0)
-        summary.resampled += resample_dead_features(sae, optimizer, last_fired, step, options, source, context.log());
+        summary.resampled += resample_dead_features(sae, optimizer, state.last_fired, step, options, source, context.log());
 
-    const torch::Tensor x = sae.scaled(source.batch(step));
-    const torch::Tensor dead = (step - last_fired) >= options.dead_steps;
+    const torch::Tensor x = sae.scaled(shard.of(source.batch(step)));
+    const torch::Tensor dead = (step - state.last_fired) >= options.dead_steps;
     optimizer.zero_grad();
     // The sparse kernels pay off once codes are sparse; an L1 SAE starts with
-    // about half its features active, so its first steps run dense.
+    // about half its features active, so its first steps run dense (in one
+    // process: across ranks every step is sparse, where the batch-wide terms
+    // are computed over all ranks).
     const bool sparse = options.sparse_kernels &&
-                        previous_l0.item<double>() < kSparseL0Share * static_cast<double>(sae.config.d_sae);
-    const StepLoss result = loss_and_gradients(sae, x, dead, sparse, workspace);
-    previous_l0.fill_(result.l0);
+                        (parallel || state.previous_l0.item<double>() < kSparseL0Share * static_cast<double>(sae.config.d_sae));
+    StepLoss result = loss_and_gradients(sae, x, dead, sparse, workspace);
+    if (parallel) {
+      const auto started = std::chrono::steady_clock::now();
+      const std::int64_t bytes = sum_gradients(sae, shard.share, ranks);
+      BatchStep whole = reduce_step(result, shard.share, context.stop_requested(), ranks);
+      log.add_reduce(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), bytes,
+                     result.features_fired.to(torch::kDouble).mean().item<double>());
+      result = whole.loss;
+      stop_agreed = whole.stop;
+    }
+    state.previous_l0.fill_(result.l0);
     torch_training::check_finite_loss(result.loss, step, last_checkpoint);
     optimizer.step();
     sae.normalize_decoder();
     sae.architecture->after_step(sae, step);
-    last_fired.masked_fill_(result.features_fired, step);
-    seen.increment(static_cast<double>(options.batch_size));
-    ++window_steps;
+    state.last_fired.masked_fill_(result.features_fired, step);
     const std::int64_t done = step + 1;
-    context.progress().set_done(static_cast<double>(done));
-    if (done % options.log_interval == 0 || done == options.steps) {
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - window_start).count();
-      seconds_training += seconds;
-      summary.activations_per_second = static_cast<double>(window_steps * options.batch_size) / seconds;
-      summary.mse = result.mse;
-      summary.l0 = result.l0;
-      summary.dead_fraction = dead.to(torch::kFloat).mean().item<double>();
-      mse_gauge.set(summary.mse);
-      l0_gauge.set(summary.l0);
-      dead_gauge.set(summary.dead_fraction);
-      rate_gauge.set(summary.activations_per_second);
-      char line[200];
-      std::snprintf(line, sizeof line, "step %lld: mse %.4f, L0 %.1f, dead %.1f%%, %.0f activations/s",
-                    static_cast<long long>(done), summary.mse, summary.l0, 100 * summary.dead_fraction,
-                    summary.activations_per_second);
-      context.log().info(line);
-      window_steps = 0;
-      window_start = std::chrono::steady_clock::now();
-    }
+    log.step_done(done, result, dead, summary);
     if (done % options.checkpoint_interval == 0 || done == options.steps) {
-      scale.fill_(sae.config.activation_scale);
-      scale_out.fill_(sae.config.activation_scale_out);
-      checkpoints.save(done, state, &optimizer);
+      check_same_weights(sae, done, ranks);
+      save(done);
       last_checkpoint = done;
     }
   }
   const std::int64_t trained = options.steps - summary.resumed_from_step;
-  if (seconds_training > 0)
-    summary.activations_per_second = static_cast<double>(trained * options.batch_size) / seconds_training;
+  if (log.seconds_training() > 0)
+    summary.activations_per_second = static_cast<double>(trained * options.batch_size) / log.seconds_training();
   return summary;
 }
 

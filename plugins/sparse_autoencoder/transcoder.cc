@@ -28,7 +28,8 @@ dictlab::PluginDescriptor describe() {
   return {.name = "transcoder",
           .version = "1.1.0",
           .summary = "Transcoder: TopK features of the MLP's input that predict its output (replaces the MLP).",
-          .options = options};
+          .options = options,
+          .data_parallel = true};
 }
 
 class TranscoderPlugin : public SaePlugin {

@@ -48,7 +48,7 @@ void expect_exact_selection(const Sae& sae, const torch::Tensor& x) {
   workspace.encoder_block_rows = 20;
   const torch::Tensor input = x.contiguous();
   const std::vector<SparseCodes> candidates = encode_and_select(sae, input, {selection.candidates()}, workspace);
-  const torch::Tensor selected = dense(selection.select(sae, input, candidates[0]), kDSae);
+  const torch::Tensor selected = dense(selection.select(sae, input, candidates[0], workspace), kDSae);
 
   torch::NoGradGuard no_grad;
   const torch::Tensor flat = torch::relu(torch::addmm(sae.b_enc, input, sae.W_enc)).flatten();

@@ -19,8 +19,8 @@ std::vector<SparseCodes> BatchTopKFamily::select(const Sae& sae, const torch::Te
   std::vector<RowSelector> selectors = {selection_.candidates()};
   for (auto& s : aux_.selectors(dead_features)) selectors.push_back(std::move(s));
   std::vector<SparseCodes> codes = encode_and_select(sae, centered, selectors, workspace);
-  codes[0] = selection_.select(sae, centered, codes[0]);
-  threshold_.observe(smallest_code(codes[0]));
+  codes[0] = selection_.select(sae, centered, codes[0], workspace);
+  threshold_.observe(smallest_code(codes[0], workspace));
   return codes;
 }
 

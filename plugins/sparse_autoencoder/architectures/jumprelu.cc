@@ -329,7 +329,9 @@ class JumpReLU final : public Architecture {
     const Reconstruction r = reconstruct(sae, std::move(centered), active);
     StepLoss result = step_loss(sae, r, active);
     result.loss += penalty_->add_to_codes(active);
-    const ValueAndSlope on_l0 = penalty_->on_l0(result.l0);
+    // The L0 penalties act on the whole batch's L0 (every rank's rows).
+    const double rows = static_cast<double>(active.rows());
+    const ValueAndSlope on_l0 = penalty_->on_l0(ws.batch_sum(result.l0 * rows) / ws.batch_sum(rows));
     result.loss += on_l0.value;
     torch::Tensor threshold_grad = threshold_gradient(sae, r, codes[1], *penalty_, on_l0.slope, bandwidth_);
     PreActivationLoss pre_activation(penalty_->pre_activation_coefficient());

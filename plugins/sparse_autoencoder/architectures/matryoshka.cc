@@ -52,7 +52,7 @@ class Matryoshka final : public BatchTopKFamily {
       error_gradient_sum += inner_error[m].sum(0) * r.scale;
     }
     torch::Tensor aux_error;
-    if (codes.size() > 1) result.loss += aux().add_term(sae, r, codes[1], aux_error, terms);
+    if (codes.size() > 1) result.loss += aux().add_term(sae, r, codes[1], aux_error, terms, ws);
     const torch::Tensor b_enc_grad = backpropagate(sae, terms, r.centered, ws);
     set_decoder_bias_gradient(sae, error_gradient_sum, b_enc_grad);
     return result;

@@ -36,7 +36,7 @@ class TopK final : public Architecture {
     StepLoss result = step_loss(sae, r, codes[0]);
     std::vector<Term> terms = {r.term(codes[0])};
     torch::Tensor aux_error;
-    if (codes.size() > 1) result.loss += aux_.add_term(sae, r, codes[1], aux_error, terms);
+    if (codes.size() > 1) result.loss += aux_.add_term(sae, r, codes[1], aux_error, terms, ws);
     const torch::Tensor b_enc_grad = backpropagate(sae, terms, r.centered, ws);
     set_decoder_bias_gradient(sae, r.error.sum(0) * r.scale, b_enc_grad);
     return result;

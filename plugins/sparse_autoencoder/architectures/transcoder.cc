@@ -64,7 +64,7 @@ class Transcoder final : public Architecture {
     StepLoss result = step_loss(sae, r, codes[0]);
     std::vector<Term> terms = {r.term(codes[0])};
     torch::Tensor aux_error;
-    if (codes.size() > 1) result.loss += aux_.add_term(sae, r, codes[1], aux_error, terms);
+    if (codes.size() > 1) result.loss += aux_.add_term(sae, r, codes[1], aux_error, terms, ws);
     backpropagate(sae, terms, x, ws);
     // b_dec and W_skip act on the output only: the main term's error is all
     // of their gradient (AuxK's target, the residual, is held fixed).

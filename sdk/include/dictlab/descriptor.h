@@ -29,6 +29,10 @@ struct PluginDescriptor {
   std::string summary;
   std::vector<OptionSpec> options;
   PluginKind kind = PluginKind::kDataset;
+  // Runs on every rank of a distributed run and splits its work through
+  // RunContext::collectives(); otherwise rank 0 runs it alone while the
+  // other ranks wait.
+  bool data_parallel = false;
 };
 
 }  // namespace dictlab

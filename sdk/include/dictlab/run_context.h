@@ -14,6 +14,7 @@
 
 namespace dictlab {
 
+class Collectives;
 class Plugin;
 
 // An earlier stage this stage reads, as listed in its `inputs`.
@@ -62,6 +63,11 @@ class RunContext {
   // True after Ctrl-C or SIGTERM: save a checkpoint and return; the host
   // then leaves the stage unfinished so the next run resumes it.
   virtual bool stop_requested() const = 0;
+  // The ranks of a data-parallel run (dictlab/collectives.h), or null when
+  // this stage runs in one process; dictlab::collectives_of(context) gives
+  // either. Only plugins whose descriptor says data_parallel run on every
+  // rank; the others run on rank 0 alone.
+  virtual Collectives* collectives() = 0;
 
   // A new instance of the plugin that ran an input stage (its library stays
   // loaded while the pointer lives), e.g. to load a trained model from it.

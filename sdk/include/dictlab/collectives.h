@@ -1,0 +1,95 @@
+#pragma once
+
+// The ranks of a data-parallel run, as a plugin sees them. The host joins
+// them through torch.distributed (a TCPStore and a Gloo process group) when
+// `dictlab run` starts under torchrun, srun or a PyTorchJob (WORLD_SIZE,
+// RANK, MASTER_ADDR, MASTER_PORT); otherwise there is one rank and every
+// collective returns its input. Every rank of a stage calls the same
+// collectives in the same order with tensors of the same shapes; a rank that
+// never arrives makes the others fail within the experiment's
+// collective_timeout, with an error that names it.
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "dictlab/run_context.h"
+
+namespace dictlab {
+
+class Collectives {
+ public:
+  virtual ~Collectives() = default;
+
+  virtual int rank() const = 0;
+  virtual int world_size() const = 0;
+
+  // Element-wise over ranks, in place.
+  virtual void sum(std::vector<torch::Tensor>& tensors) = 0;
+  virtual void max(std::vector<torch::Tensor>& tensors) = 0;
+  virtual void min(std::vector<torch::Tensor>& tensors) = 0;
+  // Every rank's tensors become rank `root`'s.
+  virtual void broadcast(std::vector<torch::Tensor>& tensors, int root) = 0;
+  // Every rank's `tensor` (the same shape on every rank), in rank order.
+  virtual std::vector<torch::Tensor> all_gather(const torch::Tensor& tensor) = 0;
+
+  // Rank 0 writes artifacts and checkpoints; the others compute and read.
+  bool leader() const { return rank() == 0; }
+
+  // This rank's rows [begin, end) of `rows` split in rank order, the first
+  // `rows % world_size` ranks taking one more.
+  std::pair<std::int64_t, std::int64_t> shard(std::int64_t rows) const {
+    const std::int64_t world = world_size(), r = rank();
+    const std::int64_t base = rows / world, extra = rows % world;
+    const std::int64_t begin = r * base + std::min(r, extra);
+    return {begin, begin + base + (r < extra ? 1 : 0)};
+  }
+
+  // Every rank's 1-D tensor, whatever its length, concatenated in rank order.
+  torch::Tensor concatenate(const torch::Tensor& values) {
+    if (world_size() == 1) return values;
+    const auto lengths = all_gather(torch::full({1}, values.numel(), torch::kLong));
+    std::int64_t longest = 0;
+    for (const auto& length : lengths) longest = std::max(longest, length.item<std::int64_t>());
+    torch::Tensor padded = torch::zeros({longest}, values.options());
+    padded.narrow(0, 0, values.numel()).copy_(values.reshape({-1}));
+    const auto gathered = all_gather(padded);
+    std::vector<torch::Tensor> parts;
+    for (std::size_t r = 0; r < gathered.size(); ++r)
+      parts.push_back(gathered[r].narrow(0, 0, lengths[r].item<std::int64_t>()));
+    return torch::cat(parts);
+  }
+
+  // A number summed over ranks.
+  double sum(double value) {
+    if (world_size() == 1) return value;
+    std::vector<torch::Tensor> one = {torch::full({1}, value, torch::kDouble)};
+    sum(one);
+    return one[0].item<double>();
+  }
+};
+
+// One process: every collective is the identity.
+class SingleProcess final : public Collectives {
+ public:
+  int rank() const override { return 0; }
+  int world_size() const override { return 1; }
+  void sum(std::vector<torch::Tensor>&) override {}
+  void max(std::vector<torch::Tensor>&) override {}
+  void min(std::vector<torch::Tensor>&) override {}
+  void broadcast(std::vector<torch::Tensor>&, int) override {}
+  std::vector<torch::Tensor> all_gather(const torch::Tensor& tensor) override { return {tensor}; }
+  using Collectives::sum;
+};
+
+// The stage's ranks, or a group of one when it runs in one process.
+inline Collectives& collectives_of(RunContext& context) {
+  static SingleProcess alone;
+  Collectives* ranks = context.collectives();
+  return ranks ? *ranks : alone;
+}
+
+}  // namespace dictlab

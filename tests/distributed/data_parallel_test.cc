@@ -1,0 +1,217 @@
+// `dictlab run` as torchrun starts it: several processes on loopback, each
+// told its RANK and the WORLD_SIZE, joined through torch.distributed (a
+// TCPStore and Gloo). Every dictionary trained by 2 and by 3 ranks equals
+// the one a single process trains on the same global batch; a rank that
+// dies or hangs stops the other within the collective timeout, naming it,
+// and a rerun resumes; ranks started on different experiments are refused.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <memory>
+
+#include "dictlab/safetensors.h"
+#include "tiny_corpus.h"
+
+namespace dictlab::testing {
+namespace {
+
+const std::map<std::string, std::string> kEnv = {
+    {"DICTLAB_PLUGIN_PATH", std::string(DICTLAB_TEST_PLUGIN_DIR) + ":" + DICTLAB_BUILD_PLUGIN_DIR},
+    {"OMP_NUM_THREADS", "1"}};
+
+// 511 rows split unevenly over 2 and 3 ranks: 256 + 255, 171 + 170 + 170.
+const std::string kDictionaryOptions = "d_sae = 128\nbatch_size = 511\nsteps = 40\nlog_interval = 10\n";
+
+const std::vector<std::string> kDictionaries = {"l1", "topk", "batchtopk", "matryoshka", "jumprelu", "transcoder"};
+
+std::string dictionary_stages() {
+  const std::string cached = "inputs = [\"model\", \"tokens\", \"activations\"]\n" + kDictionaryOptions;
+  return "[[stage]]\nname = \"l1\"\nplugin = \"sae_l1\"\n" + cached + "l1_coefficient = 0.002\n\n"
+         "[[stage]]\nname = \"topk\"\nplugin = \"sae_topk\"\n" + cached + "k = 4\ndead_steps = 5\n\n"
+         "[[stage]]\nname = \"batchtopk\"\nplugin = \"sae_batchtopk\"\n" + cached + "k = 4\ndead_steps = 5\n\n"
+         "[[stage]]\nname = \"matryoshka\"\nplugin = \"sae_matryoshka\"\n" + cached + "k = 4\nprefixes = [16, 64]\n\n"
+         "[[stage]]\nname = \"jumprelu\"\nplugin = \"sae_jumprelu\"\n" + cached +
+         "sparsity = \"target_l0\"\ntarget_l0 = 4\n\n"
+         "[[stage]]\nname = \"transcoder\"\nplugin = \"transcoder\"\ninputs = [\"model\", \"tokens\"]\n" +
+         kDictionaryOptions + "k = 4\nbuffer_contexts = 32\n\n";
+}
+
+// The tiny corpus and tokenizer, the synthetic MLP, an activation cache,
+// then `stages`.
+std::string experiment(const TempDir& dir, const std::string& stages, const std::string& experiment_table = "") {
+  write_tiny_corpus(dir / "corpus");
+  std::string toml = tiny_pipeline_toml(dir / "run", dir / "corpus");
+  toml = toml.substr(0, toml.find("[[stage]]\nname = \"model\""));
+  if (!experiment_table.empty()) toml.replace(toml.find("[experiment]\n"), 13, "[experiment]\n" + experiment_table);
+  return toml + "[[stage]]\nname = \"model\"\nplugin = \"synthetic_mlp\"\ninputs = [\"tokens\"]\n\n" +
+         "[[stage]]\nname = \"activations\"\nplugin = \"activation_cache\"\ninputs = [\"model\", \"tokens\"]\n"
+         "activations = 16384\nshard_activations = 4096\n\n" +
+         stages;
+}
+
+// `dictlab run` once per rank, as torchrun would start them.
+class Ranks {
+ public:
+  Ranks(const TempDir& dir, int world, const std::vector<std::vector<std::string>>& extra_args,
+        std::map<std::string, std::string> env = kEnv) {
+    env["WORLD_SIZE"] = std::to_string(world);
+    env["MASTER_ADDR"] = "127.0.0.1";
+    env["MASTER_PORT"] = std::to_string(free_port());
+    for (int r = 0; r < world; ++r) {
+      env["RANK"] = env["LOCAL_RANK"] = std::to_string(r);
+      std::vector<std::string> argv = {DICTLAB_BINARY, "run"};
+      for (const auto& arg : extra_args[static_cast<std::size_t>(r) % extra_args.size()]) argv.push_back(arg);
+      processes_.push_back(std::make_unique<Process>(argv, env, dir / ("rank" + std::to_string(r) + ".log")));
+    }
+  }
+  Process& operator[](int rank) { return *processes_[static_cast<std::size_t>(rank)]; }
+  // Every rank's exit code; their outputs on failure.
+  std::vector<int> wait() {
+    std::vector<int> codes;
+    for (auto& process : processes_) codes.push_back(process->wait());
+    return codes;
+  }
+  std::string outputs() const {
+    std::string text;
+    for (std::size_t r = 0; r < processes_.size(); ++r)
+      text += "--- rank " + std::to_string(r) + " ---\n" + processes_[r]->output();
+    return text;
+  }
+
+ private:
+  std::vector<std::unique_ptr<Process>> processes_;
+};
+
+// Every tensor of a stage's saved dictionary.
+std::map<std::string, std::vector<float>> weights(const TempDir& dir, const std::string& stage) {
+  const SafetensorsFile file(dir / "run/stages" / stage / "sae_weights.safetensors");
+  std::map<std::string, std::vector<float>> tensors;
+  for (const auto& [name, tensor] : file.tensors()) tensors[name] = tensor.as_floats();
+  return tensors;
+}
+
+double largest_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  double largest = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) largest = std::max(largest, std::abs(double(a[i]) - double(b[i])));
+  return largest;
+}
+
+TEST(DataParallel, TwoAndThreeRanksTrainTheDictionariesOneProcessTrains) {
+  TempDir dir;
+  write_text(dir / "exp.toml", experiment(dir, dictionary_stages()));
+  const auto single = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  std::map<std::string, std::map<std::string, std::vector<float>>> expected;
+  for (const auto& stage : kDictionaries) expected[stage] = weights(dir, stage);
+
+  std::vector<std::string> args = {(dir / "exp.toml").string()};
+  for (const auto& stage : kDictionaries) args.insert(args.end(), {"--force", stage});
+  for (int world : {2, 3}) {
+    Ranks ranks(dir, world, {args});
+    const std::vector<int> codes = ranks.wait();
+    ASSERT_EQ(codes, std::vector<int>(static_cast<std::size_t>(world), 0)) << ranks.outputs();
+    EXPECT_NE(ranks[1].output().find("rank 1 of " + std::to_string(world)), std::string::npos) << ranks.outputs();
+    for (const auto& stage : kDictionaries) {
+      const auto trained = weights(dir, stage);
+      ASSERT_EQ(trained.size(), expected[stage].size()) << stage;
+      for (const auto& [name, values] : expected[stage]) {
+        ASSERT_EQ(trained.at(name).size(), values.size()) << stage << " " << name;
+        const double difference = largest_difference(trained.at(name), values);
+        std::printf("%d ranks: %s %s differs by at most %.2g\n", world, stage.c_str(), name.c_str(), difference);
+        EXPECT_LT(difference, 5e-5) << stage << "'s " << name << " on " << world << " ranks";
+      }
+    }
+  }
+}
+
+const std::string kLongTopK = "[[stage]]\nname = \"topk\"\nplugin = \"sae_topk\"\n"
+                              "inputs = [\"model\", \"tokens\", \"activations\"]\nd_sae = 128\nbatch_size = 512\n"
+                              "k = 4\nsteps = 100000\ncheckpoint_interval = 20\n";
+
+// Both ranks well into training: rank 0 has written a checkpoint.
+void wait_for_checkpoint(const TempDir& dir) {
+  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(dir / "run/stages/topk/checkpoint/step-40.json"); },
+                       std::chrono::seconds(120)));
+}
+
+std::chrono::seconds elapsed_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+}
+
+TEST(DataParallel, AKilledRankStopsTheOtherNamingItAndARerunResumes) {
+  TempDir dir;
+  write_text(dir / "exp.toml", experiment(dir, kLongTopK, "collective_timeout = 30\n"));
+  {
+    Ranks ranks(dir, 2, {{(dir / "exp.toml").string()}});
+    wait_for_checkpoint(dir);
+    const auto killed_at = std::chrono::steady_clock::now();
+    ranks[1].signal(SIGKILL);
+    EXPECT_EQ(ranks[1].wait(), 128 + SIGKILL);
+    EXPECT_NE(ranks[0].wait(), 0) << ranks.outputs();
+    EXPECT_LT(elapsed_since(killed_at).count(), 30) << ranks.outputs();
+    EXPECT_NE(ranks[0].output().find("rank 1"), std::string::npos) << ranks.outputs();
+  }
+  // A rerun of both ranks resumes from rank 0's last checkpoint.
+  Ranks rerun(dir, 2, {{(dir / "exp.toml").string()}});
+  auto resumed = [&](int rank) {
+    return rerun[rank].output().find("resuming from the checkpoint at step") != std::string::npos;
+  };
+  EXPECT_TRUE(wait_for([&] { return resumed(0) && resumed(1); }, std::chrono::seconds(120))) << rerun.outputs();
+  rerun[0].signal(SIGKILL);
+  rerun[1].signal(SIGKILL);
+  rerun.wait();
+}
+
+TEST(DataParallel, AHangingRankStopsTheOtherWithinTheTimeoutNamingIt) {
+  TempDir dir;
+  write_text(dir / "exp.toml", experiment(dir, kLongTopK, "collective_timeout = 5\n"));
+  Ranks ranks(dir, 2, {{(dir / "exp.toml").string()}});
+  wait_for_checkpoint(dir);
+  const auto stopped_at = std::chrono::steady_clock::now();
+  ranks[1].signal(SIGSTOP);
+  EXPECT_NE(ranks[0].wait(), 0);
+  EXPECT_LT(elapsed_since(stopped_at).count(), 20) << ranks.outputs();
+  ranks[1].signal(SIGKILL);
+  ranks[1].signal(SIGCONT);
+  ranks[1].wait();
+  EXPECT_NE(ranks[0].output().find("does not respond: it died, hangs or was stopped"), std::string::npos)
+      << ranks.outputs();
+  EXPECT_NE(ranks[0].output().find("rank 1 (at #"), std::string::npos) << ranks.outputs();
+}
+
+TEST(DataParallel, RanksOnDifferentExperimentsAreRefusedAtStart) {
+  TempDir dir;
+  write_text(dir / "a.toml", experiment(dir, kLongTopK));
+  std::string other = kLongTopK;
+  other.replace(other.find("k = 4"), 5, "k = 8");
+  write_text(dir / "b.toml", experiment(dir, other));
+  Ranks ranks(dir, 2, {{(dir / "a.toml").string()}, {(dir / "b.toml").string()}});
+  EXPECT_EQ(ranks.wait(), (std::vector<int>{2, 2})) << ranks.outputs();
+  EXPECT_NE(ranks[0].output().find("rank(s) 1 run an experiment that differs from rank 0's"), std::string::npos)
+      << ranks.outputs();
+  EXPECT_FALSE(std::filesystem::exists(dir / "run/stages/topk"));
+}
+
+TEST(DataParallel, ARankThatNeverStartsIsNamedWhenTheJoinTimesOut) {
+  TempDir dir;
+  write_text(dir / "exp.toml", experiment(dir, kLongTopK, "collective_timeout = 3\n"));
+  std::map<std::string, std::string> env = kEnv;
+  env.insert({{"WORLD_SIZE", "2"}, {"RANK", "0"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", std::to_string(free_port())}});
+  const auto result = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, env);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("rank(s) 1 did not reach 'joined'"), std::string::npos) << result.output;
+}
+
+TEST(DataParallel, ALaunchEnvironmentWithoutARankIsRefusedNamingTheVariable) {
+  TempDir dir;
+  write_text(dir / "exp.toml", experiment(dir, kLongTopK));
+  std::map<std::string, std::string> env = kEnv;
+  env["WORLD_SIZE"] = "2";
+  const auto result = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, env);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.output.find("RANK is not set"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace dictlab::testing
