@@ -105,6 +105,19 @@ class TorchDistributedGroup final : public RankGroup, public Collectives {
     return output[0];
   }
 
+  std::vector<torch::Tensor> gather(const torch::Tensor& tensor, int root) override {
+    std::vector<at::Tensor> input = {tensor.contiguous()};
+    std::vector<std::vector<at::Tensor>> output;
+    if (env_.rank == root) {
+      output.resize(1);
+      for (int r = 0; r < env_.world_size; ++r) output[0].push_back(torch::empty_like(input[0]));
+    }
+    c10d::GatherOptions options;
+    options.rootRank = root;
+    run("gather", [&] { return group_->gather(output, input, options); });
+    return output.empty() ? std::vector<torch::Tensor>{} : output[0];
+  }
+
   void publish(const std::string& key, const std::string& value) override {
     try {
       store_->set(key, bytes_of(value));

@@ -55,7 +55,8 @@ dictlab::PluginDescriptor describe() {
               {"sample_prompts", OptionType::kStringList, "Prompts continued after training, into samples.txt.",
                V{"The ", "def ", "<div class=\"", "Der ", "Le ", "В ", "الله ", "ACGT", "\\begin{"}},
               {"sample_tokens", OptionType::kInt, "Tokens generated per prompt.", std::int64_t{48}},
-          }};
+          },
+          .data_parallel = true};
 }
 
 class ToyTransformer : public dictlab::Model {
@@ -73,7 +74,9 @@ class ToyTransformer : public dictlab::Model {
     config_ = {info.vocab_size, options.get_int("context_length"), options.get_int("d_model"),
                options.get_int("d_mlp"), options.get_int("n_heads"), options.get_string("activation")};
     device_ = torch_training::checked_device(context.device());
-    torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    // Every core, unless the launcher divided them among ranks already.
+    if (!std::getenv("OMP_NUM_THREADS"))
+      torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     model_ = std::make_unique<Transformer>(config_);
     model_->initialize(context.seed());
     model_->to(*device_);

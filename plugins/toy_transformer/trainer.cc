@@ -2,9 +2,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <tuple>
 
 #include "checkpoints.h"
 #include "training_guards.h"
+#include "dictlab/collectives.h"
 #include "dictlab/errors.h"
 #include "token_batches.h"
 
@@ -42,6 +44,64 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(Transformer& model, const Tr
   return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(options.learning_rate));
 }
 
+namespace {
+
+// This rank's rows of a step's batch (all of them in one process) and their
+// share of it.
+struct Shard {
+  std::int64_t begin = 0, rows = 0;
+  double share = 1;
+  Shard(std::int64_t batch_size, const dictlab::Collectives& ranks) {
+    const auto [first, end] = ranks.shard(batch_size);
+    if (end == first)
+      throw dictlab::OptionError("batch_size", "must be at least the number of ranks (" +
+                                                   std::to_string(ranks.world_size()) + ")");
+    begin = first;
+    rows = end - first;
+    share = static_cast<double>(rows) / static_cast<double>(batch_size);
+  }
+};
+
+// The whole batch's mean loss and its gradient on every rank: each rank's
+// gradient over its rows, weighted by its share, summed. Returns the loss
+// and whether any rank was asked to stop (the ranks stop together).
+std::pair<double, bool> reduce_across_ranks(Transformer& model, double loss, double share, bool stop,
+                                            dictlab::Collectives& ranks) {
+  std::vector<torch::Tensor> tensors = {torch::tensor({loss * share, stop ? 1.0 : 0.0}, torch::kDouble)};
+  for (auto& [name, tensor] : model.parameters()) {
+    torch::Tensor& gradient = tensor.mutable_grad();
+    if (!gradient.defined()) gradient = torch::zeros_like(tensor);
+    gradient.mul_(share);
+    tensors.push_back(gradient);
+  }
+  ranks.sum(tensors);
+  return {tensors[0][0].item<double>(), tensors[0][1].item<double>() > 0};
+}
+
+// The global-norm clip, then the optimiser.
+void clip_and_step(Transformer& model, torch::optim::Optimizer& optimizer, double grad_clip) {
+  if (grad_clip > 0) {
+    std::vector<torch::Tensor> parameters;
+    for (auto& [name, tensor] : model.parameters()) parameters.push_back(tensor);
+    torch::nn::utils::clip_grad_norm_(parameters, grad_clip);
+  }
+  optimizer.step();
+}
+
+// One step of a distributed run: this rank's rows, the gradients summed
+// over ranks, then the same update on every rank. A non-finite loss on any
+// rank makes the summed one non-finite, so every rank stops at once.
+void data_parallel_step(Transformer& model, torch::optim::Optimizer& optimizer, const torch::Tensor& rows,
+                        double grad_clip, double share, dictlab::Collectives& ranks, bool& stop, double& loss_value) {
+  optimizer.zero_grad();
+  torch::Tensor loss = model.loss(rows);
+  loss.backward();
+  std::tie(loss_value, stop) = reduce_across_ranks(model, loss.item<double>(), share, stop, ranks);
+  if (std::isfinite(loss_value)) clip_and_step(model, optimizer, grad_clip);
+}
+
+}  // namespace
+
 void training_step(Transformer& model, torch::optim::Optimizer& optimizer, const torch::Tensor& batch,
                    double grad_clip, double& loss_value) {
   optimizer.zero_grad();
@@ -49,12 +109,7 @@ void training_step(Transformer& model, torch::optim::Optimizer& optimizer, const
   loss_value = loss.item<double>();
   if (!std::isfinite(loss_value)) return;
   loss.backward();
-  if (grad_clip > 0) {
-    std::vector<torch::Tensor> parameters;
-    for (auto& [name, tensor] : model.parameters()) parameters.push_back(tensor);
-    torch::nn::utils::clip_grad_norm_(parameters, grad_clip);
-  }
-  optimizer.step();
+  clip_and_step(model, optimizer, grad_clip);
 }
 
 TrainingResult train_transformer(Transformer& model, const TrainingOptions& options, dictlab::RunContext& context,
@@ -72,6 +127,15 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
     result.resumed_from_step = *step;
     context.log().info("resuming from the checkpoint at step " + std::to_string(*step));
   }
+  dictlab::Collectives& ranks = dictlab::collectives_of(context);
+  const bool parallel = ranks.world_size() > 1;
+  const Shard shard(options.batch_size, ranks);
+  if (parallel) {  // every rank starts from rank 0's weights
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> weights;
+    for (auto& [name, tensor] : model.parameters()) weights.push_back(tensor);
+    ranks.broadcast(weights, 0);
+  }
 
   auto& metrics = context.metrics();
   auto& train_loss_gauge = metrics.gauge("model_train_loss", "Training cross-entropy (nats per token).");
@@ -87,9 +151,10 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
   double seconds_training = 0;
   std::int64_t last_checkpoint = result.resumed_from_step;
 
+  bool stop = false;
   for (std::int64_t step = result.resumed_from_step; step < options.steps; ++step) {
-    if (context.stop_requested()) {
-      if (step > last_checkpoint) checkpoints.save(step, model.parameters(), optimizer.get());
+    if (parallel ? stop : context.stop_requested()) {
+      if (step > last_checkpoint && ranks.leader()) checkpoints.save(step, model.parameters(), optimizer.get());
       return result;
     }
     const double lr = options.learning_rate_at(step);
@@ -98,7 +163,13 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
 
     const torch::Tensor batch = batches.random_batch(context.seed(), step, options.batch_size).to(device);
     double loss_value = 0;
-    training_step(model, *optimizer, batch, options.grad_clip, loss_value);
+    if (parallel) {
+      stop = context.stop_requested();
+      data_parallel_step(model, *optimizer, batch.narrow(0, shard.begin, shard.rows), options.grad_clip, shard.share,
+                         ranks, stop, loss_value);
+    } else {
+      training_step(model, *optimizer, batch, options.grad_clip, loss_value);
+    }
     torch_training::check_finite_loss(loss_value, step, last_checkpoint);
 
     result.train_loss = loss_value;
@@ -115,17 +186,20 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
       seconds_training += seconds;
       const double rate = static_cast<double>(window_steps * tokens_per_step) / seconds;
       rate_gauge.set(rate);
-      result.eval_loss = evaluate(model, heldout, options.eval_batches, options.batch_size, device);
-      eval_loss_gauge.set(result.eval_loss);
-      char line[160];
-      std::snprintf(line, sizeof line, "step %lld: train loss %.4f, held-out loss %.4f, lr %.2e, %.0f tokens/s",
-                    static_cast<long long>(done), loss_value, result.eval_loss, lr, rate);
-      context.log().info(line);
+      // Rank 0 alone reports (the same weights on every rank).
+      if (ranks.leader()) {
+        result.eval_loss = evaluate(model, heldout, options.eval_batches, options.batch_size, device);
+        eval_loss_gauge.set(result.eval_loss);
+        char line[160];
+        std::snprintf(line, sizeof line, "step %lld: train loss %.4f, held-out loss %.4f, lr %.2e, %.0f tokens/s",
+                      static_cast<long long>(done), loss_value, result.eval_loss, lr, rate);
+        context.log().info(line);
+      }
       window_steps = 0;
       window_start = std::chrono::steady_clock::now();
     }
     if (done % options.checkpoint_interval == 0 || last) {
-      checkpoints.save(done, model.parameters(), optimizer.get());
+      if (ranks.leader()) checkpoints.save(done, model.parameters(), optimizer.get());
       last_checkpoint = done;
     }
   }

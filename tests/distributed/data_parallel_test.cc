@@ -1,7 +1,9 @@
 // `dictlab run` as torchrun starts it: several processes on loopback, each
 // told its RANK and the WORLD_SIZE, joined through torch.distributed (a
-// TCPStore and Gloo). Every dictionary trained by 2 and by 3 ranks equals
-// the one a single process trains on the same global batch; a rank that
+// TCPStore and Gloo). The activation cache 2 and 3 ranks harvest is the one
+// a single process harvests, byte for byte, and every dictionary (and the
+// toy model) they train equals what a single process trains on the same
+// global batch; a rank that
 // dies or hangs stops the other within the collective timeout, naming it,
 // and a rerun resumes; ranks started on different experiments are refused.
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 #include <chrono>
 #include <memory>
 
+#include "dictlab/activation_cache.h"
 #include "dictlab/safetensors.h"
 #include "tiny_corpus.h"
 
@@ -91,6 +94,15 @@ std::map<std::string, std::vector<float>> weights(const TempDir& dir, const std:
   return tensors;
 }
 
+// The activation cache's shard files, their bytes in order.
+std::string cache_shards(const TempDir& dir) {
+  std::string bytes;
+  const std::filesystem::path stage = dir / "run/stages/activations";
+  for (int shard = 0; std::filesystem::exists(ActivationCacheInfo::shard_file(stage, shard)); ++shard)
+    bytes += read_text(ActivationCacheInfo::shard_file(stage, shard));
+  return bytes;
+}
+
 double largest_difference(const std::vector<float>& a, const std::vector<float>& b) {
   double largest = 0;
   for (std::size_t i = 0; i < a.size(); ++i) largest = std::max(largest, std::abs(double(a[i]) - double(b[i])));
@@ -104,14 +116,16 @@ TEST(DataParallel, TwoAndThreeRanksTrainTheDictionariesOneProcessTrains) {
   ASSERT_EQ(single.exit_code, 0) << single.output;
   std::map<std::string, std::map<std::string, std::vector<float>>> expected;
   for (const auto& stage : kDictionaries) expected[stage] = weights(dir, stage);
+  const std::string cache = cache_shards(dir);
 
-  std::vector<std::string> args = {(dir / "exp.toml").string()};
+  std::vector<std::string> args = {(dir / "exp.toml").string(), "--force", "activations"};
   for (const auto& stage : kDictionaries) args.insert(args.end(), {"--force", stage});
   for (int world : {2, 3}) {
     Ranks ranks(dir, world, {args});
     const std::vector<int> codes = ranks.wait();
     ASSERT_EQ(codes, std::vector<int>(static_cast<std::size_t>(world), 0)) << ranks.outputs();
     EXPECT_NE(ranks[1].output().find("rank 1 of " + std::to_string(world)), std::string::npos) << ranks.outputs();
+    EXPECT_TRUE(cache_shards(dir) == cache) << "the activation cache harvested by " << world << " ranks differs";
     for (const auto& stage : kDictionaries) {
       const auto trained = weights(dir, stage);
       ASSERT_EQ(trained.size(), expected[stage].size()) << stage;
@@ -122,6 +136,31 @@ TEST(DataParallel, TwoAndThreeRanksTrainTheDictionariesOneProcessTrains) {
         EXPECT_LT(difference, 5e-5) << stage << "'s " << name << " on " << world << " ranks";
       }
     }
+  }
+}
+
+// The toy transformer's own training: 2 ranks of 4 contexts each give the
+// model one process trains on the batches of 8.
+TEST(DataParallel, TwoRanksTrainTheModelOneProcessTrains) {
+  TempDir dir;
+  write_tiny_corpus(dir / "corpus");
+  write_text(dir / "exp.toml", tiny_pipeline_toml(dir / "run", dir / "corpus", "steps = 40\n"));
+  const auto single = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  const std::string file = (dir / "run/stages/model/model.safetensors").string();
+  std::map<std::string, std::vector<float>> expected;
+  const SafetensorsFile alone(file);
+  for (const auto& [name, tensor] : alone.tensors())
+    if (tensor.dtype == "F32") expected[name] = tensor.as_floats();
+
+  Ranks ranks(dir, 2, {{(dir / "exp.toml").string(), "--force", "model"}});
+  ASSERT_EQ(ranks.wait(), (std::vector<int>{0, 0})) << ranks.outputs();
+  const SafetensorsFile trained(file);
+  ASSERT_FALSE(expected.empty());
+  for (const auto& [name, values] : expected) {
+    const double difference = largest_difference(trained.tensors().at(name).as_floats(), values);
+    std::printf("2 ranks: model %s differs by at most %.2g\n", name.c_str(), difference);
+    EXPECT_LT(difference, 5e-5) << name;
   }
 }
 

@@ -35,6 +35,9 @@ class Collectives {
   virtual void broadcast(std::vector<torch::Tensor>& tensors, int root) = 0;
   // Every rank's `tensor` (the same shape on every rank), in rank order.
   virtual std::vector<torch::Tensor> all_gather(const torch::Tensor& tensor) = 0;
+  // The same, on rank `root` only (the others get nothing back): what one
+  // rank writes of what all computed.
+  virtual std::vector<torch::Tensor> gather(const torch::Tensor& tensor, int root) = 0;
 
   // Rank 0 writes artifacts and checkpoints; the others compute and read.
   bool leader() const { return rank() == 0; }
@@ -82,6 +85,7 @@ class SingleProcess final : public Collectives {
   void min(std::vector<torch::Tensor>&) override {}
   void broadcast(std::vector<torch::Tensor>&, int) override {}
   std::vector<torch::Tensor> all_gather(const torch::Tensor& tensor) override { return {tensor}; }
+  std::vector<torch::Tensor> gather(const torch::Tensor& tensor, int) override { return {tensor}; }
   using Collectives::sum;
 };
 
