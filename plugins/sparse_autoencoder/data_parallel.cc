@@ -16,18 +16,12 @@ void share_state(std::map<std::string, torch::Tensor>& state, dictlab::Collectiv
 }
 
 std::int64_t sum_gradients(Sae& sae, double share, dictlab::Collectives& ranks) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> gradients;
+  std::vector<torch::Tensor> parameters;
+  for (const auto& [name, tensor] : sae.named_tensors())
+    if (tensor.requires_grad()) parameters.push_back(tensor);
+  std::vector<torch::Tensor> gradients = dictlab::Collectives::weighted_gradients(parameters, share);
   std::int64_t bytes = 0;
-  auto tensors = sae.named_tensors();
-  for (auto& [name, tensor] : tensors) {
-    if (!tensor.requires_grad()) continue;
-    torch::Tensor& gradient = tensor.mutable_grad();
-    if (!gradient.defined()) gradient = torch::zeros_like(tensor);
-    gradient.mul_(share);
-    gradients.push_back(gradient);
-    bytes += gradient.numel() * static_cast<std::int64_t>(gradient.element_size());
-  }
+  for (const auto& gradient : gradients) bytes += gradient.numel() * static_cast<std::int64_t>(gradient.element_size());
   ranks.sum(gradients);
   return bytes;
 }

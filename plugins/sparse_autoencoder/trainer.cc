@@ -95,25 +95,6 @@ StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const torch::Tenso
 
 namespace {
 
-// This rank's rows of every step's batch: all of them in one process.
-struct Shard {
-  std::int64_t begin = 0, rows = 0;
-  double share = 1;  // of the batch's rows
-
-  Shard(const TrainerOptions& options, const dictlab::Collectives& ranks) {
-    const auto [first, end] = ranks.shard(options.batch_size);
-    if (end == first)
-      throw dictlab::OptionError("batch_size", "must be at least the number of ranks (" +
-                                                   std::to_string(ranks.world_size()) + ")");
-    begin = first;
-    rows = end - first;
-    share = static_cast<double>(rows) / static_cast<double>(options.batch_size);
-  }
-  torch::Tensor of(const torch::Tensor& batch) const {
-    return rows == batch.size(0) ? batch : batch.narrow(0, begin, rows);
-  }
-};
-
 // What a checkpoint holds beside the optimiser: the dictionary's tensors,
 // when each feature last fired, the activation scales, and the last step's
 // L0, which picks the next step's kernels (kept so that a resumed run picks
@@ -153,7 +134,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
   const bool parallel = ranks.world_size() > 1;
   if (parallel && !options.sparse_kernels)
     throw dictlab::OptionError("sparse_kernels", "must be true in a distributed run (the dense reference runs in one process)");
-  const Shard shard(options, ranks);
+  const dictlab::Collectives::BatchShard shard = ranks.shard(options.batch_size);
   initialize(sae, source, options, context.seed(), context.log());
   FusedAdam optimizer = make_optimizer(sae, options.learning_rate);
   TrainingState state(sae);

@@ -46,34 +46,15 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(Transformer& model, const Tr
 
 namespace {
 
-// This rank's rows of a step's batch (all of them in one process) and their
-// share of it.
-struct Shard {
-  std::int64_t begin = 0, rows = 0;
-  double share = 1;
-  Shard(std::int64_t batch_size, const dictlab::Collectives& ranks) {
-    const auto [first, end] = ranks.shard(batch_size);
-    if (end == first)
-      throw dictlab::OptionError("batch_size", "must be at least the number of ranks (" +
-                                                   std::to_string(ranks.world_size()) + ")");
-    begin = first;
-    rows = end - first;
-    share = static_cast<double>(rows) / static_cast<double>(batch_size);
-  }
-};
-
 // The whole batch's mean loss and its gradient on every rank: each rank's
 // gradient over its rows, weighted by its share, summed. Returns the loss
 // and whether any rank was asked to stop (the ranks stop together).
 std::pair<double, bool> reduce_across_ranks(Transformer& model, double loss, double share, bool stop,
                                             dictlab::Collectives& ranks) {
-  std::vector<torch::Tensor> tensors = {torch::tensor({loss * share, stop ? 1.0 : 0.0}, torch::kDouble)};
-  for (auto& [name, tensor] : model.parameters()) {
-    torch::Tensor& gradient = tensor.mutable_grad();
-    if (!gradient.defined()) gradient = torch::zeros_like(tensor);
-    gradient.mul_(share);
-    tensors.push_back(gradient);
-  }
+  std::vector<torch::Tensor> parameters;
+  for (auto& [name, tensor] : model.parameters()) parameters.push_back(tensor);
+  std::vector<torch::Tensor> tensors = dictlab::Collectives::weighted_gradients(parameters, share);
+  tensors.insert(tensors.begin(), torch::tensor({loss * share, stop ? 1.0 : 0.0}, torch::kDouble));
   ranks.sum(tensors);
   return {tensors[0][0].item<double>(), tensors[0][1].item<double>() > 0};
 }
@@ -129,7 +110,7 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
   }
   dictlab::Collectives& ranks = dictlab::collectives_of(context);
   const bool parallel = ranks.world_size() > 1;
-  const Shard shard(options.batch_size, ranks);
+  const dictlab::Collectives::BatchShard shard = ranks.shard(options.batch_size);
   if (parallel) {  // every rank starts from rank 0's weights
     torch::NoGradGuard no_grad;
     std::vector<torch::Tensor> weights;
@@ -165,7 +146,7 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
     double loss_value = 0;
     if (parallel) {
       stop = context.stop_requested();
-      data_parallel_step(model, *optimizer, batch.narrow(0, shard.begin, shard.rows), options.grad_clip, shard.share,
+      data_parallel_step(model, *optimizer, shard.of(batch), options.grad_clip, shard.share,
                          ranks, stop, loss_value);
     } else {
       training_step(model, *optimizer, batch, options.grad_clip, loss_value);

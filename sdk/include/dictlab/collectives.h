@@ -13,9 +13,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "dictlab/errors.h"
 #include "dictlab/run_context.h"
 
 namespace dictlab {
@@ -42,13 +44,41 @@ class Collectives {
   // Rank 0 writes artifacts and checkpoints; the others compute and read.
   bool leader() const { return rank() == 0; }
 
-  // This rank's rows [begin, end) of `rows` split in rank order, the first
-  // `rows % world_size` ranks taking one more.
-  std::pair<std::int64_t, std::int64_t> shard(std::int64_t rows) const {
+  // This rank's rows of a batch of `batch_size`, split in rank order, the
+  // first `batch_size % world_size` ranks taking one more.
+  struct BatchShard {
+    std::int64_t begin = 0, rows = 0;
+    double share = 1;  // of the batch's rows: what this rank's mean loss and gradients weigh
+    torch::Tensor of(const torch::Tensor& batch) const {
+      return rows == batch.size(0) ? batch : batch.narrow(0, begin, rows);
+    }
+  };
+  // Throws OptionError on `batch_size` when a rank would get no rows.
+  BatchShard shard(std::int64_t batch_size) const {
     const std::int64_t world = world_size(), r = rank();
-    const std::int64_t base = rows / world, extra = rows % world;
-    const std::int64_t begin = r * base + std::min(r, extra);
-    return {begin, begin + base + (r < extra ? 1 : 0)};
+    if (batch_size < world)
+      throw OptionError("batch_size", "must be at least the number of ranks (" + std::to_string(world) + ")");
+    const std::int64_t base = batch_size / world, extra = batch_size % world;
+    BatchShard shard;
+    shard.begin = r * base + std::min(r, extra);
+    shard.rows = base + (r < extra ? 1 : 0);
+    shard.share = static_cast<double>(shard.rows) / static_cast<double>(batch_size);
+    return shard;
+  }
+
+  // The gradients of `parameters` (zeros where there is none yet), each
+  // multiplied by this rank's `share`: summed over ranks they are the
+  // gradient of the whole batch's mean loss. Sum them with whatever else the
+  // step reduces, in one collective.
+  static std::vector<torch::Tensor> weighted_gradients(const std::vector<torch::Tensor>& parameters, double share) {
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> gradients;
+    for (torch::Tensor parameter : parameters) {
+      torch::Tensor& gradient = parameter.mutable_grad();
+      if (!gradient.defined()) gradient = torch::zeros_like(parameter);
+      gradients.push_back(gradient.mul_(share));
+    }
+    return gradients;
   }
 
   // Every rank's 1-D tensor, whatever its length, concatenated in rank order.
