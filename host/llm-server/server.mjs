@@ -227,6 +227,7 @@ function parseRequest(body) {
   stop = stop.filter((s) => s.length > 0);
   const maxTokens = numberParam(body, "max_completion_tokens", { min: 1, max: 1 << 20, integer: true })
     ?? numberParam(body, "max_tokens", { min: 1, max: 1 << 20, integer: true });
+  const responseFormat = parseResponseFormat(body.response_format);
   const frequencyPenalty = numberParam(body, "frequency_penalty", { min: -2, max: 2 });
   const presencePenalty = numberParam(body, "presence_penalty", { min: -2, max: 2 });
   return {
@@ -238,7 +239,43 @@ function parseRequest(body) {
     seed: numberParam(body, "seed", { min: -(2 ** 53), max: 2 ** 53, integer: true }),
     frequencyPenalty,
     presencePenalty,
+    responseFormat,
   };
+}
+
+// OpenAI's response_format: "text" (none), "json_object" (any JSON object) or
+// "json_schema" ({json_schema: {name, schema}}), enforced token by token
+// with llama.cpp's grammar, so even a small model answers in the shape asked.
+function parseResponseFormat(format) {
+  if (format === undefined || format === null) return null;
+  if (typeof format !== "object" || Array.isArray(format)) throw badRequest("'response_format' must be an object", "response_format");
+  if (format.type === "text") return null;
+  if (format.type === "json_object") return { kind: "json" };
+  if (format.type === "json_schema") {
+    const schema = format.json_schema?.schema;
+    if (!schema || typeof schema !== "object" || Array.isArray(schema)) {
+      throw badRequest("'response_format.json_schema.schema' must be a JSON schema object", "response_format");
+    }
+    return { kind: "schema", schema };
+  }
+  throw badRequest(`'response_format.type' must be "text", "json_object" or "json_schema" (got ${JSON.stringify(format.type)})`, "response_format");
+}
+
+// Grammars by schema text: building one takes milliseconds, but labelling
+// asks the same few schemas thousands of times.
+const grammars = new Map();
+async function grammarFor(format) {
+  if (!format) return undefined;
+  const key = format.kind === "json" ? "json" : JSON.stringify(format.schema);
+  if (!grammars.has(key)) {
+    const made = Promise.resolve().then(() =>
+      format.kind === "json" ? llama.getGrammarFor("json") : llama.createGrammarForJsonSchema(format.schema));
+    grammars.set(key, made.catch((error) => {
+      grammars.delete(key);
+      throw badRequest(`'response_format' has a schema llama.cpp's grammar cannot express: ${error?.message ?? error}`, "response_format");
+    }));
+  }
+  return grammars.get(key);
 }
 
 // ---------------------------------------------------------------------------
@@ -268,6 +305,7 @@ async function complete(request, signal) {
     );
   }
   const maxTokens = request.maxTokens ?? room;
+  const grammar = await grammarFor(request.responseFormat);
 
   const sequence = context.getSequence();
   const chat = new LlamaChat({ contextSequence: sequence, chatWrapper });
@@ -283,6 +321,7 @@ async function complete(request, signal) {
       },
       signal,
     };
+    if (grammar) options.grammar = grammar;
     if (request.seed !== undefined) options.seed = request.seed;
     if (request.stop.length) options.customStopTriggers = request.stop;
     if (request.frequencyPenalty !== undefined || request.presencePenalty !== undefined) {

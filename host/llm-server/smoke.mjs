@@ -128,6 +128,35 @@ export function checkCompletionShape(body) {
   if (problems.length) throw new Error(`bad chat.completion shape (${problems.join("; ")}):\n${JSON.stringify(body, null, 2)}`);
 }
 
+// response_format: a json_schema answer parses and has the schema's shape
+// (the grammar enforces it, whatever the model would have said), and a
+// format the server does not know is a 400 naming the parameter.
+async function checkResponseFormat(url, request, check) {
+  const schema = {
+    type: "object",
+    properties: { explanation: { type: "string", maxLength: 60 }, matches: { type: "array", items: { type: "integer" }, maxItems: 6 } },
+    required: ["explanation", "matches"],
+    additionalProperties: false,
+  };
+  const response_format = { type: "json_schema", json_schema: { name: "label", strict: true, schema } };
+  const { status, body } = await chat(url, { ...request, max_tokens: 80, response_format });
+  check(status === 200, `a json_schema request gets 200 (got ${status}: ${JSON.stringify(body)})`);
+  const content = body?.choices?.[0]?.message?.content ?? "";
+  let answer = null;
+  try {
+    answer = JSON.parse(content);
+  } catch {
+    check(false, `the json_schema answer is JSON (got ${JSON.stringify(content)})`);
+  }
+  if (answer) {
+    check(typeof answer.explanation === "string", `the answer has a string "explanation" (got ${content})`);
+    check(Array.isArray(answer.matches) && answer.matches.every(Number.isInteger), `"matches" is a list of integers (got ${content})`);
+    console.log(`json_schema answer: ${JSON.stringify(answer)}`);
+  }
+  const unknown = await chat(url, { ...request, response_format: { type: "yaml" } });
+  check(unknown.status === 400 && unknown.body?.error?.param === "response_format", "an unknown response_format type gets 400 naming it");
+}
+
 async function main() {
   const { values } = parseArgs({
     options: { model: { type: "string", default: defaultModel }, threads: { type: "string", default: "1" } },
@@ -172,6 +201,7 @@ async function main() {
           `(${(usage.completion_tokens / seconds).toFixed(1)} tokens/s including the prompt), finish_reason ${body.choices?.[0]?.finish_reason}`,
       );
     }
+    await checkResponseFormat(server.url, request, check);
   } catch (error) {
     failed = true;
     console.error(`FAIL: ${error.message}`);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <vector>
 
 #include "dictlab/atomic_file.h"
@@ -19,14 +20,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The run's stage directories, by name (so that where several stages score
+// one label, the same one wins on every export).
+std::vector<fs::path> stage_dirs(const fs::path& run_dir) {
+  std::vector<fs::path> dirs;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(run_dir / "stages", error)) dirs.push_back(entry.path());
+  std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
 // The analysis stages of a run: those whose directory has a finished feature store.
 std::vector<std::string> analysis_stages(const fs::path& run_dir) {
   std::vector<std::string> stages;
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(run_dir / "stages", error))
-    if (fs::exists(entry.path() / FeatureStore::kFileName) && fs::exists(entry.path() / "manifest.json"))
-      stages.push_back(entry.path().filename().string());
-  std::sort(stages.begin(), stages.end());
+  for (const auto& dir : stage_dirs(run_dir))
+    if (fs::exists(dir / FeatureStore::kFileName) && fs::exists(dir / "manifest.json"))
+      stages.push_back(dir.filename().string());
   return stages;
 }
 
@@ -56,40 +65,61 @@ std::vector<nlohmann::json> read_jsonl(const fs::path& file) {
   return lines;
 }
 
+// The scores of a scores.jsonl line: every numeric field but the feature id
+// (plugins/label_scores/README.md), so a new scorer needs no change here.
+nlohmann::json scores_of(const nlohmann::json& line) {
+  nlohmann::json scores = nlohmann::json::object();
+  for (const auto& [key, value] : line.items())
+    if (key != "feature" && key != "label_feature" && value.is_number()) scores[key] = value;
+  return scores;
+}
+
+// Whether a scores.jsonl line scored this label: the same labeler, author
+// and text, and the same labeler stage when the label came from one (people's
+// labels come live from labels.sqlite, their stage only snapshots them).
+bool scored(const nlohmann::json& label, const nlohmann::json& score) {
+  const auto same = [&](const char* key) {
+    return label.value(key, nlohmann::json()) == score.value(key, nlohmann::json());
+  };
+  return same("labeler") && same("author") && same("text") &&
+         (label.value("labeler_stage", nlohmann::json()).is_null() || same("labeler_stage"));
+}
+
 // Every label of the analysis stage's features, by feature: labeler stages'
-// labels.jsonl, people's labels live from labels.sqlite, and the scores that
-// label_scores stages gave them.
+// labels.jsonl, people's labels live from labels.sqlite, each with the scores
+// that label_scores stages gave it.
 std::map<std::int64_t, nlohmann::json> collect_labels(const fs::path& run_dir, const std::string& analysis) {
   std::map<std::int64_t, nlohmann::json> by_feature;
   auto add = [&](nlohmann::json label) {
     if (!label.contains("feature") || !label["feature"].is_number_integer()) return;
     label.erase("error");
+    label["scores"] = nlohmann::json::object();
     by_feature[label["feature"].get<std::int64_t>()].push_back(std::move(label));
   };
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(run_dir / "stages", error)) {
-    std::ifstream summary_file(entry.path() / "labels_summary.json");
+  const auto stages = stage_dirs(run_dir);
+  for (const auto& stage : stages) {
+    std::ifstream summary_file(stage / "labels_summary.json");
     const auto summary = nlohmann::json::parse(summary_file, nullptr, false);
     if (!summary.is_object() || summary.value("analysis_stage", "") != analysis) continue;
-    for (auto& label : read_jsonl(entry.path() / "labels.jsonl"))
-      if (!label.contains("error") && label.value("labeler", nlohmann::json()) != "human") add(std::move(label));
+    for (auto& label : read_jsonl(stage / "labels.jsonl"))
+      if (!label.contains("error") && label.value("labeler", nlohmann::json()) != "human") {
+        label["labeler_stage"] = stage.filename().string();
+        add(std::move(label));
+      }
   }
   if (fs::exists(run_dir / LabelStore::kFileName)) {
     LabelStore people(run_dir / LabelStore::kFileName);
     for (const auto& l : people.labels(analysis))
-      add({{"feature", l.feature}, {"labeler", "human"}, {"author", l.author}, {"text", l.text},
-           {"rubric", l.rubric ? nlohmann::json(*l.rubric) : nlohmann::json()}});
+      add({{"feature", l.feature}, {"labeler_stage", nullptr}, {"labeler", "human"}, {"author", l.author},
+           {"text", l.text}, {"rubric", l.rubric ? nlohmann::json(*l.rubric) : nlohmann::json()}});
   }
-  for (const auto& entry : fs::directory_iterator(run_dir / "stages", error))
-    for (const auto& score : read_jsonl(entry.path() / "scores.jsonl")) {
+  for (const auto& stage : stages)
+    for (const auto& score : read_jsonl(stage / "scores.jsonl")) {
       const auto it = by_feature.find(score.value("feature", std::int64_t{-1}));
-      if (it == by_feature.end()) continue;
+      // A shuffled-labels control scored another feature's label here: not this label's score.
+      if (it == by_feature.end() || score.contains("control")) continue;
       for (auto& label : it->second)
-        if (label["labeler"] == score.value("labeler", "") && label["author"] == score.value("author", "") &&
-            label["text"] == score.value("text", "")) {
-          for (const char* kind : {"detection", "simulation"})  // the paper's own measure wins
-            if (score.contains(kind) && score[kind].is_number()) label["score"] = score[kind], label["score_kind"] = kind;
-        }
+        if (scored(label, score)) label["scores"].update(scores_of(score));
     }
   return by_feature;
 }
@@ -157,6 +187,26 @@ std::int64_t feature_count(FeatureStore& store, const fs::path& file) {
   return n.get<std::int64_t>();
 }
 
+// data/labels.json: every labelled feature's labels with their scores, so the
+// Labels page needs one file, not every shard (host/site/DATA.md).
+void write_labels(const fs::path& data, const std::map<std::int64_t, nlohmann::json>& feature_labels,
+                  std::int64_t n_features) {
+  std::set<std::string> scorers;
+  nlohmann::json features = nlohmann::json::array();
+  for (const auto& [id, labels] : feature_labels) {
+    if (id < 0 || id >= n_features) continue;  // as in the shards
+    nlohmann::json compact = labels;
+    for (auto& label : compact) {
+      label.erase("feature");
+      for (const auto& [scorer, value] : label["scores"].items()) scorers.insert(scorer);
+    }
+    features.push_back({{"feature", id}, {"labels", std::move(compact)}});
+  }
+  nlohmann::json out = {{"format", "dictlab.labels/1"}, {"scorers", scorers}, {"features", std::move(features)}};
+  round_floats(out);
+  write_json(data / "labels.json", out);
+}
+
 void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& data, const SiteExportOptions& options,
                 const std::string& stage, const std::map<std::int64_t, nlohmann::json>& related) {
   auto feature_labels = collect_labels(options.run_dir, stage);
@@ -194,6 +244,7 @@ void write_data(FeatureStore& store, const fs::path& stage_dir, const fs::path& 
   AtomicFile::write_all(data / "index.bin",
                         std::string(reinterpret_cast<const char*>(columns.data()), columns.size() * sizeof(float)));
   write_json(data / "search.json", {{"labels", labels}, {"tokens", tokens}});
+  write_labels(data, feature_labels, n);
 
   const std::int64_t shards = (n + options.shard_size - 1) / options.shard_size;
   for (std::int64_t shard = 0; shard < shards; ++shard) {

@@ -22,7 +22,8 @@ struct SiteExportOptions {
 
 // Writes the feature browser for a run from its feature store (host/site/DATA.md):
 // the built site, data/run.json, index.bin, search.json, feature shards (with
-// each feature's related features in other dictionaries, related_features.h)
+// each feature's labels and their scores, and its related features in other
+// dictionaries, related_features.h), labels.json (every label with its scores)
 // and the browser model. With `all`, one such site per analysis stage in
 // out/<stage>/, siblings, so that the links between them work. The folder is
 // replaced whole, so a failed export leaves the previous one as it was; a

@@ -50,7 +50,7 @@ std::vector<Edge> neighbour_graph(const torch::Tensor& unit, std::int64_t k) {
 // The first two principal components, scaled to a spread of about 10 (UMAP's start).
 torch::Tensor principal_start(const torch::Tensor& points) {
   const torch::Tensor centred = points - points.mean(0, true);
-  const auto [values, vectors] = torch::linalg::eigh(torch::matmul(centred.t(), centred), "L");
+  const auto [values, vectors] = at::linalg_eigh(torch::matmul(centred.t(), centred), "L");
   torch::Tensor start = torch::matmul(centred, vectors.narrow(1, vectors.size(1) - 2, 2));
   return (start / (start.abs().max() + 1e-12) * 10.0).contiguous();
 }

@@ -153,7 +153,7 @@ FeatureContexts feature_contexts(const dictlab::FeatureEvidence& evidence, const
     for (const auto& example : interval.examples)
       if (seen.insert(example.tokens).second) spread.push_back(&example);
 
-  // Random held-out windows: any for simulation, silent ones for detection.
+  // Random held-out windows: any for simulation, silent ones for detection and embedding.
   auto random_windows = [&](std::int64_t wanted, bool need_silent) {
     std::vector<std::pair<std::int64_t, std::int64_t>> found;
     if (pool.contexts() == 0) return found;
@@ -167,9 +167,11 @@ FeatureContexts feature_contexts(const dictlab::FeatureEvidence& evidence, const
     return found;
   };
 
-  // Detection: half activating (half of those from the top, half from the intervals), half silent.
-  {
-    const std::int64_t activating_wanted = options.detection / 2, silent_wanted = options.detection - activating_wanted;
+  // Detection's and embedding's: half activating (half of those from the top,
+  // half from the intervals), half silent.
+  auto labelled_contexts = [&](std::int64_t count) {
+    LabelledContexts made;
+    const std::int64_t activating_wanted = count / 2, silent_wanted = count - activating_wanted;
     auto top_order = top, spread_order = spread;
     draws.shuffle(top_order);
     draws.shuffle(spread_order);
@@ -177,7 +179,8 @@ FeatureContexts feature_contexts(const dictlab::FeatureEvidence& evidence, const
     const std::int64_t from_top = (activating_wanted + 1) / 2;
     for (std::size_t i = 0; i < top_order.size() && static_cast<std::int64_t>(picked.size()) < from_top; ++i)
       picked.push_back(top_order[i]);
-    for (std::size_t i = 0; i < spread_order.size() && static_cast<std::int64_t>(picked.size()) < activating_wanted; ++i)
+    for (std::size_t i = 0; i < spread_order.size() && static_cast<std::int64_t>(picked.size()) < activating_wanted;
+         ++i)
       picked.push_back(spread_order[i]);
     for (std::size_t i = 0; i < top_order.size() && static_cast<std::int64_t>(picked.size()) < activating_wanted; ++i)
       if (std::find(picked.begin(), picked.end(), top_order[i]) == picked.end()) picked.push_back(top_order[i]);
@@ -188,13 +191,14 @@ FeatureContexts feature_contexts(const dictlab::FeatureEvidence& evidence, const
       contexts.emplace_back(joined(pool.window(evidence.feature, c, s).tokens), false);
     draws.shuffle(contexts);
     for (auto& [text, activating] : contexts) {
-      out.detection.push_back(std::move(text));
-      out.activating.push_back(activating);
+      made.texts.push_back(std::move(text));
+      made.activating.push_back(activating);
     }
-    if (picked.empty()) out.detection_error = "no activating example in the feature store";
-    else if (static_cast<std::int64_t>(contexts.size()) == static_cast<std::int64_t>(picked.size()))
-      out.detection_error = "no held-out window without the feature";
-  }
+    if (picked.empty()) made.error = "no activating example in the feature store";
+    else if (contexts.size() == picked.size()) made.error = "no held-out window without the feature";
+    return made;
+  };
+  out.detection = labelled_contexts(options.detection);
 
   // Simulation: the strongest top examples left, then random windows.
   {
@@ -210,6 +214,8 @@ FeatureContexts feature_contexts(const dictlab::FeatureEvidence& evidence, const
     if (top.empty()) out.simulation_error = "no activating example in the feature store";
     else if (out.simulation.empty()) out.simulation_error = "no context to simulate";
   }
+  // Drawn last, so the other scorers' contexts (and the LLM's cached answers) stay as they were.
+  if (options.embedding > 0) out.embedding = labelled_contexts(options.embedding);
   return out;
 }
 

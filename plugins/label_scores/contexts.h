@@ -70,6 +70,7 @@ struct ContextOptions {
   std::int64_t detection = 6;         // contexts shown for detection, half of them activating
   std::int64_t simulation = 4;        // contexts simulated: top examples and random windows
   std::int64_t skip_top_examples = 5;  // top examples an explainer was shown, not used while enough remain
+  std::int64_t embedding = 20;        // contexts compared with the label's embedding, half of them activating
 };
 
 struct SimulationContext {
@@ -78,13 +79,20 @@ struct SimulationContext {
   bool top_example = false;
 };
 
+// Texts of which some are activating examples and the others windows where
+// the feature is silent, shuffled.
+struct LabelledContexts {
+  std::vector<std::string> texts;
+  std::vector<bool> activating;  // one per text
+  std::string error;             // why a scorer cannot use them, else ""
+};
+
 // One feature's contexts: the same for every label of the feature, so that
 // labels are compared on the same text.
 struct FeatureContexts {
-  std::vector<std::string> detection;   // shuffled texts
-  std::vector<bool> activating;         // one per detection context
+  LabelledContexts detection, embedding;
   std::vector<SimulationContext> simulation;
-  std::string detection_error, simulation_error;  // why a scorer cannot run, else ""
+  std::string simulation_error;  // why simulation cannot run, else ""
 };
 
 FeatureContexts feature_contexts(const dictlab::FeatureEvidence& evidence, const HeldoutPool& pool,

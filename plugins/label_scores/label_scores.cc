@@ -1,12 +1,16 @@
 // Evaluator: scores the labels of labeler stages the way the interpretability
 // literature does, with an LLM behind an OpenAI-compatible endpoint (the same
-// options as the llm labeler):
+// options as the llm labeler) or a sentence-embedding model:
 //   detection  (EleutherAI delphi): given the label and N numbered contexts,
 //              half activating, half where the feature is silent, which match?
 //              Balanced accuracy.
 //   simulation (Bills et al. 2023, without logprobs): given the label, predict
 //              the feature's activation (0-10) on each token of top examples
 //              and random held-out windows; Pearson correlation with the truth.
+//   embedding  (delphi, no LLM): how well the label's embedding similarity
+//              separates activating from silent contexts; ROC AUC.
+// A shuffled-labels control (`controls`) scores each stage's labels on other
+// features' contexts too, so a score can be read against what chance gives.
 // Every feature's scores are journaled as they arrive (a killed stage resumes
 // with the rest), then written to scores.jsonl (and the prompts' contexts with
 // the answers to score_details.jsonl); the report has bounded aggregates.
@@ -14,6 +18,7 @@
 #include <atomic>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -26,7 +31,10 @@
 #include "dictlab/feature_store.h"
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
+#include "embedding_scorer.h"
 #include "scoring.h"
+#include "sentence_embedder.h"
+#include "stage_support.h"
 #include "utf8_text.h"
 #include "worker_threads.h"
 
@@ -47,9 +55,10 @@ std::vector<dictlab::OptionSpec> options() {
                  "labelled (0: all).",
                  std::int64_t{100}}
           .at_least(0),
-      OptionSpec{"scorers", OptionType::kStringList, "Which scores to make.",
+      OptionSpec{"scorers", OptionType::kStringList,
+                 "Which scores to make: detection and simulation ask the LLM endpoint, embedding needs none.",
                  std::vector<std::string>{"detection", "simulation"}}
-          .one_of({"detection", "simulation"}),
+          .one_of({"detection", "simulation", "embedding"}),
       OptionSpec{"detection_contexts", OptionType::kInt,
                  "Contexts shown per detection question: half activating examples, half held-out windows where the "
                  "feature is 0.",
@@ -58,10 +67,20 @@ std::vector<dictlab::OptionSpec> options() {
       OptionSpec{"simulation_contexts", OptionType::kInt,
                  "Contexts simulated per label: top examples and random held-out windows, half each.", std::int64_t{4}}
           .at_least(1),
-      OptionSpec{"heldout_contexts", OptionType::kInt,
-                 "Random held-out contexts the model and dictionary are run on, to draw the windows from.",
-                 std::int64_t{64}}
-          .at_least(1),
+      OptionSpec{"embedding_contexts", OptionType::kInt,
+                 "Contexts compared with each label's embedding: half activating examples, half held-out windows "
+                 "where the feature is 0.",
+                 std::int64_t{20}}
+          .at_least(2),
+      {"embedding_model", OptionType::kString,
+       "Folder of the sentence-embedding model (all-MiniLM-L6-v2, installed by `bash .ci/install-llm`); \"\": "
+       "$DICTLAB_LLM_CACHE/all-MiniLM-L6-v2, else /var/cache/dictlab/llm/all-MiniLM-L6-v2.",
+       std::string("")},
+      {"controls", OptionType::kBool,
+       "Also score each labeler stage's labels on other features' contexts (a seeded shuffle), as the stage "
+       "\"<stage>:shuffled\": what a label that is not about the feature scores.",
+       false},
+      label_scores::heldout_contexts_option(),
       OptionSpec{"skip_top_examples", OptionType::kInt,
                  "Top examples an explainer was shown (the llm labeler's `examples`), not used for scoring while "
                  "others remain.",
@@ -76,7 +95,8 @@ dictlab::PluginDescriptor describe() {
   return {.name = "label_scores",
           .version = "1.0.0",
           .summary = "Scores labels with an LLM: detection (delphi, balanced accuracy) and simulation (Bills et al. "
-                     "2023, correlation); compares labelers with the human labels.",
+                     "2023, correlation); or with sentence embeddings (delphi, ROC AUC); compares labelers with the "
+                     "human labels and with shuffled labels.",
           .options = options()};
 }
 
@@ -85,7 +105,36 @@ struct StageLabels {
   std::string stage, labeler;
   std::map<std::int64_t, json> labels;  // features with a label and no error
   std::vector<double> rubrics;
+  std::string control_of;  // for a shuffled-labels control: the stage lending its labels; else ""
 };
+
+// The shuffled-labels control of a stage: each of its chosen features gets
+// the label of another of them (a seeded derangement), so its scores are
+// those of fluent labels that are not about the feature.
+StageLabels shuffled_control(const StageLabels& stage, const std::vector<std::int64_t>& features,
+                             std::uint64_t seed) {
+  StageLabels out{stage.stage + ":shuffled", stage.labeler, {}, {}, stage.stage};
+  const auto lender = label_scores::derangement(features.size(), label_scores::mix(seed ^ 0x5348'5546'464CULL));
+  for (std::size_t i = 0; i < lender.size(); ++i) {
+    json label = stage.labels.at(features[lender[i]]);
+    label["label_feature"] = features[lender[i]];
+    out.labels[features[i]] = std::move(label);
+  }
+  return out;
+}
+
+// The embedding model of the option, or where .ci/install-llm puts it.
+std::unique_ptr<label_scores::SentenceEmbedder> load_embedder(const std::string& option, dictlab::Logger& log) {
+  const fs::path folder = option.empty() ? label_scores::SentenceEmbedder::installed_folder() : fs::path(option);
+  try {
+    auto embedder = std::make_unique<label_scores::SentenceEmbedder>(folder);
+    log.info("sentence embeddings: " + folder.string());
+    return embedder;
+  } catch (const dictlab::PluginError& error) {
+    throw OptionError("embedding_model", std::string(error.what()) +
+                                             (option.empty() ? "; install the model with `bash .ci/install-llm`" : ""));
+  }
+}
 
 StageLabels read_labels(const dictlab::StageInput& input, std::int64_t n_features, dictlab::Logger& log) {
   StageLabels out{input.stage, input.plugin, {}, {}};
@@ -122,13 +171,11 @@ std::string record_key(const std::string& stage, std::int64_t feature) {
 
 std::map<std::string, json> read_journal(const fs::path& file) {
   std::map<std::string, json> records;
-  std::ifstream in(file);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto record = json::parse(line, nullptr, false);
-    // A torn last line (a kill mid-write) is dropped; that label is scored again.
-    if (record.is_object() && record.contains("labeler_stage") && record.contains("feature"))
-      records[record_key(record["labeler_stage"].get<std::string>(), record["feature"].get<std::int64_t>())] = record;
+  for (auto& record : label_scores::read_journal_records(file, {"labeler_stage", "feature"})) {
+    // The key first: json's assignment takes its operand by value, moved from before the left side is evaluated.
+    const std::string key =
+        record_key(record["labeler_stage"].get<std::string>(), record["feature"].get<std::int64_t>());
+    records[key] = std::move(record);
   }
   return records;
 }
@@ -137,16 +184,8 @@ json score_or_null(std::optional<double> score) {
   return score && std::isfinite(*score) ? json(*score) : json();
 }
 
-// The start of an unusable answer, on one line, for the log and the error.
-std::string excerpt(const std::string& answer) {
-  std::string text = label_scores::shown(answer);
-  if (text.size() > 120) {
-    std::size_t cut = 120;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
-    text = text.substr(0, cut) + "...";
-  }
-  return "\"" + text + "\"";
-}
+using label_scores::excerpt;
+using label_scores::mean;
 
 struct Job {
   std::size_t stage;
@@ -156,43 +195,42 @@ struct Job {
 class LabelScores : public dictlab::Evaluator {
  public:
   struct Scorers {
-    bool detection = false, simulation = false;
+    bool detection = false, simulation = false, embedding = false;
+    bool need_llm() const { return detection || simulation; }
+  };
+  // What scores a label: the LLM client, which scorers, and the embedding
+  // scorer when it is asked for.
+  struct Scorer {
+    llm_client::ChatClient& client;
+    Scorers scorers;
+    const label_scores::EmbeddingScorer* embedding;
   };
 
   dictlab::Report evaluate(dictlab::RunContext& context) override {
     const auto& o = context.options();
     const llm_client::ChatOptions chat = llm_client::chat_options(context);
     const std::int64_t per_stage = o.get_int("features");
-    label_scores::ContextOptions shape{o.get_int("detection_contexts"), o.get_int("simulation_contexts"),
-                                       o.get_int("skip_top_examples")};
     const std::int64_t heldout_contexts = o.get_int("heldout_contexts");
     const auto& names = o.get_strings("scorers");
     const Scorers scorers{.detection = std::ranges::count(names, "detection") > 0,
-                          .simulation = std::ranges::count(names, "simulation") > 0};
-    if (!scorers.detection && !scorers.simulation) throw OptionError("scorers", "names no scorer");
+                          .simulation = std::ranges::count(names, "simulation") > 0,
+                          .embedding = std::ranges::count(names, "embedding") > 0};
+    if (!scorers.need_llm() && !scorers.embedding) throw OptionError("scorers", "names no scorer");
+    const label_scores::ContextOptions shape{o.get_int("detection_contexts"), o.get_int("simulation_contexts"),
+                                             o.get_int("skip_top_examples"),
+                                             scorers.embedding ? o.get_int("embedding_contexts") : 0};
     llm_client::ChatClient client(chat, context.log());
 
     // The analysis (features.sqlite) and the labeler stages (labels.jsonl) among the inputs.
-    const dictlab::StageInput* analysis = nullptr;
+    const dictlab::StageInput& analysis = label_scores::analysis_input(context, "label_scores");
     std::vector<const dictlab::StageInput*> labelers;
-    for (const auto& input : context.inputs()) {
-      if (!analysis && fs::exists(input.dir / dictlab::FeatureStore::kFileName)) analysis = &input;
+    for (const auto& input : context.inputs())
       if (fs::exists(input.dir / "labels.jsonl")) labelers.push_back(&input);
-    }
-    if (!analysis)
-      throw dictlab::PluginError("label_scores needs a feature_analysis stage among its inputs (none has " +
-                                 std::string(dictlab::FeatureStore::kFileName) + ")");
     if (labelers.empty())
       throw dictlab::PluginError("label_scores needs one or more labeler stages among its inputs (none has labels.jsonl)");
-    auto store = dictlab::FeatureStore::open(analysis->dir / dictlab::FeatureStore::kFileName);
+    auto store = dictlab::FeatureStore::open(analysis.dir / dictlab::FeatureStore::kFileName);
     const std::int64_t n_features = store.meta("n_features").get<std::int64_t>();
-    std::int64_t window = 16;
-    try {
-      const auto w = store.meta("window");
-      window = w.at("before").get<std::int64_t>() + 1 + w.at("after").get<std::int64_t>();
-    } catch (const std::exception&) {
-      context.log().warn("the feature store has no window size; using 16 tokens");
-    }
+    const std::int64_t window = label_scores::store_window(store, context.log());
 
     std::vector<StageLabels> stages;
     std::vector<std::set<std::int64_t>> labelled;
@@ -202,7 +240,8 @@ class LabelScores : public dictlab::Evaluator {
       for (const auto& [feature, label] : stages.back().labels) ids.insert(feature);
       labelled.push_back(std::move(ids));
     }
-    const auto chosen = label_scores::choose_features(labelled, per_stage, context.seed());
+    auto chosen = label_scores::choose_features(labelled, per_stage, context.seed());
+    if (o.get_bool("controls")) add_controls(stages, chosen, context.seed(), context.log());
 
     const fs::path journal_file = context.checkpoint_dir() / "scores.journal.jsonl";
     auto records = read_journal(journal_file);
@@ -223,37 +262,53 @@ class LabelScores : public dictlab::Evaluator {
     context.progress().set_done(static_cast<double>(total - jobs.size()));
 
     if (!jobs.empty()) {
+      // Loaded first: a missing model should not wait for the held-out pass.
+      const auto embedder = scorers.embedding ? load_embedder(o.get_string("embedding_model"), context.log()) : nullptr;
       // The contexts of each feature, shared by every label of it.
-      const auto model = dictlab::open_input_model(context);
-      const auto dictionary = dictlab::open_input_dictionary(context);
-      const auto& tokens_stage = context.input(dictlab::PluginKind::kTokenizer);
-      const auto info = dictlab::TokenSetInfo::read(tokens_stage.dir);
-      const dictlab::TokenShard heldout(tokens_stage.dir / "tokens.heldout.bin", info.dtype);
-      context.log().info("running the model and dictionary over " + std::to_string(heldout_contexts) +
-                         " held-out contexts for " + std::to_string(todo_features.size()) + " features");
-      const label_scores::HeldoutPool pool(*model, *dictionary, heldout,
-                                           {todo_features.begin(), todo_features.end()},
-                                           {heldout_contexts, window, context.seed()},
-                                           [&] { return context.stop_requested(); });
+      const auto pool = label_scores::input_heldout_pool(context, {todo_features.begin(), todo_features.end()},
+                                                         heldout_contexts, window);
       if (context.stop_requested()) return {};
       std::map<std::int64_t, label_scores::FeatureContexts> contexts;
       for (std::int64_t feature : todo_features)
         contexts[feature] = label_scores::feature_contexts(store.evidence(feature), pool, shape, context.seed());
+      std::optional<label_scores::EmbeddingScorer> embedding;
+      if (embedder) {
+        context.log().info("embedding the contexts of " + std::to_string(contexts.size()) + " features");
+        embedding.emplace(*embedder);
+        embedding->embed_contexts(contexts, [&] { return context.stop_requested(); });
+        if (context.stop_requested()) return {};
+      }
+      const std::string llm = scorers.need_llm() ? " with " + chat.model + " at " + chat.endpoint : "";
       context.log().info("scoring " + std::to_string(jobs.size()) + " labels of " + std::to_string(stages.size()) +
-                         " labeler stages with " + chat.model + " at " + chat.endpoint);
-      client.check_reachable();
-      run_jobs(context, client, scorers, stages, jobs, contexts, chat.concurrency, journal_file, records, total);
+                         " labeler stages" + llm);
+      if (scorers.need_llm()) client.check_reachable();
+      const Scorer scorer{client, scorers, embedding ? &*embedding : nullptr};
+      run_jobs(context, scorer, stages, jobs, contexts, chat.concurrency, journal_file, records, total);
       if (context.stop_requested()) return {};
     }
 
-    return write_outputs(context, stages, chosen, records);
+    return write_outputs(context, names, stages, chosen, records);
   }
 
  private:
-  static void run_jobs(dictlab::RunContext& context, llm_client::ChatClient& client, Scorers scorers,
-                       const std::vector<StageLabels>& stages, const std::vector<Job>& jobs,
-                       const std::map<std::int64_t, label_scores::FeatureContexts>& contexts,
-                       std::int64_t concurrency, const fs::path& journal_file, std::map<std::string, json>& records,
+  // A shuffled-labels control after each stage with two or more chosen
+  // features, scored on the same features.
+  static void add_controls(std::vector<StageLabels>& stages, std::vector<std::vector<std::int64_t>>& chosen,
+                           std::uint64_t seed, dictlab::Logger& log) {
+    const std::size_t labelers = stages.size();
+    for (std::size_t s = 0; s < labelers; ++s) {
+      if (chosen[s].size() < 2) {
+        log.warn(stages[s].stage + " has fewer than two labels to score: no shuffled control");
+        continue;
+      }
+      stages.push_back(shuffled_control(stages[s], chosen[s], seed));
+      chosen.push_back(chosen[s]);
+    }
+  }
+
+  static void run_jobs(dictlab::RunContext& context, const Scorer& scorer, const std::vector<StageLabels>& stages,
+                       const std::vector<Job>& jobs,
+                       const std::map<std::int64_t, label_scores::FeatureContexts>& contexts, std::int64_t concurrency, const fs::path& journal_file, std::map<std::string, json>& records,
                        std::size_t total) {
     auto& scored = context.metrics().counter("label_scores_total", "Labels scored, by outcome.", {{"outcome", "ok"}});
     auto& failed =
@@ -264,7 +319,7 @@ class LabelScores : public dictlab::Evaluator {
     std::atomic<bool> broken{false};  // a worker hit an error it could not record: the others stop
     auto work = [&] {
       for (std::size_t i = next++; i < jobs.size() && !context.stop_requested() && !broken; i = next++) {
-        auto record = score_job(context, client, scorers, stages[jobs[i].stage], jobs[i].feature, contexts);
+        auto record = score_job(context, scorer, stages[jobs[i].stage], jobs[i].feature, contexts);
         if (!record) return;  // stopped
         const bool ok = !record->contains("error");
         const std::string line = llm_client::dump_model_text(*record) + "\n";
@@ -281,17 +336,21 @@ class LabelScores : public dictlab::Evaluator {
   // The journal record of one label: its scores, or why there are none (any
   // exception included: one bad answer must not end the stage); nullopt once
   // the stage is stopped.
-  static std::optional<json> score_job(dictlab::RunContext& context, llm_client::ChatClient& client, Scorers scorers,
-                                       const StageLabels& stage, std::int64_t feature,
+  static std::optional<json> score_job(dictlab::RunContext& context, const Scorer& scorer, const StageLabels& stage,
+                                       std::int64_t feature,
                                        const std::map<std::int64_t, label_scores::FeatureContexts>& contexts) {
     const auto& label = stage.labels.at(feature);
     json record;
     try {
-      auto result = score(context, client, scorers, label.at("text").get<std::string>(), contexts.at(feature));
+      auto result = score(context, scorer, label.at("text").get<std::string>(), feature, contexts.at(feature));
       if (!result) return std::nullopt;
       record = std::move(*result);
     } catch (const std::exception& error) {
-      record = {{"simulation", nullptr}, {"detection", nullptr}, {"error", error.what()}};
+      record = {{"simulation", nullptr}, {"detection", nullptr}, {"embedding", nullptr}, {"error", error.what()}};
+    }
+    if (!stage.control_of.empty()) {
+      record["control"] = "shuffled";
+      record["label_feature"] = label.at("label_feature");
     }
     record["labeler_stage"] = stage.stage;
     record["labeler"] = stage.labeler;
@@ -301,96 +360,124 @@ class LabelScores : public dictlab::Evaluator {
     return record;
   }
 
-  // Both scores of one label (a failed scorer is null, with why in "error");
-  // nullopt when the stage was stopped mid-way.
-  static std::optional<json> score(dictlab::RunContext& context, llm_client::ChatClient& client, Scorers scorers,
-                                   const std::string& text, const label_scores::FeatureContexts& contexts) {
-    const auto stop = [&] { return context.stop_requested(); };
-    std::vector<std::string> errors;
-    json record = {{"simulation", nullptr}, {"detection", nullptr}};
+  // One label's scores as they are made: a failed scorer is null, with why in `errors`.
+  struct Scored {
+    json record = {{"simulation", nullptr}, {"detection", nullptr}, {"embedding", nullptr}};
     json details = json::object();
+    std::vector<std::string> errors;
+  };
 
-    if (!scorers.detection) {
-    } else if (!contexts.detection_error.empty()) {
-      errors.push_back("detection: " + contexts.detection_error);
-    } else {
-      const int n = static_cast<int>(contexts.detection.size());
-      const auto result = client.complete(
-          label_scores::detection_prompt(text, contexts.detection),
-          [n](const std::string& answer) -> std::string {
-            if (label_scores::parse_detection_answer(answer, n)) return "";
-            return "the answer has no list of example numbers: " + excerpt(answer);
-          },
-          stop);
-      if (result.error == "stopped") return std::nullopt;
-      json shown = json::array();
-      for (int i = 0; i < n; ++i)
-        shown.push_back({{"text", label_scores::shown(contexts.detection[static_cast<std::size_t>(i)])},
-                         {"activating", static_cast<bool>(contexts.activating[static_cast<std::size_t>(i)])}});
-      details["detection"] = {{"contexts", shown}};
-      if (result.content) {
-        const auto chosen = *label_scores::parse_detection_answer(*result.content, n);
-        details["detection"]["chosen"] = chosen;
-        record["detection"] = score_or_null(label_scores::balanced_accuracy(contexts.activating, chosen));
+  // The scores of one label (a failed scorer is null, with why in "error");
+  // nullopt when the stage was stopped mid-way.
+  static std::optional<json> score(dictlab::RunContext& context, const Scorer& scorer, const std::string& text,
+                                   std::int64_t feature, const label_scores::FeatureContexts& contexts) {
+    const std::function<bool()> stop = [&] { return context.stop_requested(); };
+    Scored out;
+    if (scorer.scorers.detection && !detect(scorer.client, text, contexts.detection, stop, out)) return std::nullopt;
+    if (scorer.scorers.simulation && !simulate(scorer.client, text, contexts, stop, out)) return std::nullopt;
+    if (scorer.scorers.embedding) {
+      if (!contexts.embedding.error.empty()) {
+        out.errors.push_back("embedding: " + contexts.embedding.error);
       } else {
-        errors.push_back("detection: " + result.error + " (after " + std::to_string(result.attempts) + " attempts)");
+        auto result = scorer.embedding->score(text, feature);
+        out.record["embedding"] = score_or_null(result.auc);
+        out.details["embedding"] = std::move(result.details);
       }
     }
-
-    if (!scorers.simulation) {
-    } else if (!contexts.simulation_error.empty()) {
-      errors.push_back("simulation: " + contexts.simulation_error);
-    } else {
-      std::vector<double> predicted, truth;
-      json simulated = json::array();
-      bool ok = true;
-      for (const auto& sim : contexts.simulation) {
-        const std::size_t n = sim.tokens.size();
-        const auto result = client.complete(
-            label_scores::simulation_prompt(text, sim.tokens),
-            [n](const std::string& answer) -> std::string {
-              if (label_scores::parse_simulation_answer(answer, n)) return "";
-              return "the answer does not have one activation per token (" + std::to_string(n) +
-                     " tokens): " + excerpt(answer);
-            },
-            stop);
-        if (result.error == "stopped") return std::nullopt;
-        json entry = {{"tokens", json::array()}, {"true", sim.activations}, {"top_example", sim.top_example}};
-        for (const auto& token : sim.tokens) entry["tokens"].push_back(label_scores::shown(token));
-        if (!result.content) {
-          errors.push_back("simulation: " + result.error + " (after " + std::to_string(result.attempts) +
-                           " attempts)");
-          simulated.push_back(std::move(entry));
-          ok = false;
-          break;  // one context short: the correlation would not be over the same tokens
-        }
-        const auto values = *label_scores::parse_simulation_answer(*result.content, n);
-        entry["predicted"] = values;
-        simulated.push_back(std::move(entry));
-        predicted.insert(predicted.end(), values.begin(), values.end());
-        truth.insert(truth.end(), sim.activations.begin(), sim.activations.end());
-      }
-      details["simulation"] = {{"contexts", simulated}};
-      if (ok) {
-        const auto correlation = label_scores::pearson(predicted, truth);
-        record["simulation"] = correlation.value;
-        if (!correlation.note.empty()) record["simulation_note"] = correlation.note;
-      }
-    }
-
-    if (!errors.empty()) {
+    if (!out.errors.empty()) {
       std::string joined;
-      for (const auto& e : errors) joined += (joined.empty() ? "" : "; ") + e;
-      record["error"] = joined;
+      for (const auto& e : out.errors) joined += (joined.empty() ? "" : "; ") + e;
+      out.record["error"] = joined;
     }
-    record["details"] = details;
-    return record;
+    out.record["details"] = std::move(out.details);
+    return std::move(out.record);
   }
 
-  static dictlab::Report write_outputs(dictlab::RunContext& context, const std::vector<StageLabels>& stages,
+  // Detection: false when the stage was stopped mid-way.
+  static bool detect(llm_client::ChatClient& client, const std::string& text,
+                     const label_scores::LabelledContexts& contexts, const std::function<bool()>& stop, Scored& out) {
+    if (!contexts.error.empty()) {
+      out.errors.push_back("detection: " + contexts.error);
+      return true;
+    }
+    const int n = static_cast<int>(contexts.texts.size());
+    const auto result = client.complete(
+        label_scores::detection_prompt(text, contexts.texts),
+        [n](const std::string& answer) -> std::string {
+          if (label_scores::parse_detection_answer(answer, n)) return "";
+          return "the answer has no list of example numbers: " + excerpt(answer);
+        },
+        stop, label_scores::detection_format(n));
+    if (result.error == "stopped") return false;
+    json shown = json::array();
+    for (std::size_t i = 0; i < contexts.texts.size(); ++i)
+      shown.push_back({{"text", label_scores::shown(contexts.texts[i])},
+                       {"activating", static_cast<bool>(contexts.activating[i])}});
+    out.details["detection"] = {{"contexts", shown}};
+    if (result.content) {
+      const auto chosen = *label_scores::parse_detection_answer(*result.content, n);
+      out.details["detection"]["chosen"] = chosen;
+      out.record["detection"] = score_or_null(label_scores::balanced_accuracy(contexts.activating, chosen));
+    } else {
+      out.errors.push_back("detection: " + result.error + " (after " + std::to_string(result.attempts) + " attempts)");
+    }
+    return true;
+  }
+
+  // Simulation: false when the stage was stopped mid-way.
+  static bool simulate(llm_client::ChatClient& client, const std::string& text,
+                       const label_scores::FeatureContexts& contexts, const std::function<bool()>& stop, Scored& out) {
+    if (!contexts.simulation_error.empty()) {
+      out.errors.push_back("simulation: " + contexts.simulation_error);
+      return true;
+    }
+    std::vector<double> predicted, truth;
+    json simulated = json::array();
+    bool ok = true;
+    for (const auto& sim : contexts.simulation) {
+      const std::size_t n = sim.tokens.size();
+      const auto result = client.complete(
+          label_scores::simulation_prompt(text, sim.tokens),
+          [n](const std::string& answer) -> std::string {
+            if (label_scores::parse_simulation_answer(answer, n)) return "";
+            return "the answer does not have one activation per token (" + std::to_string(n) +
+                   " tokens): " + excerpt(answer);
+          },
+          stop, label_scores::simulation_format(n));
+      if (result.error == "stopped") return false;
+      json entry = {{"tokens", json::array()}, {"true", sim.activations}, {"top_example", sim.top_example}};
+      for (const auto& token : sim.tokens) entry["tokens"].push_back(label_scores::shown(token));
+      if (!result.content) {
+        out.errors.push_back("simulation: " + result.error + " (after " + std::to_string(result.attempts) +
+                             " attempts)");
+        simulated.push_back(std::move(entry));
+        ok = false;
+        break;  // one context short: the correlation would not be over the same tokens
+      }
+      const auto values = *label_scores::parse_simulation_answer(*result.content, n);
+      entry["predicted"] = values;
+      simulated.push_back(std::move(entry));
+      predicted.insert(predicted.end(), values.begin(), values.end());
+      truth.insert(truth.end(), sim.activations.begin(), sim.activations.end());
+    }
+    out.details["simulation"] = {{"contexts", simulated}};
+    if (ok) {
+      const auto correlation = label_scores::pearson(predicted, truth);
+      out.record["simulation"] = correlation.value;
+      if (!correlation.note.empty()) out.record["simulation_note"] = correlation.note;
+    }
+    return true;
+  }
+
+  // `asked`: the scorers option; figures are made for those scorers only.
+  static dictlab::Report write_outputs(dictlab::RunContext& context, const std::vector<std::string>& asked,
+                                       const std::vector<StageLabels>& stages,
                                        const std::vector<std::vector<std::int64_t>>& chosen,
                                        const std::map<std::string, json>& records) {
-    static const char* kScorers[] = {"simulation", "detection"};
+    static const char* kScorers[] = {"simulation", "detection", "embedding"};
+    std::vector<const char*> reported;
+    for (const char* scorer : kScorers)
+      if (std::ranges::count(asked, scorer) > 0) reported.push_back(scorer);
     std::string scores, details;
     // scores[stage][scorer][feature]
     std::vector<std::map<std::string, std::map<std::int64_t, double>>> by_stage(stages.size());
@@ -413,10 +500,11 @@ class LabelScores : public dictlab::Evaluator {
         }
         // A fixed key order, for people reading it.
         nlohmann::ordered_json ordered;
-        for (const char* key : {"labeler_stage", "labeler", "author", "feature", "text", "simulation", "detection"})
+        for (const char* key : {"labeler_stage", "labeler", "author", "feature", "text", "simulation", "detection",
+                                "embedding"})
           ordered[key] = line[key];
-        if (line.contains("simulation_note")) ordered["simulation_note"] = line["simulation_note"];
-        if (line.contains("error")) ordered["error"] = line["error"];
+        for (const char* key : {"control", "label_feature", "simulation_note", "error"})
+          if (line.contains(key)) ordered[key] = line[key];
         scores += llm_client::dump_model_text(ordered) + "\n";
         details += llm_client::dump_model_text(detail) + "\n";
       }
@@ -430,14 +518,18 @@ class LabelScores : public dictlab::Evaluator {
     };
     for (std::size_t s = 0; s < stages.size(); ++s) {
       const auto& stage = stages[s];
-      for (const char* scorer : kScorers) {
+      for (const char* scorer : reported) {
         std::vector<double> values;
         for (const auto& [feature, value] : by_stage[s][scorer]) values.push_back(value);
         const dictlab::MetricLabels labels = {{"labeler_stage", stage.stage}, {"labeler", stage.labeler},
                                               {"scorer", scorer}};
-        if (!values.empty())
+        if (!values.empty()) {
           add("label_score_mean", mean(values), labels,
-              "Mean score of a labeler stage's labels (simulation: correlation; detection: balanced accuracy).");
+              "Mean score of a labeler stage's labels (simulation: correlation; detection: balanced accuracy; "
+              "embedding: ROC AUC).");
+          add("label_score_stddev", label_scores::standard_deviation(values), labels,
+              "Standard deviation of a labeler stage's scores.");
+        }
         add("label_score_count", static_cast<double>(values.size()), labels, "Labels scored successfully.");
         add("label_score_failed", static_cast<double>(failures[s][scorer]), labels,
             "Labels whose score could not be made (see scores.jsonl's error).");
@@ -445,6 +537,7 @@ class LabelScores : public dictlab::Evaluator {
           add("label_score_features", count, {{"labeler_stage", stage.stage}, {"scorer", scorer}, {"le", le}},
               "Labels scoring at most `le` (cumulative, for histograms).");
       }
+      if (!stage.control_of.empty()) add_control_margins(stages, s, by_stage, add);
       if (stage.labeler == "human" && !stage.rubrics.empty()) {
         add("label_rubric_mean", mean(stage.rubrics), {{"labeler_stage", stage.stage}},
             "Mean of the 0-4 confidence rubric people gave their labels.");
@@ -463,9 +556,9 @@ class LabelScores : public dictlab::Evaluator {
             "Score of one feature's label, for features labelled by a person and another labeler.");
     };
     for (std::size_t a = 0; a < stages.size(); ++a) {
-      if (stages[a].labeler != "human") continue;
+      if (stages[a].labeler != "human" || !stages[a].control_of.empty()) continue;
       for (std::size_t b = 0; b < stages.size(); ++b) {
-        if (b == a || (stages[b].labeler == "human" && b < a)) continue;
+        if (b == a || (stages[b].labeler == "human" && b < a) || !stages[b].control_of.empty()) continue;
         const dictlab::MetricLabels pair = {{"a", stages[a].stage}, {"b", stages[b].stage}};
         std::vector<double> agreement;
         for (const auto& [feature, label] : stages[a].labels)
@@ -477,7 +570,7 @@ class LabelScores : public dictlab::Evaluator {
         if (!agreement.empty())
           add("label_agreement_mean", mean(agreement), pair,
               "Mean Jaccard similarity of the two labels' lowercased word sets.");
-        for (const char* scorer : kScorers) {
+        for (const char* scorer : reported) {
           std::vector<double> differences;
           for (const auto& [feature, score_a] : by_stage[a][scorer])
             if (const auto it = by_stage[b][scorer].find(feature); it != by_stage[b][scorer].end()) {
@@ -502,10 +595,28 @@ class LabelScores : public dictlab::Evaluator {
     return report;
   }
 
-  static double mean(const std::vector<double>& values) {
-    double sum = 0;
-    for (double v : values) sum += v;
-    return values.empty() ? 0.0 : sum / static_cast<double>(values.size());
+  // A labeler stage's scores minus its shuffled control's, feature by
+  // feature: how far its labels are from labels that are not about the feature.
+  template <typename Add>
+  static void add_control_margins(const std::vector<StageLabels>& stages, std::size_t control,
+                                  const std::vector<std::map<std::string, std::map<std::int64_t, double>>>& by_stage,
+                                  Add& add) {
+    std::size_t lender = 0;
+    while (stages[lender].stage != stages[control].control_of) ++lender;
+    for (const auto& [scorer, scores] : by_stage[control]) {
+      std::vector<double> margins;
+      for (const auto& [feature, shuffled] : scores)
+        if (const auto it = by_stage[lender].find(scorer); it != by_stage[lender].end())
+          if (const auto own = it->second.find(feature); own != it->second.end())
+            margins.push_back(own->second - shuffled);
+      if (margins.empty()) continue;
+      const dictlab::MetricLabels labels = {{"labeler_stage", stages[lender].stage}, {"scorer", scorer}};
+      add("label_score_control_margin", mean(margins), labels,
+          "Mean of a stage's score minus its shuffled-labels control's, over the features both were scored on.");
+      add("label_score_control_margin_stderr",
+          label_scores::standard_deviation(margins) / std::sqrt(static_cast<double>(margins.size())), labels,
+          "Standard error of that mean.");
+    }
   }
 };
 

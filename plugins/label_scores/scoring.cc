@@ -124,7 +124,60 @@ std::vector<llm_client::ChatMessage> detection_prompt(const std::string& explana
           {"user", detection_user(explanation, contexts)}};
 }
 
+namespace {
+
+// The integers 0..n-1 + first as a JSON schema enum.
+nlohmann::json integers_from(int first, int count) {
+  nlohmann::json values = nlohmann::json::array();
+  for (int i = 0; i < count; ++i) values.push_back(first + i);
+  return values;
+}
+
+// The array `key` of a structured answer, when every element is an integer.
+std::optional<std::vector<long long>> json_integers(const std::string& answer, const std::string& key) {
+  const auto json = llm_client::json_answer(answer);
+  if (!json || !json->contains(key) || !(*json)[key].is_array()) return std::nullopt;
+  std::vector<long long> values;
+  for (const auto& value : (*json)[key]) {
+    if (!value.is_number_integer()) return std::nullopt;
+    values.push_back(value.get<long long>());
+  }
+  return values;
+}
+
+}  // namespace
+
+llm_client::AnswerFormat detection_format(int contexts) {
+  return {"detection",
+          {{"type", "object"},
+           {"properties",
+            {{"matches", {{"type", "array"}, {"items", {{"enum", integers_from(1, contexts)}}}, {"maxItems", contexts}}}}},
+           {"required", {"matches"}},
+           {"additionalProperties", false}}};
+}
+
+llm_client::AnswerFormat simulation_format(std::size_t tokens) {
+  const auto n = static_cast<int>(tokens);
+  return {"simulation",
+          {{"type", "object"},
+           {"properties",
+            {{"activations",
+              {{"type", "array"}, {"items", {{"enum", integers_from(0, 11)}}}, {"minItems", n}, {"maxItems", n}}}}},
+           {"required", {"activations"}},
+           {"additionalProperties", false}}};
+}
+
 std::optional<std::vector<int>> parse_detection_answer(const std::string& answer, int contexts) {
+  if (const auto structured = json_integers(answer, "matches")) {
+    std::vector<int> chosen;
+    for (long long n : *structured) {
+      if (n < 1 || n > contexts) return std::nullopt;
+      chosen.push_back(static_cast<int>(n));
+    }
+    std::sort(chosen.begin(), chosen.end());
+    chosen.erase(std::unique(chosen.begin(), chosen.end()), chosen.end());
+    return chosen;
+  }
   const auto numbers = integers(answer);
   std::vector<int> chosen;
   const bool flags = contexts > 1 && static_cast<int>(numbers.size()) == contexts &&
@@ -177,6 +230,12 @@ std::vector<llm_client::ChatMessage> simulation_prompt(const std::string& explan
 }
 
 std::optional<std::vector<double>> parse_simulation_answer(const std::string& answer, std::size_t tokens) {
+  if (const auto structured = json_integers(answer, "activations")) {
+    if (structured->size() != tokens) return std::nullopt;
+    std::vector<double> values;
+    for (long long n : *structured) values.push_back(std::clamp(static_cast<double>(n), 0.0, 10.0));
+    return values;
+  }
   std::vector<double> all, tabbed;
   for (const auto& line : lines_of(answer)) {
     const auto number = last_number(line);
@@ -236,6 +295,55 @@ double jaccard_similarity(const std::string& a, const std::string& b) {
   std::size_t common = 0;
   for (const auto& w : wa) common += wb.count(w);
   return static_cast<double>(common) / static_cast<double>(wa.size() + wb.size() - common);
+}
+
+double cosine_similarity(const std::vector<float>& a, const std::vector<float>& b) {
+  double dot = 0, aa = 0, bb = 0;
+  for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+    dot += static_cast<double>(a[i]) * b[i];
+    aa += static_cast<double>(a[i]) * a[i];
+    bb += static_cast<double>(b[i]) * b[i];
+  }
+  return aa > 0 && bb > 0 ? dot / std::sqrt(aa * bb) : 0.0;
+}
+
+double roc_auc(const std::vector<double>& scores, const std::vector<bool>& positive) {
+  // Mann-Whitney: the positives' mean rank among all scores, tied scores
+  // sharing the mean of their ranks.
+  std::vector<std::size_t> order(scores.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+  double positives = 0, rank_sum = 0;
+  for (std::size_t first = 0; first < order.size();) {
+    std::size_t last = first;
+    while (last + 1 < order.size() && scores[order[last + 1]] == scores[order[first]]) ++last;
+    const double rank = (static_cast<double>(first + last) + 2.0) / 2.0;  // 1-based mean rank of the tie
+    for (std::size_t k = first; k <= last; ++k)
+      if (positive[order[k]]) positives += 1, rank_sum += rank;
+    first = last + 1;
+  }
+  const double negatives = static_cast<double>(scores.size()) - positives;
+  if (positives == 0 || negatives == 0) return std::numeric_limits<double>::quiet_NaN();
+  return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives);
+}
+
+std::vector<std::size_t> derangement(std::size_t n, std::uint64_t seed) {
+  if (n < 2) return {};
+  std::vector<std::size_t> out(n);
+  for (std::size_t i = 0; i < n; ++i) out[i] = i;
+  // Sattolo: swap each position with a strictly earlier one, giving one n-cycle.
+  for (std::size_t i = n - 1; i > 0; --i) std::swap(out[i], out[mix(seed ^ mix(i)) % i]);
+  return out;
+}
+
+double standard_deviation(const std::vector<double>& values) {
+  if (values.size() < 2) return 0.0;
+  double mean = 0;
+  for (double v : values) mean += v;
+  mean /= static_cast<double>(values.size());
+  double squares = 0;
+  for (double v : values) squares += (v - mean) * (v - mean);
+  return std::sqrt(squares / static_cast<double>(values.size() - 1));
 }
 
 std::uint64_t mix(std::uint64_t x) {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "answer_format.h"
 #include "chat_client.h"
 
 namespace label_scores {
@@ -24,8 +25,12 @@ std::string shown(const std::string& text);
 std::vector<llm_client::ChatMessage> detection_prompt(const std::string& explanation,
                                                       const std::vector<std::string>& contexts);
 
+// {"matches": [numbers from 1 to contexts]}: the structured answer asked for.
+llm_client::AnswerFormat detection_format(int contexts);
+
 // The 1-based numbers of the contexts an answer says match, sorted and
-// unique; nullopt when it says nothing usable. Accepts "[1, 4]", "2 and 5",
+// unique; nullopt when it says nothing usable. Reads the structured answer's
+// "matches"; in free text accepts "[1, 4]", "2 and 5",
 // "Example 3", "none" / "[]" (no context), and delphi's own form, one 0/1
 // flag per context ("[1, 0, 0, 1, 0, 0]": exactly N numbers, all 0 or 1, some 0).
 std::optional<std::vector<int>> parse_detection_answer(const std::string& answer, int contexts);
@@ -40,7 +45,11 @@ double balanced_accuracy(const std::vector<bool>& activating, const std::vector<
 std::vector<llm_client::ChatMessage> simulation_prompt(const std::string& explanation,
                                                        const std::vector<std::string>& tokens);
 
-// One predicted activation per token, in order: the last number on each line
+// {"activations": exactly `tokens` integers from 0 to 10}.
+llm_client::AnswerFormat simulation_format(std::size_t tokens);
+
+// One predicted activation per token, in order: the structured answer's
+// "activations" when it has exactly `tokens` of them, else the last number on each line
 // that has one (so "token<tab>7", "token: 7", "7" all work, and a token that
 // is itself a number does not confuse it), clamped to [0, 10]. When more
 // lines have numbers than there are tokens, only lines with a tab before
@@ -53,6 +62,24 @@ struct Correlation {
 };
 // Pearson's r of x and y (the same length); 0 with a note when undefined.
 Correlation pearson(const std::vector<double>& x, const std::vector<double>& y);
+
+// ---- Embedding (EleutherAI delphi's embedding scorer): no LLM, a sentence-embedding model
+
+// The cosine of two vectors of one length; 0 when either is zero.
+double cosine_similarity(const std::vector<float>& a, const std::vector<float>& b);
+
+// The area under the ROC curve of `scores` separating the `positive` items
+// from the others: the chance that a random positive scores above a random
+// negative, ties counting 1/2. In [0, 1], 0.5 is chance; NaN without a
+// positive or without a negative.
+double roc_auc(const std::vector<double>& scores, const std::vector<bool>& positive);
+
+// ---- Controls
+
+// A seeded random permutation of 0 .. n-1 that moves every index (one cycle,
+// Sattolo's algorithm): who lends whom a label in the shuffled-labels
+// control. Empty for n < 2, where no such permutation exists.
+std::vector<std::size_t> derangement(std::size_t n, std::uint64_t seed);
 
 // ---- Comparing labels
 
@@ -70,6 +97,9 @@ std::vector<std::vector<std::int64_t>> choose_features(const std::vector<std::se
                                                        std::int64_t per_stage, std::uint64_t seed);
 
 // ---- Figures
+
+// The sample standard deviation; 0 with fewer than two values.
+double standard_deviation(const std::vector<double>& values);
 
 // Cumulative counts of scores at or below each bound: le = "0", "0.2", ...,
 // "1", "+Inf" (simulation scores below 0 count in every bucket).

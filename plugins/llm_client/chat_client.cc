@@ -65,37 +65,54 @@ void ChatClient::cache_answer(const std::filesystem::path& file, const nlohmann:
   }
 }
 
-ChatResult ChatClient::complete(const std::vector<ChatMessage>& messages, const AnswerCheck& check,
-                                const std::function<bool()>& stop) {
-  nlohmann::json request = {{"model", options_.model},
-                            {"temperature", options_.temperature},
-                            {"max_tokens", options_.max_tokens},
-                            {"messages", nlohmann::json::array()}};
-  for (const auto& m : messages) request["messages"].push_back({{"role", m.role}, {"content", m.content}});
-  const std::string body = dump_model_text(request);  // byte-level tokens may not be valid UTF-8
+ChatClient::Request ChatClient::request(const std::vector<ChatMessage>& messages, const AnswerFormat& format,
+                                       nlohmann::json& json) const {
+  json = {{"model", options_.model},
+          {"temperature", options_.temperature},
+          {"max_tokens", options_.max_tokens},
+          {"messages", nlohmann::json::array()}};
+  for (const auto& m : messages) json["messages"].push_back({{"role", m.role}, {"content", m.content}});
+  if (!format.empty() && options_.structured_answers && !formats_refused_) json["response_format"] = format.response_format();
+  Request r;
+  r.body = dump_model_text(json);  // byte-level tokens may not be valid UTF-8
   // The endpoint is part of the key: another server may answer differently.
-  const std::string key = dictlab::Sha256::of(scheme_host_port_ + base_path_ + "\n" + body);
-  const std::filesystem::path cached = options_.cache_dir.empty() ? "" : options_.cache_dir / (key + ".json");
+  const std::string key = dictlab::Sha256::of(scheme_host_port_ + base_path_ + "\n" + r.body);
+  if (!options_.cache_dir.empty()) r.cache_file = options_.cache_dir / (key + ".json");
+  r.seed = std::hash<std::string>{}(key);
+  return r;
+}
 
+ChatResult ChatClient::complete(const std::vector<ChatMessage>& messages, const AnswerCheck& check,
+                                const std::function<bool()>& stop, const AnswerFormat& format) {
+  nlohmann::json json;
+  Request req = request(messages, format, json);
   ChatResult result;
-  if (auto answer = cached_answer(cached)) {
+  if (auto answer = cached_answer(req.cache_file)) {
     result.content = std::move(answer);
     result.cached = true;
     return result;
   }
 
-  std::mt19937_64 jitter(std::hash<std::string>{}(key));
+  std::mt19937_64 jitter(req.seed);
   auto backoff = std::min(options_.first_backoff, options_.max_retry_wait);
   for (result.attempts = 1; result.attempts <= options_.max_attempts; ++result.attempts) {
     if (stop && stop()) {
       result.error = "stopped";
       return result;
     }
-    Attempt attempt = ask(body, check, stop);
+    Attempt attempt = ask(req.body, check, stop);
+    if (attempt.format_refused && json.contains("response_format")) {
+      if (!formats_refused_.exchange(true))
+        log_.warn("the endpoint refuses response_format (" + redact_secret(attempt.error, options_.api_key) +
+                  "); asking for free-text answers from now on");
+      req = request(messages, format, json);
+      --result.attempts;  // the endpoint's limitation, not a failed attempt
+      continue;
+    }
     if (attempt.content) {
       result.content = std::move(attempt.content);
       result.error.clear();
-      cache_answer(cached, request, *result.content);
+      cache_answer(req.cache_file, json, *result.content);
       return result;
     }
     if (stop && stop()) {  // the request may have been cut short for it
@@ -157,6 +174,7 @@ ChatClient::Attempt ChatClient::ask(const std::string& body, const AnswerCheck& 
                     quoted(response->body);
     attempt.retryable = retryable_status(response->status);  // 400, 401, 404: asking again will not help
     attempt.retry_after = response->get_header_value("Retry-After");
+    attempt.format_refused = response->status == 400 && response->body.find("response_format") != std::string::npos;
   } else {
     const auto json = nlohmann::json::parse(response->body, nullptr, false);
     try {

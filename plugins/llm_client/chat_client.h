@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -10,6 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "answer_format.h"
 #include "dictlab/run_context.h"
 
 namespace llm_client {
@@ -31,6 +33,7 @@ struct ChatOptions {
   std::chrono::milliseconds max_retry_wait{60'000};  // caps Retry-After and the doubled backoff
   std::filesystem::path cache_dir;  // responses by request hash; empty: no cache
   std::int64_t concurrency = 1;     // requests the caller keeps in flight (the client is thread-safe)
+  bool structured_answers = true;   // send a request's AnswerFormat as response_format
 };
 
 // A good answer, or why there is none after every attempt.
@@ -55,8 +58,11 @@ class ChatClient {
   // answers `check` refuses; a good answer is cached by the hash of the
   // request, so asking again is free. Waits end early, with the error
   // "stopped", once `stop` says so. Error texts never contain the API key.
+  // A non-empty `format` goes as response_format; an endpoint that refuses
+  // it (400 naming it) is asked without from then on, so `check` must
+  // accept free text too.
   ChatResult complete(const std::vector<ChatMessage>& messages, const AnswerCheck& check = {},
-                      const std::function<bool()>& stop = {});
+                      const std::function<bool()>& stop = {}, const AnswerFormat& format = {});
   // Throws PluginError, saying how to start the local server, when nothing
   // answers at the endpoint: better than a failed label per feature.
   void check_reachable() const;
@@ -67,7 +73,14 @@ class ChatClient {
     std::string error;
     bool retryable = true;
     std::string retry_after;  // the endpoint's Retry-After header, if any
+    bool format_refused = false;  // a 400 that names response_format
   };
+  struct Request {
+    std::string body;
+    std::filesystem::path cache_file;  // "" without a cache
+    std::uint64_t seed = 0;            // of the retries' jitter
+  };
+  Request request(const std::vector<ChatMessage>& messages, const AnswerFormat& format, nlohmann::json& json) const;
   Attempt ask(const std::string& body, const AnswerCheck& check, const std::function<bool()>& stop) const;
   // The start of an endpoint's reply for an error text: the key redacted,
   // cut on a character boundary.
@@ -79,6 +92,7 @@ class ChatClient {
   ChatOptions options_;
   dictlab::Logger& log_;
   std::string scheme_host_port_, base_path_;
+  std::atomic<bool> formats_refused_{false};
 };
 
 // The API key from the environment variable `name` ("" for none); the error

@@ -22,6 +22,9 @@ std::vector<dictlab::OptionSpec> endpoint_options(std::int64_t default_max_token
       OptionSpec{"retry_backoff_ms", OptionType::kInt,
                  "Wait before the first retry; doubles each time (Retry-After wins).", std::int64_t{500}}
           .at_least(1),
+      {"structured_answers", OptionType::kBool,
+       "Ask for JSON answers of a fixed shape (OpenAI response_format); endpoints that refuse it get free text.",
+       true},
   };
 }
 
@@ -37,6 +40,7 @@ ChatOptions chat_options(dictlab::RunContext& context) {
   chat.timeout = std::chrono::seconds(o.get_int("timeout_seconds"));
   chat.max_attempts = static_cast<int>(o.get_int("max_attempts"));
   chat.first_backoff = std::chrono::milliseconds(o.get_int("retry_backoff_ms"));
+  chat.structured_answers = o.get_bool("structured_answers");
   // The run directory holds stages/<name>/.
   chat.cache_dir = context.stage_dir().parent_path().parent_path() / "llm_cache";
   return chat;

@@ -11,7 +11,7 @@ namespace llm_client {
 
 // The options of every plugin that asks an LLM endpoint (append them to the
 // descriptor's): endpoint, model, temperature, max_tokens, concurrency,
-// api_key_env, timeout_seconds, max_attempts, retry_backoff_ms.
+// api_key_env, timeout_seconds, max_attempts, retry_backoff_ms, structured_answers.
 std::vector<dictlab::OptionSpec> endpoint_options(std::int64_t default_max_tokens);
 
 // ChatOptions from those options (the host has checked their declared bounds).

@@ -17,6 +17,13 @@ std::vector<dictlab::OptionSpec> options() {
   specs.push_back(
       dictlab::OptionSpec{"examples", dictlab::OptionType::kInt, "Top examples shown per feature.", std::int64_t{5}}
           .at_least(1));
+  specs.push_back(dictlab::OptionSpec{"weaker_examples", dictlab::OptionType::kInt,
+                                      "Examples from lower activation intervals shown per feature.", std::int64_t{2}}
+                      .at_least(0));
+  specs.push_back(dictlab::OptionSpec{"next_tokens", dictlab::OptionType::kInt,
+                                      "Tokens the feature most promotes next (its logit effects) shown; 0: none.",
+                                      std::int64_t{5}}
+                      .at_least(0));
   for (auto& spec : dictlab::labeler_selection_options()) specs.push_back(std::move(spec));
   return specs;
 }
@@ -31,12 +38,12 @@ dictlab::PluginDescriptor describe() {
 // The label of one feature, or why there is none (any exception included:
 // one bad answer must not end the stage); nullopt once the stage is stopped.
 std::optional<dictlab::Label> label_one(llm_client::ChatClient& client, const std::string& model,
-                                        const dictlab::FeatureEvidence& feature, int examples,
+                                        const dictlab::FeatureEvidence& feature, const llm_client::ExplanationEvidence& shown,
                                         dictlab::RunContext& context) {
   dictlab::Label label{.feature = feature.feature, .author = model};
   try {
     const auto result = client.complete(
-        llm_client::explanation_prompt(feature, examples),
+        llm_client::explanation_prompt(feature, shown),
         [](const std::string& answer) {
           return llm_client::explanation_from_answer(answer).empty() ? "the answer has no explanation" : "";
         },
@@ -56,7 +63,9 @@ class LlmLabeler : public dictlab::Labeler {
              const dictlab::LabelSink& emit) override {
     const auto& o = context.options();
     const llm_client::ChatOptions chat = llm_client::chat_options(context);
-    const int examples = static_cast<int>(o.get_int("examples"));
+    const llm_client::ExplanationEvidence shown{.top_examples = static_cast<int>(o.get_int("examples")),
+                                                .weaker_examples = static_cast<int>(o.get_int("weaker_examples")),
+                                                .next_tokens = static_cast<int>(o.get_int("next_tokens"))};
     llm_client::ChatClient client(chat, context.log());
     if (!features.empty()) client.check_reachable();
 
@@ -64,7 +73,7 @@ class LlmLabeler : public dictlab::Labeler {
     std::atomic<bool> failed{false};  // a worker hit an error it could not record: the others stop
     auto work = [&] {
       for (std::size_t i = next++; i < features.size() && !context.stop_requested() && !failed; i = next++) {
-        const auto label = label_one(client, chat.model, features[i], examples, context);
+        const auto label = label_one(client, chat.model, features[i], shown, context);
         if (!label) return;  // stopped
         emit(*label);
       }

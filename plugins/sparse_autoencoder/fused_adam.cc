@@ -10,16 +10,17 @@ namespace sparse_autoencoder {
 
 torch::Tensor FusedAdam::step(LossClosure closure) {
   TORCH_CHECK(!closure, "FusedAdam takes no closure");
+  for (const auto& group : param_groups())
+    for (const auto& p : group.params())
+      if (!p.device().is_cpu()) return torch::optim::Adam::step();
   torch::NoGradGuard no_grad;
   for (auto& group : param_groups()) {
     const auto& options = static_cast<const torch::optim::AdamOptions&>(group.options());
     TORCH_CHECK(options.weight_decay() == 0 && !options.amsgrad(), "FusedAdam has no weight decay or AMSGrad");
     for (auto& p : group.params()) {
       if (!p.grad().defined()) continue;
-      TORCH_CHECK(p.is_contiguous() && p.scalar_type() == torch::kFloat && p.device().is_cpu(),
-                  "FusedAdam needs contiguous float CPU parameters");
-      // LibTorch keys optimizer state by the address of the tensor, as text.
-      const std::string key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      TORCH_CHECK(p.is_contiguous() && p.scalar_type() == torch::kFloat, "FusedAdam needs contiguous float parameters");
+      const OptimizerStateKey key = optimizer_state_key(p);
       auto& states = state();
       if (states.find(key) == states.end()) {
         auto fresh = std::make_unique<torch::optim::AdamParamState>();

@@ -59,6 +59,18 @@ torch::Tensor Sae::scaled(const torch::Tensor& rows) const {
   return torch::cat({input_of(rows) * config.activation_scale, target_of(rows) * config.activation_scale_out}, 1);
 }
 
+void Sae::to(const torch::Device& device) {
+  torch::NoGradGuard no_grad;
+  auto move = [&device](torch::Tensor& tensor) {
+    if (tensor.device() == device) return;  // the same tensor, so nothing holding it is left behind
+    const bool trained = tensor.requires_grad();
+    tensor = tensor.to(device).detach().set_requires_grad(trained);
+  };
+  for (torch::Tensor* tensor : {&W_enc, &b_enc, &W_dec, &b_dec}) move(*tensor);
+  for (auto& [name, tensor] : extra_parameters) move(tensor);
+  for (auto& [name, tensor] : state) move(tensor);
+}
+
 void Sae::normalize_decoder() {
   torch::NoGradGuard no_grad;
   W_dec.div_(W_dec.norm(2, 1, true).clamp_min(1e-8));

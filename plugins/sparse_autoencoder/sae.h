@@ -70,6 +70,9 @@ struct Sae {
   // Training rows with the input and the target each multiplied by its scale.
   torch::Tensor scaled(const torch::Tensor& rows) const;
 
+  // Moves every tensor to `device`, parameters staying trainable leaves.
+  void to(const torch::Device& device);
+
   void normalize_decoder();
   // Removes the part of W_dec's gradient that would change row norms
   // (the paper's step before each Adam update).

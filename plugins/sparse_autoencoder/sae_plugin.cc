@@ -58,13 +58,6 @@ TrainerOptions common_trainer_options(const dictlab::Options& o) {
 
 namespace {
 
-// The trainer and the buffers live on the CPU; say so rather than ignore a
-// device the experiment asked for.
-void require_cpu(const std::string& device) {
-  if (!torch_training::checked_device(device).is_cpu())
-    throw dictlab::PluginError("sparse autoencoders run on the CPU only so far, not on '" + device + "'");
-}
-
 // The activations to train on and the hook they come from: an activation
 // cache input when there is one (its model input, if any, must be the one
 // that made it), else harvested from the model input as training goes.
@@ -121,7 +114,6 @@ TrainingActivations harvested_activations(dictlab::RunContext& context, std::int
 }  // namespace
 
 void SaePlugin::train(dictlab::RunContext& context) {
-  require_cpu(context.device());
   torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const TrainerOptions options = trainer_options(context.options());
   const dictlab::StageInput* cache = dictlab::find_activation_cache(context);
@@ -153,26 +145,32 @@ void SaePlugin::train(dictlab::RunContext& context) {
 }
 
 void SaePlugin::load(const std::filesystem::path& stage_dir, const std::string& device) {
-  require_cpu(device);
   sae_.emplace(load_sae(stage_dir));
+  sae_->to(torch_training::checked_device(device));
   for (auto& p : sae_->parameters()) p.set_requires_grad(false);
+}
+
+// The caller's rows where the dictionary is (the same memory on the CPU);
+// results come back through copy_ into the caller's buffer.
+torch::Tensor SaePlugin::on_device(const float* rows, std::int64_t count, std::int64_t width) const {
+  return torch::from_blob(const_cast<float*>(rows), {count, width}, torch::kFloat).to(sae_->W_enc.device());
 }
 
 void SaePlugin::encode(const float* activations, std::int64_t rows, float* features) {
   torch::NoGradGuard no_grad;
-  const torch::Tensor x = torch::from_blob(const_cast<float*>(activations), {rows, sae_->config.d_in}, torch::kFloat);
+  const torch::Tensor x = on_device(activations, rows, sae_->config.d_in);
   torch::from_blob(features, {rows, sae_->config.d_sae}, torch::kFloat).copy_(sae_->encode(x));
 }
 
 void SaePlugin::decode(const float* features, std::int64_t rows, float* activations) {
   torch::NoGradGuard no_grad;
-  const torch::Tensor f = torch::from_blob(const_cast<float*>(features), {rows, sae_->config.d_sae}, torch::kFloat);
+  const torch::Tensor f = on_device(features, rows, sae_->config.d_sae);
   torch::from_blob(activations, {rows, sae_->config.output_width()}, torch::kFloat).copy_(sae_->decode(f));
 }
 
 void SaePlugin::reconstruct(const float* activations, std::int64_t rows, float* output) {
   torch::NoGradGuard no_grad;
-  const torch::Tensor x = torch::from_blob(const_cast<float*>(activations), {rows, sae_->config.d_in}, torch::kFloat);
+  const torch::Tensor x = on_device(activations, rows, sae_->config.d_in);
   torch::from_blob(output, {rows, sae_->config.output_width()}, torch::kFloat).copy_(sae_->forward(x));
 }
 

@@ -39,6 +39,7 @@ class SaePlugin : public dictlab::DictionaryLearner {
   virtual std::string target_hook(const dictlab::Options& /*options*/) const { return {}; }
 
  private:
+  torch::Tensor on_device(const float* rows, std::int64_t count, std::int64_t width) const;
   std::optional<Sae> sae_;
 };
 

@@ -39,7 +39,7 @@ void initialize(Sae& sae, ActivationSource& source, const TrainerOptions& option
     sae.W_enc.copy_(sae.W_dec.t());
   }
   sae.b_enc.zero_();
-  const torch::Tensor sample = source.sample(options.init_rows, /*index=*/0);
+  const torch::Tensor sample = source.sample(options.init_rows, /*index=*/0).to(sae.W_enc.device());
   const auto scale_of = [&options](const torch::Tensor& rows) {
     return options.normalize_activations
                ? std::sqrt(static_cast<double>(rows.size(1)) / rows.pow(2).sum(1).mean().item<double>())
@@ -134,7 +134,14 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
   const bool parallel = ranks.world_size() > 1;
   if (parallel && !options.sparse_kernels)
     throw dictlab::OptionError("sparse_kernels", "must be true in a distributed run (the dense reference runs in one process)");
+  // Off the CPU every step is LibTorch's own ops (the dense step: cuBLAS's
+  // GEMMs, top-k and autograd on the device); the sparse kernels are CPU code.
+  const torch::Device device = torch_training::checked_device(context.device());
+  if (parallel && !device.is_cpu())
+    throw dictlab::PluginError("a distributed run trains on the CPU so far (Gloo); '" + context.device() +
+                               "' across ranks needs NCCL, which is not wired yet");
   const dictlab::Collectives::BatchShard shard = ranks.shard(options.batch_size);
+  sae.to(device);
   initialize(sae, source, options, context.seed(), context.log());
   FusedAdam optimizer = make_optimizer(sae, options.learning_rate);
   TrainingState state(sae);
@@ -167,14 +174,14 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
       if (r == step && step > 0)
         summary.resampled += resample_dead_features(sae, optimizer, state.last_fired, step, options, source, context.log());
 
-    const torch::Tensor x = sae.scaled(shard.of(source.batch(step)));
-    const torch::Tensor dead = (step - state.last_fired) >= options.dead_steps;
+    const torch::Tensor x = sae.scaled(shard.of(source.batch(step))).to(device);
+    const torch::Tensor dead = ((step - state.last_fired) >= options.dead_steps).to(device);
     optimizer.zero_grad();
     // The sparse kernels pay off once codes are sparse; an L1 SAE starts with
     // about half its features active, so its first steps run dense (in one
     // process: across ranks every step is sparse, where the batch-wide terms
     // are computed over all ranks).
-    const bool sparse = options.sparse_kernels &&
+    const bool sparse = options.sparse_kernels && device.is_cpu() &&
                         (parallel || state.previous_l0.item<double>() < kSparseL0Share * static_cast<double>(sae.config.d_sae));
     StepLoss result = loss_and_gradients(sae, x, dead, sparse, workspace);
     if (parallel) {
@@ -191,7 +198,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
     optimizer.step();
     sae.normalize_decoder();
     sae.architecture->after_step(sae, step);
-    state.last_fired.masked_fill_(result.features_fired, step);
+    state.last_fired.masked_fill_(result.features_fired.cpu(), step);
     const std::int64_t done = step + 1;
     log.step_done(done, result, dead, summary);
     if (done % options.checkpoint_interval == 0 || done == options.steps) {

@@ -21,7 +21,7 @@ TEST(FusedAdam, FollowsLibTorchAdamOverManySteps) {
   EXPECT_GT((a - start).abs().max().item<double>(), 0.1);  // it moved
   EXPECT_LT((a - b).abs().max().item<double>(), 1e-5);
   const auto& state = static_cast<torch::optim::AdamParamState&>(
-      *fused.state().at(c10::guts::to_string(b.unsafeGetTensorImpl())));
+      *fused.state().at(sparse_autoencoder::optimizer_state_key(b)));
   EXPECT_EQ(state.step(), 50);
 }
 

@@ -116,6 +116,89 @@ TEST(ChatClient, AnAnswerThatCannotBeCachedIsStillReturned) {
   EXPECT_NE(log.text().find("could not cache an LLM answer"), std::string::npos) << log.text();
 }
 
+const llm_client::AnswerFormat kLabelFormat{
+    "label", {{"type", "object"}, {"properties", {{"explanation", {{"type", "string"}}}}}, {"required", {"explanation"}}}};
+
+TEST(ChatClient, AFormatGoesAsResponseFormatAndTheJsonAnswerIsRead) {
+  std::mutex mutex;
+  nlohmann::json seen;
+  FakeLlmServer server([&](const nlohmann::json& request) {
+    std::lock_guard lock(mutex);
+    seen = request;
+    return std::string(R"({"explanation": "Arabic script"})");
+  });
+  RecordingLogger log;
+  llm_client::ChatClient client(options_for(server), log);
+  const auto result = client.complete(kQuestion, {}, {}, kLabelFormat);
+  ASSERT_TRUE(result.content) << result.error;
+  EXPECT_EQ(llm_client::json_string(*result.content, "explanation"), "Arabic script");
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen["response_format"]["type"], "json_schema");
+  EXPECT_EQ(seen["response_format"]["json_schema"]["schema"], kLabelFormat.schema);
+}
+
+TEST(ChatClient, AnEndpointThatRefusesResponseFormatIsAskedForFreeTextFromThenOn) {
+  std::atomic<int> with_format{0};
+  FakeLlmServer server([&](const nlohmann::json& request) {
+    with_format += request.contains("response_format");
+    return std::string("tokens of Arabic script.");
+  });
+  server.script({.status = 400, .raw_body = R"({"error": {"message": "Unrecognized request argument supplied: response_format"}})"});
+  RecordingLogger log;
+  auto options = options_for(server);
+  options.max_attempts = 1;  // the refusal must not count as the one attempt
+  llm_client::ChatClient client(options, log);
+  auto result = client.complete(kQuestion, {}, {}, kLabelFormat);
+  EXPECT_EQ(result.content, "tokens of Arabic script.") << result.error;
+  result = client.complete(kQuestion, {}, {}, kLabelFormat);
+  EXPECT_EQ(result.content, "tokens of Arabic script.") << result.error;
+  EXPECT_EQ(server.requests(), 3);
+  EXPECT_EQ(with_format, 0) << "after the refusal, no request carries response_format";
+  EXPECT_NE(log.text().find("refuses response_format"), std::string::npos) << log.text();
+}
+
+TEST(JsonAnswer, ReadsAnObjectInsideAFenceAndRefusesTextOrACutAnswer) {
+  EXPECT_EQ(llm_client::json_string("```json\n{\"explanation\": \"dates\"}\n```", "explanation"), "dates");
+  EXPECT_FALSE(llm_client::json_answer("years and dates"));
+  EXPECT_FALSE(llm_client::json_answer("{\"explanation\": \"dates"));
+  EXPECT_FALSE(llm_client::json_string("{\"explanation\": 3}", "explanation"));
+}
+
+dictlab::FeatureEvidence evidence_with_intervals() {
+  dictlab::FeatureEvidence f;
+  f.max_activation = 4.0;
+  auto example = [](std::string token, float activation) {
+    return dictlab::ActivationExample{activation, 1, {"in", token}, {0.0f, activation}};
+  };
+  f.top_examples = {example(" 1066", 4.0f), example(" 1492", 3.0f)};
+  f.intervals = {{0.0, 1.0, {example(" May", 0.6f)}},
+                 {1.0, 2.0, {}},
+                 {2.0, 3.0, {example(" spring", 2.4f)}},
+                 {3.0, 4.0, {example(" 1066", 4.0f)}}};
+  f.positive_logits = {{",", 0.5f}, {"\n", 0.4f}, {" AD", 0.3f}};
+  return f;
+}
+
+TEST(ExplanationPrompt, WithNothingAddedItIsBillsEtAlsPromptOfTheTopExamples) {
+  const auto messages = llm_client::explanation_prompt(evidence_with_intervals(), {.top_examples = 2, .weaker_examples = 0, .next_tokens = 0});
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[1].content,
+            "Neuron 1\nActivations:\n<start>\nin\t0\n 1066\t10\n<end>\n\n<start>\nin\t0\n 1492\t8\n<end>\n\n"
+            "Explanation of neuron 1 behavior: the main thing this neuron does is find");
+}
+
+TEST(ExplanationPrompt, ShowsWeakerExamplesFromLowerIntervalsAndTheNextTokensItPromotes) {
+  const auto messages = llm_client::explanation_prompt(evidence_with_intervals(), {.top_examples = 1, .weaker_examples = 2, .next_tokens = 2});
+  const std::string& user = messages[1].content;
+  const auto weaker = user.find("Weaker activations of the same neuron:\n");
+  ASSERT_NE(weaker, std::string::npos) << user;
+  // The top interval is left out (the top examples show it); the two others, weakest first, scaled to the max.
+  EXPECT_NE(user.find("<start>\nin\t0\n May\t2\n<end>\n\n<start>\nin\t0\n spring\t6\n<end>", weaker), std::string::npos) << user;
+  EXPECT_NE(user.find("Tokens this neuron makes more likely to come next: \",\", \"\\n\"\n"), std::string::npos) << user;
+  EXPECT_EQ(user.find("AD"), std::string::npos) << "only next_tokens of them";
+  EXPECT_TRUE(user.ends_with("the main thing this neuron does is find"));
+}
+
 TEST(RetryAfter, ReadsSecondsAndHttpDatesAndIgnoresTheRest) {
   const auto now = std::chrono::system_clock::from_time_t(1445412480);  // Wed, 21 Oct 2015 07:28:00 GMT
   EXPECT_EQ(llm_client::parse_retry_after("120", now), 120s);

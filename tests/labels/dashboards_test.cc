@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <signal.h>
 
+#include <map>
 #include <set>
 
 #include "dictlab/label_store.h"
@@ -78,14 +79,21 @@ TEST(Dashboards, EveryPanelShowsAFinishedRun) {
         read_text(std::string(DICTLAB_SOURCE_DIR) + "/dashboards/" + name + ".json"));
     EXPECT_EQ(dashboard["uid"], name);
     ASSERT_FALSE(dashboard["panels"].empty());
+    // Each template variable as "All" would query it: the run's experiment, any scorer.
+    std::map<std::string, std::string> values;
+    for (const auto& variable : dashboard["templating"]["list"])
+      values["$" + variable["name"].get<std::string>()] = variable["name"] == "experiment" ? "tiny" : ".+";
     std::set<int> ids;
     for (const auto& panel : dashboard["panels"]) {
       EXPECT_TRUE(ids.insert(panel["id"].get<int>()).second) << name << ": duplicate panel id";
       for (const char* key : {"type", "title", "gridPos", "targets"}) EXPECT_TRUE(panel.contains(key)) << key;
+      if (panel.contains("repeat")) EXPECT_TRUE(values.contains("$" + panel["repeat"].get<std::string>())) << panel["title"];
       for (const auto& target : panel["targets"]) {
         std::string expr = target["expr"];
-        const std::string variable = "$experiment";
-        if (const auto at = expr.find(variable); at != std::string::npos) expr.replace(at, variable.size(), "tiny");
+        for (const auto& [variable, value] : values)
+          for (auto at = expr.find(variable); at != std::string::npos; at = expr.find(variable, at + value.size()))
+            expr.replace(at, variable.size(), value);
+        EXPECT_EQ(expr.find('$'), std::string::npos) << name << ": an undefined variable in " << expr;
         const auto data = prometheus_query(prometheus_port, expr);
         EXPECT_FALSE(data.empty()) << name << ": panel '" << panel["title"] << "' has no data: " << expr;
       }

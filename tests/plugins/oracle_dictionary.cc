@@ -34,7 +34,7 @@ class OracleDictionary : public dictlab::DictionaryLearner {
     decoder_ = torch::from_blob(const_cast<char*>(w.bytes.data()), w.shape, torch::kFloat32).clone();
     const auto& b = file.tensors().at("b_dec");
     bias_ = torch::from_blob(const_cast<char*>(b.bytes.data()), b.shape, torch::kFloat32).clone();
-    encoder_ = torch::linalg::pinv(decoder_);  // [d, n]
+    encoder_ = at::linalg_pinv(decoder_);  // [d, n]
   }
   dictlab::DictionaryShape shape() const override { return {decoder_.size(1), decoder_.size(0), "synthetic"}; }
   void encode(const float* activations, std::int64_t rows, float* features) override {

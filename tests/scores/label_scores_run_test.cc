@@ -436,5 +436,88 @@ TEST(LabelScores, AKilledStageResumesWithTheLabelsNotScoredYet) {
   EXPECT_EQ(server.requests() - asked, expected);
 }
 
+// Where .ci/install-llm puts the embedding scorer's model.
+fs::path installed_embedding_model() {
+  const char* cache = std::getenv("DICTLAB_LLM_CACHE");
+  return fs::path(cache && *cache ? cache : "/var/cache/dictlab/llm") / "all-MiniLM-L6-v2";
+}
+
+std::string embedding_stage(const std::string& scorers, const std::string& more = "") {
+  // Nothing listens at the endpoint: the embedding scorer must not need it.
+  return "\n[[stage]]\nname = \"scores\"\nplugin = \"label_scores\"\n"
+         "inputs = [\"model\", \"tokens\", \"sae\", \"features\", \"baseline\", \"human\"]\n"
+         "endpoint = \"http://127.0.0.1:9/v1\"\nfeatures = 6\nembedding_contexts = 8\ncontrols = true\n"
+         "scorers = " + scorers + "\n" + more;
+}
+
+TEST(LabelScores, EmbeddingScoresNeedNoLlmAndComeWithAShuffledControl) {
+  if (!fs::exists(installed_embedding_model() / "model.safetensors"))
+    GTEST_SKIP() << "all-MiniLM-L6-v2 is not in " << installed_embedding_model().string()
+                 << "; get it with `bash .ci/install-llm`";
+  TempDir dir;
+  const auto setup = labelled_run(dir);
+  write_text(setup.experiment, setup.base + embedding_stage("[\"embeding\"]"));
+  const auto misspelt = run(setup.experiment);
+  EXPECT_NE(misspelt.exit_code, 0);
+  EXPECT_NE(misspelt.output.find("did you mean \"embedding\""), std::string::npos) << misspelt.output;
+  write_text(setup.experiment, setup.base + embedding_stage("[\"embedding\"]", "embedding_model = \"/nonexistent\"\n"));
+  const auto missing = run(setup.experiment);
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("embedding_model"), std::string::npos) << missing.output;
+  EXPECT_NE(missing.output.find("/nonexistent has no config.json"), std::string::npos) << missing.output;
+
+  write_text(setup.experiment, setup.base + embedding_stage("[\"embedding\"]"));
+  const auto result = run(setup.experiment);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto stage = dir / "run/stages/scores";
+  const auto scores = read_jsonl(stage / "scores.jsonl");
+  ASSERT_EQ(scores.size(), 24u) << "6 features of baseline, human and their shuffled controls";
+  std::map<std::pair<std::string, std::int64_t>, std::string> texts;
+  for (const auto& line : scores) texts[{line["labeler_stage"], line["feature"]}] = line["text"];
+  int scored = 0;
+  for (const auto& line : scores) {
+    EXPECT_TRUE(line["simulation"].is_null() && line["detection"].is_null()) << line;
+    if (line["embedding"].is_number()) {
+      EXPECT_GE(line["embedding"].get<double>(), 0.0);
+      EXPECT_LE(line["embedding"].get<double>(), 1.0);
+      ++scored;
+    } else {
+      EXPECT_NE(line.value("error", "").find("embedding: "), std::string::npos) << line;
+    }
+    const std::string name = line["labeler_stage"];
+    if (name.ends_with(":shuffled")) {
+      EXPECT_EQ(line["control"], "shuffled");
+      EXPECT_NE(line["label_feature"], line["feature"]) << "a label of another feature";
+      const std::string lender = name.substr(0, name.size() - std::string(":shuffled").size());
+      const std::pair<std::string, std::int64_t> lent{lender, line["label_feature"].get<std::int64_t>()};
+      EXPECT_EQ(line["text"], texts[lent]);
+    } else {
+      EXPECT_FALSE(line.contains("control"));
+    }
+  }
+  EXPECT_GE(scored, 12) << "most features of the tiny run have activating and silent contexts";
+  for (const auto& d : read_jsonl(stage / "score_details.jsonl"))
+    for (const auto& c : d["details"].value("embedding", json::object()).value("contexts", json::array())) {
+      EXPECT_LE(std::abs(c["similarity"].get<double>()), 1.0 + 1e-6);
+      EXPECT_TRUE(c["activating"].is_boolean());
+    }
+
+  const auto report = read_json(stage / "report.json");
+  for (const std::string labeler : {"baseline", "human"})
+    for (const std::string name : {labeler, labeler + ":shuffled"}) {
+      const json labels = {{"labeler_stage", name}, {"labeler", labeler}, {"scorer", "embedding"}};
+      const auto count = figure(report, "label_score_count", labels);
+      ASSERT_TRUE(count) << name;
+      EXPECT_EQ(*count + *figure(report, "label_score_failed", labels), 6.0);
+      EXPECT_FALSE(figure(report, "label_score_count", {{"labeler_stage", name}, {"labeler", labeler},
+                                                        {"scorer", "detection"}}))
+          << "figures only for the scorers asked for";
+    }
+  EXPECT_TRUE(figure(report, "label_score_control_margin", {{"labeler_stage", "baseline"}, {"scorer", "embedding"}}));
+  EXPECT_TRUE(figure(report, "label_pair_features", {{"a", "human"}, {"b", "baseline"}}));
+  EXPECT_FALSE(figure(report, "label_pair_features", {{"a", "human"}, {"b", "baseline:shuffled"}}))
+      << "controls are not compared with people";
+}
+
 }  // namespace
 }  // namespace dictlab::testing

@@ -2,6 +2,7 @@
 // the contexts a feature is scored on (over a hand-made held-out pool).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "contexts.h"
@@ -35,6 +36,14 @@ TEST(DetectionAnswer, DelphisOneFlagPerContext) {
   EXPECT_EQ(parse_detection_answer("[0, 0, 0, 0, 0, 0]", 6), Ints());
   // Not N numbers: context numbers after all.
   EXPECT_EQ(parse_detection_answer("[1, 0]", 6), Ints({1}));
+}
+
+TEST(DetectionAnswer, AStructuredAnswerIsReadFromItsMatches) {
+  EXPECT_EQ(parse_detection_answer(R"({"matches": [4, 1, 4]})", 6), (std::vector<int>{1, 4}));
+  EXPECT_EQ(parse_detection_answer(R"({"matches": []})", 6), std::vector<int>{});
+  EXPECT_EQ(parse_detection_answer(R"({"matches": [7]})", 6), std::nullopt) << "no such context";
+  const auto format = detection_format(3);
+  EXPECT_EQ(format.schema["properties"]["matches"]["items"]["enum"], nlohmann::json({1, 2, 3}));
 }
 
 TEST(BalancedAccuracy, MeanOfTheTwoRates) {
@@ -72,6 +81,14 @@ TEST(SimulationAnswer, TheCountMustMatch) {
   EXPECT_EQ(parse_simulation_answer("The\t0\n cat\t10\n sat\t1", 2), std::nullopt);
   EXPECT_EQ(parse_simulation_answer("The cat sat", 3), std::nullopt);
   EXPECT_EQ(parse_simulation_answer("", 1), std::nullopt);
+}
+
+TEST(SimulationAnswer, AStructuredAnswerNeedsExactlyOneActivationPerToken) {
+  EXPECT_EQ(parse_simulation_answer(R"({"activations": [0, 10, 3]})", 3), (std::vector<double>{0, 10, 3}));
+  EXPECT_EQ(parse_simulation_answer(R"({"activations": [0, 10]})", 3), std::nullopt);
+  const auto format = simulation_format(3);
+  EXPECT_EQ(format.schema["properties"]["activations"]["minItems"], 3);
+  EXPECT_EQ(format.schema["properties"]["activations"]["maxItems"], 3);
 }
 
 TEST(Pearson, KnownValuesAndTheDegenerateCases) {
@@ -134,6 +151,68 @@ TEST(ChooseFeatures, SameFeaturesAcrossStagesPreferringThoseEveryStageLabelled) 
   std::set<std::vector<std::int64_t>> samples;
   for (std::uint64_t seed = 0; seed < 20; ++seed) samples.insert(choose_features(labelled, 2, seed)[0]);
   EXPECT_EQ(samples.size(), 3u);
+}
+
+TEST(RocAuc, TheChanceAPositiveOutscoresANegativeTiesCountingHalf) {
+  EXPECT_DOUBLE_EQ(roc_auc({0.9, 0.8, 0.1, 0.2}, {true, true, false, false}), 1.0);
+  EXPECT_DOUBLE_EQ(roc_auc({0.1, 0.2, 0.9, 0.8}, {true, true, false, false}), 0.0);
+  EXPECT_DOUBLE_EQ(roc_auc({0.5, 0.5, 0.5, 0.5}, {true, true, false, false}), 0.5) << "all tied: chance";
+  // Positives 3, 1; negatives 2, 1: pairs (3>2) (3>1) (1<2) (1=1) -> (1 + 1 + 0 + 0.5) / 4.
+  EXPECT_DOUBLE_EQ(roc_auc({3, 1, 2, 1}, {true, true, false, false}), 2.5 / 4);
+  // Unbalanced: one positive above two of three negatives.
+  EXPECT_DOUBLE_EQ(roc_auc({0.5, 0.9, 0.1, 0.2}, {true, false, false, false}), 2.0 / 3);
+  EXPECT_TRUE(std::isnan(roc_auc({0.1, 0.2}, {true, true}))) << "no negative";
+  EXPECT_TRUE(std::isnan(roc_auc({0.1}, {false}))) << "no positive";
+  EXPECT_TRUE(std::isnan(roc_auc({}, {})));
+}
+
+TEST(RocAuc, MatchesCountingEveryPair) {
+  std::vector<double> scores;
+  std::vector<bool> positive;
+  for (int i = 0; i < 40; ++i) {
+    scores.push_back(static_cast<double>(mix(static_cast<std::uint64_t>(i)) % 7));  // many ties
+    positive.push_back(mix(static_cast<std::uint64_t>(i) + 100) % 3 == 0);
+  }
+  double wins = 0, pairs = 0;
+  for (std::size_t a = 0; a < scores.size(); ++a)
+    for (std::size_t b = 0; b < scores.size(); ++b)
+      if (positive[a] && !positive[b]) {
+        pairs += 1;
+        wins += scores[a] > scores[b] ? 1.0 : scores[a] == scores[b] ? 0.5 : 0.0;
+      }
+  EXPECT_NEAR(roc_auc(scores, positive), wins / pairs, 1e-12);
+}
+
+TEST(CosineSimilarity, AngleNotLength) {
+  EXPECT_NEAR(cosine_similarity({1, 0}, {2, 0}), 1.0, 1e-12);
+  EXPECT_NEAR(cosine_similarity({1, 0}, {0, 3}), 0.0, 1e-12);
+  EXPECT_NEAR(cosine_similarity({1, 1}, {-1, -1}), -1.0, 1e-12);
+  EXPECT_EQ(cosine_similarity({0, 0}, {1, 0}), 0.0) << "a zero vector has no direction";
+}
+
+TEST(Derangement, EveryIndexMovesSeeded) {
+  EXPECT_TRUE(derangement(0, 1).empty());
+  EXPECT_TRUE(derangement(1, 1).empty()) << "one item cannot lend itself to another";
+  EXPECT_EQ(derangement(2, 1), (std::vector<std::size_t>{1, 0}));
+  for (std::size_t n : {3u, 10u, 101u}) {
+    const auto p = derangement(n, 42);
+    ASSERT_EQ(p.size(), n);
+    std::vector<std::size_t> sorted = p;
+    std::sort(sorted.begin(), sorted.end());
+    for (std::size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(sorted[i], i) << "a permutation";
+      EXPECT_NE(p[i], i) << "index " << i << " stays";
+    }
+    EXPECT_EQ(derangement(n, 42), p) << "seeded";
+    if (n >= 10) EXPECT_NE(derangement(n, 43), p);
+  }
+}
+
+TEST(Figures, StandardDeviation) {
+  EXPECT_DOUBLE_EQ(standard_deviation({}), 0.0);
+  EXPECT_DOUBLE_EQ(standard_deviation({3}), 0.0);
+  EXPECT_DOUBLE_EQ(standard_deviation({1, 3}), std::sqrt(2.0));
+  EXPECT_DOUBLE_EQ(standard_deviation({2, 4, 4, 4, 5, 5, 7, 9}), std::sqrt(32.0 / 7));
 }
 
 TEST(Figures, CumulativeBuckets) {
@@ -216,14 +295,14 @@ TEST_F(ContextsTest, HalfActivatingHalfSilentShuffledTheSameEveryTime) {
   const auto p = pool();
   const ContextOptions options{.detection = 6, .simulation = 4, .skip_top_examples = 2};
   const auto c = feature_contexts(evidence(3, 6, 4), p, options, 7);
-  EXPECT_TRUE(c.detection_error.empty()) << c.detection_error;
-  ASSERT_EQ(c.detection.size(), 6u);
-  ASSERT_EQ(c.activating.size(), 6u);
-  EXPECT_EQ(std::count(c.activating.begin(), c.activating.end(), true), 3);
+  EXPECT_TRUE(c.detection.error.empty()) << c.detection.error;
+  ASSERT_EQ(c.detection.texts.size(), 6u);
+  ASSERT_EQ(c.detection.activating.size(), 6u);
+  EXPECT_EQ(std::count(c.detection.activating.begin(), c.detection.activating.end(), true), 3);
   int from_top = 0, from_intervals = 0;
   for (std::size_t i = 0; i < 6; ++i) {
-    const auto& text = c.detection[i];
-    if (c.activating[i]) {
+    const auto& text = c.detection.texts[i];
+    if (c.detection.activating[i]) {
       EXPECT_TRUE(text[0] == 't' || text[0] == 'i') << text;
       EXPECT_NE(text.rfind("t0", 0), 0u) << "the skipped top examples are not used";
       EXPECT_NE(text.rfind("t1", 0), 0u) << "the skipped top examples are not used";
@@ -246,16 +325,38 @@ TEST_F(ContextsTest, HalfActivatingHalfSilentShuffledTheSameEveryTime) {
   }
 
   const auto again = feature_contexts(evidence(3, 6, 4), p, options, 7);
-  EXPECT_EQ(again.detection, c.detection);
-  EXPECT_EQ(again.activating, c.activating);
+  EXPECT_EQ(again.detection.texts, c.detection.texts);
+  EXPECT_EQ(again.detection.activating, c.detection.activating);
   const auto other_seed = feature_contexts(evidence(3, 6, 4), p, options, 8);
-  EXPECT_NE(other_seed.detection, c.detection);
+  EXPECT_NE(other_seed.detection.texts, c.detection.texts);
+}
+
+TEST_F(ContextsTest, EmbeddingContextsAreDrawnAfterTheOthersWhichStayAsTheyWere) {
+  const auto p = pool();
+  const auto without = feature_contexts(evidence(3, 6, 4), p, {.detection = 6, .simulation = 4, .embedding = 0}, 7);
+  EXPECT_TRUE(without.embedding.texts.empty());
+  const auto with = feature_contexts(evidence(3, 6, 4), p, {.detection = 6, .simulation = 4, .embedding = 8}, 7);
+  EXPECT_EQ(with.detection.texts, without.detection.texts) << "detection prompts (and cached answers) unchanged";
+  ASSERT_EQ(with.simulation.size(), without.simulation.size());
+  for (std::size_t i = 0; i < with.simulation.size(); ++i)
+    EXPECT_EQ(with.simulation[i].tokens, without.simulation[i].tokens);
+  EXPECT_TRUE(with.embedding.error.empty()) << with.embedding.error;
+  ASSERT_EQ(with.embedding.texts.size(), 8u);
+  ASSERT_EQ(with.embedding.activating.size(), 8u);
+  EXPECT_EQ(std::count(with.embedding.activating.begin(), with.embedding.activating.end(), true), 4);
+  for (std::size_t i = 0; i < 8; ++i)
+    if (!with.embedding.activating[i]) EXPECT_EQ(with.embedding.texts[i].size(), static_cast<std::size_t>(kWindow));
+
+  for (std::int32_t c = 0; c < kContexts; ++c)
+    for (std::int32_t t = 0; t < kLength; ++t) firings_[5].push_back({c, t, 1.0f});
+  const auto everywhere = feature_contexts(evidence(5, 4, 0), pool(), {}, 1);
+  EXPECT_NE(everywhere.embedding.error.find("without the feature"), std::string::npos) << everywhere.embedding.error;
 }
 
 TEST_F(ContextsTest, TokensShownAsNothingAreLeftOutOfSimulations) {
   const auto c = feature_contexts(evidence(3, 0, 4), pool(), {.detection = 4, .simulation = 2, .skip_top_examples = 0}, 1);
   EXPECT_FALSE(c.simulation_error.empty()) << "no top example to simulate";
-  EXPECT_TRUE(c.detection_error.empty()) << "interval examples are enough to detect";
+  EXPECT_TRUE(c.detection.error.empty()) << "interval examples are enough to detect";
   const auto d = feature_contexts(evidence(3, 1, 0), pool(), {.detection = 4, .simulation = 2, .skip_top_examples = 5}, 1);
   ASSERT_GE(d.simulation.size(), 1u);
   EXPECT_EQ(d.simulation[0].tokens[0], "t0") << "too few top examples to skip any";
@@ -272,7 +373,7 @@ TEST_F(ContextsTest, AFeatureThatFiresEverywhereCannotBeDetected) {
   for (std::int32_t c = 0; c < kContexts; ++c)
     for (std::int32_t t = 0; t < kLength; ++t) firings_[5].push_back({c, t, 1.0f});
   const auto c = feature_contexts(evidence(5, 4, 0), pool(), {}, 1);
-  EXPECT_NE(c.detection_error.find("without the feature"), std::string::npos) << c.detection_error;
+  EXPECT_NE(c.detection.error.find("without the feature"), std::string::npos) << c.detection.error;
 }
 
 }  // namespace

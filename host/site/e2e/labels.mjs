@@ -454,6 +454,37 @@ test("export CSV and JSONL hold the labels; import adds some", async (t) => {
   });
 });
 
+test("the Labels page shows people's labels live, keeping the scores of the exported ones", async (t) => {
+  const lu = who("lu");
+  const feature = data.n - 1;
+  const text = `lu's live label ${Date.now()}`;
+  const posted = await api("labels", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ feature, author: lu, text }) });
+  check(posted.status === 201, `POST api/labels: HTTP ${posted.status} ${posted.text}`);
+  await withPages(t, 1, {}, async (page) => {
+    await page.goto(`${server.url}#/labels`);
+    await waitFlag(page, "ready", "1");
+    await waitFlag(page, "labelsView", "ready");
+    check(/live from dictlab serve/.test(await page.locator(".view").textContent()), "the page does not say people's labels are live");
+    // A person's label the export scored keeps its scores.
+    const exported = JSON.parse(readFileSync(join(runDir, "site", "data", "labels.json"), "utf8"));
+    const scored = exported.features.flatMap((f) => f.labels.filter((l) => l.labeler === "human" && Object.keys(l.scores).length).map((l) => [f.feature, l]))[0];
+    if (scored) {
+      const [id, label] = scored;
+      const [scorer, value] = Object.entries(label.scores)[0];
+      const cell = page.locator(`.labels-table tr[data-feature="${id}"] td.score[data-column="human"][data-scorer="${scorer}"] .label-line[data-value="${value}"]`);
+      check((await cell.count()) >= 1, `feature ${id}: ${label.author}'s ${scorer} ${value} is not shown`);
+    }
+    const before = await counter(page, "labelsRendered");
+    await page.locator(".labels-filter").fill(lu);
+    await waitCounter(page, "labelsRendered", before);
+    const row = page.locator(`.labels-table tbody tr[data-feature="${feature}"]`);
+    check((await row.count()) === 1, `feature ${feature}, labelled by ${lu} since the export, is not listed`);
+    const texts = await row.locator('td.label-cell[data-column="human"] bdi').allTextContents();
+    check(texts.includes(text), `feature ${feature}'s human labels: ${texts}`);
+    await shot(page, "labels-09-labels-page");
+  });
+});
+
 test("a static server has no labelling: the Label link is hidden and #/label says why", async (t) => {
   const siteDir = join(runDir, "site");
   const statik = await startServer({ siteDir, dataDir: join(siteDir, "data") });

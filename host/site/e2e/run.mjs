@@ -12,7 +12,7 @@
 // tests wait on the page's data-* readiness flags (src/ui/flags.ts), never on sleeps.
 // Model tests run when run.json names a model. Exits non-zero when a test fails.
 
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { counter, launchBrowser, openPage, readExport, resolveDataDir, startServer, waitCounter, waitFlag } from "./lib.mjs";
@@ -515,6 +515,143 @@ test("a truncated model file is named", { model: true }, async (t) => {
     const status = await page.locator(".model-status").textContent();
     check(status.includes(data.run.model.split("/").pop()), `status does not name the file: ${status}`);
     t.note(status);
+  });
+});
+
+// -- The Labels page (#/labels) over data/labels.json ----------------------------------------------
+
+/** data/labels.json as the test reads it, or null when this export has none. */
+function exportedLabels() {
+  try {
+    return JSON.parse(readFileSync(join(dataDir, "labels.json"), "utf8"));
+  } catch {
+    return null;
+  }
+}
+const columnOf = (label) => (label.labeler === "human" ? "human" : label.labeler_stage ?? label.labeler);
+const shownValue = (v) => (v !== 0 && Math.abs(v) < 0.01 ? v.toExponential(1) : v.toFixed(2)); // as src/ui/format.ts
+
+async function openLabels(page) {
+  await load(page, "/labels");
+  await waitFlag(page, "labelsView", (v) => v !== "loading");
+}
+
+/** The disagreement column's values, top to bottom (NaN for "–"). */
+async function disagreements(page) {
+  return page.locator(".labels-table tbody td.disagreement").evaluateAll((cells) => cells.map((c) => (c.dataset.value === "" ? NaN : Number(c.dataset.value))));
+}
+
+async function sortBy(page, sortKey, direction) {
+  const before = await counter(page, "labelsRendered");
+  await page.locator(`.labels-table th[data-sort="${sortKey}"]`).click();
+  await waitCounter(page, "labelsRendered", before);
+  if ((await page.evaluate(() => document.body.dataset.labelsSort)) !== `${sortKey}:${direction}`) {
+    const again = await counter(page, "labelsRendered");
+    await page.locator(`.labels-table th[data-sort="${sortKey}"]`).click();
+    await waitCounter(page, "labelsRendered", again);
+  }
+  await waitFlag(page, "labelsSort", `${sortKey}:${direction}`);
+}
+
+function ordered(values, descending) {
+  const known = values.filter((v) => !Number.isNaN(v));
+  const nanFirst = values.findIndex((v) => Number.isNaN(v));
+  check(nanFirst < 0 || values.slice(nanFirst).every((v) => Number.isNaN(v)), "rows without a value are not last");
+  return known.every((v, i) => i === 0 || (descending ? v <= known[i - 1] : v >= known[i - 1]));
+}
+
+test("the Labels page: rows, sorting by disagreement and by a score, exported scores, the summary", async (t) => {
+  const file = exportedLabels();
+  if (!file?.features?.length) throw new Skip("this export has no labels (data/labels.json)");
+  await withPage(t, {}, async (page) => {
+    await openLabels(page);
+    check((await page.evaluate(() => document.body.dataset.labelsView)) === "ready", "the page is not ready");
+    const rows = page.locator(".labels-table tbody tr");
+    check((await rows.count()) === Math.min(500, file.features.length), `${await rows.count()} rows for ${file.features.length} labelled features`);
+    // The columns come from the data.
+    const columns = [...new Set(file.features.flatMap((f) => f.labels.map(columnOf)))];
+    const headers = await page.locator(".labels-table th.labeler").evaluateAll((ths) => ths.map((th) => th.dataset.column));
+    check(headers.length === columns.length && columns.every((c) => headers.includes(c)), `labeler columns ${headers} for ${columns}`);
+
+    // Sorted by disagreement, highest first; a click reverses it and the rows move.
+    const highestFirst = await disagreements(page);
+    check(ordered(highestFirst, true), "not sorted by disagreement, highest first");
+    const firstBefore = await rows.first().getAttribute("data-feature");
+    await sortBy(page, "disagreement", "asc");
+    check(ordered(await disagreements(page), false), "not sorted by disagreement, lowest first");
+    const firstAfter = await rows.first().getAttribute("data-feature");
+    const distinct = new Set(highestFirst.filter((v) => !Number.isNaN(v))).size;
+    check(distinct < 2 || firstBefore !== firstAfter, `sorting by disagreement left feature ${firstBefore} first`);
+    t.note(`${file.features.length} labelled features; first by disagreement: #${firstBefore} (most), #${firstAfter} (least)`);
+
+    await checkScoreColumn(page, file, t);
+    await checkSummary(page, file, columns, t);
+    await page.locator(".labels-table-holder").evaluate((holder) => (holder.scrollLeft = 0));
+    await page.locator(".view").evaluate((view) => (view.scrollTop = 0));
+    await shot(page, "20-labels");
+  });
+});
+
+/** A score column shows the exported figure of a label, and sorting by it orders the rows. */
+async function checkScoreColumn(page, file, t) {
+  const scored = file.features.flatMap((f) => f.labels.flatMap((l) => Object.entries(l.scores).map(([scorer, value]) => ({ f, l, scorer, value }))));
+  if (scored.length === 0) {
+    check((await page.locator(".labels-summary .no-scores").count()) === 1, "no scores, and the page does not say so");
+    return;
+  }
+  const { f, l, scorer, value } = scored[Math.floor(scored.length / 2)];
+  const column = columnOf(l);
+  const sortKey = `score:${column}:${scorer}`;
+  await sortBy(page, sortKey, "desc");
+  const cells = page.locator(`.labels-table tbody td.score[data-column="${column}"][data-scorer="${scorer}"]`);
+  const means = await cells.evaluateAll((tds) =>
+    tds.map((td) => {
+      const v = [...td.querySelectorAll(".label-line")].map((d) => d.dataset.value).filter((x) => x !== "").map(Number);
+      return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+    }),
+  );
+  check(ordered(means, true), `not sorted by ${sortKey}`);
+  const before = await counter(page, "labelsRendered");
+  await page.locator(".labels-filter").fill(String(f.feature));
+  await waitCounter(page, "labelsRendered", before);
+  const row = page.locator(`.labels-table tbody tr[data-feature="${f.feature}"]`);
+  check((await page.locator(".labels-table tbody tr").count()) === 1, `filtering by ${f.feature} leaves other rows`);
+  const texts = await row.locator(`td.label-cell[data-column="${column}"] bdi`).allTextContents();
+  check(texts.includes(l.text), `feature ${f.feature}'s ${column} label “${l.text}” is not shown: ${texts}`);
+  const lines = await row.locator(`td.score[data-column="${column}"][data-scorer="${scorer}"] .label-line`).evaluateAll((ds) => ds.map((d) => [d.dataset.value, d.textContent]));
+  check(lines.some(([v, text]) => Number(v) === value && text === shownValue(value)), `feature ${f.feature}, ${column} ${scorer}: ${JSON.stringify(lines)}, exported ${value}`);
+  t.note(`feature ${f.feature}: ${column} “${l.text}” ${scorer} ${value} shown as ${shownValue(value)}`);
+  await page.locator(".labels-filter").fill("");
+}
+
+/** Per labeler and scorer, the number and mean of the exported scores; agreement counts. */
+async function checkSummary(page, file, columns, t) {
+  for (const column of columns)
+    for (const scorer of file.scorers) {
+      const values = file.features.flatMap((f) => f.labels.filter((l) => columnOf(l) === column && scorer in l.scores).map((l) => l.scores[scorer]));
+      const cell = page.locator(`.score-summary tr[data-column="${column}"] td.distribution[data-scorer="${scorer}"]`);
+      check((await cell.getAttribute("data-count")) === String(values.length), `${column} ${scorer}: count ${await cell.getAttribute("data-count")}, exported ${values.length}`);
+      if (!values.length) continue;
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      check(Math.abs(Number(await cell.getAttribute("data-mean")) - mean) < 1e-9, `${column} ${scorer}: mean ${await cell.getAttribute("data-mean")}, exported ${mean}`);
+      check((await cell.locator("svg.sparkline rect.bar").count()) > 0, `${column} ${scorer}: no histogram`);
+      check((await cell.textContent()).includes(`n = ${values.length}, mean ${shownValue(mean)}`), `${column} ${scorer}: “${await cell.textContent()}”`);
+      t.note(`${column} ${scorer}: n = ${values.length}, mean ${shownValue(mean)}`);
+    }
+  if (columns.includes("human") && columns.length > 1) {
+    const other = columns.find((c) => c !== "human" && file.features.some((f) => f.labels.some((l) => columnOf(l) === c && l.labeler === "llm"))) ?? columns.find((c) => c !== "human");
+    const both = file.features.filter((f) => f.labels.some((l) => l.labeler === "human") && f.labels.some((l) => columnOf(l) === other)).length;
+    const row = page.locator(`.labels-summary table.agreement tr[data-pair="human|${other}"]`);
+    check((await row.getAttribute("data-features")) === String(both), `human vs ${other}: ${await row.getAttribute("data-features")} features, ${both} in the export`);
+  }
+}
+
+test("the Labels page without data/labels.json says so", async (t) => {
+  server.missing.add("/data/labels.json");
+  await withPage(t, { allowedFailures: ["/data/labels.json"] }, async (page) => {
+    await openLabels(page);
+    const text = await page.locator(".view").textContent();
+    check(/labels\.json is missing/.test(text), `message: ${text.slice(0, 300)}`);
   });
 });
 

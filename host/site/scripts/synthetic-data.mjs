@@ -167,19 +167,19 @@ function makeFeature(id) {
   if (!dead && r() < 0.9) {
     labels.push({
       text: `${theme.name}${pick(r, LABEL_STYLES)}`,
+      labeler_stage: "labels_llm",
       labeler: "llm",
       author: pick(r, AUTHORS),
-      score: round(r() * 0.8 - 0.1),
-      score_kind: "simulation",
+      scores: { simulation: round(r() * 0.8 - 0.1), detection: round(0.4 + r() * 0.6) },
       rubric: null,
     });
     if (r() < 0.4) {
       labels.push({
         text: `“${theme.tokens[0].trim() || theme.tokens[1]}” and similar`,
-        labeler: "keywords",
-        author: "dictlab",
-        score: null,
-        score_kind: null,
+        labeler_stage: "labels_baseline",
+        labeler: "baseline",
+        author: "baseline",
+        scores: {},
         rubric: null,
       });
     }
@@ -208,12 +208,14 @@ mkdirSync(join(outDir, "features"), { recursive: true });
 const index = new Float32Array(4 * N);
 const searchLabels = new Array(N);
 const searchTokens = new Array(N);
+const labelled = []; // labels.json's features
 let bytes = 0;
 for (let s = 0; s * SHARD < N; s++) {
   const shard = [];
   for (let id = s * SHARD; id < Math.min(N, (s + 1) * SHARD); id++) {
     const { feature, index: row, search } = makeFeature(id);
     shard.push(feature);
+    if (feature.labels.length) labelled.push({ feature: id, labels: feature.labels });
     for (let c = 0; c < 4; c++) index[c * N + id] = row[c];
     searchLabels[id] = search.label;
     searchTokens[id] = search.tokens;
@@ -227,6 +229,8 @@ const bin = Buffer.alloc(index.length * 4);
 for (let i = 0; i < index.length; i++) bin.writeFloatLE(index[i], i * 4);
 writeFileSync(join(outDir, "index.bin"), bin);
 writeFileSync(join(outDir, "search.json"), JSON.stringify({ labels: searchLabels, tokens: searchTokens }));
+const scorers = labelled.length ? ["detection", "simulation"] : [];
+writeFileSync(join(outDir, "labels.json"), JSON.stringify({ format: "dictlab.labels/1", scorers, features: labelled }));
 // -- A random model and dictionary (--model 1) ---------------------------------------------------
 
 function writeSafetensors(path, tensors, metadata) {

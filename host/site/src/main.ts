@@ -1,6 +1,6 @@
 // The dictlab feature browser: a static page over the data/ folder written by `dictlab export`
 // (format in ../DATA.md). It loads run.json and index.bin, shows the feature list, and routes
-// #/feature/ID, #/map, #/fires, #/generate and (under `dictlab serve`) #/label. Readiness flags for tests: see ui/flags.ts.
+// #/feature/ID, #/map, #/fires, #/generate, #/labels and (under `dictlab serve`) #/label. Readiness flags for tests: see ui/flags.ts.
 
 import "./style.css";
 import { DataError, fetchBytes } from "./data/fetch";
@@ -21,6 +21,7 @@ import { clearFlag, mark, setFlag } from "./ui/flags";
 import { showGenerate } from "./ui/generatePage";
 import { showHome } from "./ui/homePage";
 import { showLabel } from "./ui/labelPage";
+import { showLabels } from "./ui/labelsPage";
 import { showMap } from "./ui/mapPage";
 import { noticeBar } from "./ui/notices";
 import { parseRoute } from "./ui/router";
@@ -112,6 +113,7 @@ function navLinks(ctx: Context): HTMLElement {
     ["#/map", "Map", "map"],
     ["#/fires", "What fires here", "fires"],
     ["#/generate", "Generate", "generate"],
+    ["#/labels", "Labels", "labels"],
   ];
   // Labelling needs `dictlab serve`: the link shows once api/status answers.
   const label = link("#/label", "Label", { "data-route": "label", hidden: true });
@@ -197,6 +199,9 @@ async function main(): Promise<void> {
         break;
       case "label":
         showLabel(ctx, view, r.params, isCurrent);
+        break;
+      case "labels":
+        showLabels(ctx, view, isCurrent);
         break;
       default:
         showNotFound(view, r.path);

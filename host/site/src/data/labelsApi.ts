@@ -46,7 +46,8 @@ function describeError(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-async function request(path: string, init: RequestInit = {}): Promise<unknown> {
+/** The answer's text (and its JSON, if it is JSON); an ApiError naming the request when it failed. */
+async function answer(path: string, init: RequestInit = {}): Promise<{ name: string; status: number; text: string; body: unknown }> {
   const method = init.method ?? "GET";
   const name = `${method} api/${path.split("?")[0]}`;
   let response: Response;
@@ -74,7 +75,12 @@ async function request(path: string, init: RequestInit = {}): Promise<unknown> {
         : text.trim().slice(0, 200) || response.statusText;
     throw new ApiError(response.status, `${name}: ${said || "failed"} (HTTP ${response.status})`);
   }
-  if (body === undefined) throw new ApiError(response.status, `${name}: the answer is not JSON`);
+  return { name, status: response.status, text, body };
+}
+
+async function request(path: string, init: RequestInit = {}): Promise<unknown> {
+  const { name, status, body } = await answer(path, init);
+  if (body === undefined) throw new ApiError(status, `${name}: the answer is not JSON`);
   return body;
 }
 
@@ -157,6 +163,23 @@ export async function saveLabel(label: { feature: number; author: string; text: 
     body: JSON.stringify(label),
   });
   return asLabel((body as { label?: unknown })?.label, "POST api/labels");
+}
+
+/** Every person's label of this site's features (the JSONL export, one label a line). */
+export async function allLabels(): Promise<HumanLabel[]> {
+  const { name, text } = await answer("labels/export?format=jsonl");
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line, i) => {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch {
+        throw new ApiError(200, `${name}: line ${i + 1} is not JSON`);
+      }
+      return asLabel(raw, name);
+    });
 }
 
 export function exportUrl(format: "csv" | "jsonl"): string {

@@ -3,7 +3,8 @@
 
 import { DataError, dataPath, fetchJson } from "./fetch";
 import { readRelated } from "./related";
-import type { Feature } from "./types";
+import { readScores } from "./labelsFile";
+import type { Feature, Label } from "./types";
 
 const KEEP_SHARDS = 48;
 
@@ -39,9 +40,14 @@ function normalize(f: Feature): Feature {
     top_examples: Array.isArray(f.top_examples) ? f.top_examples : [],
     intervals: Array.isArray(f.intervals) ? f.intervals : [],
     logits: f.logits && Array.isArray(f.logits.positive) ? f.logits : null,
-    labels: Array.isArray(f.labels) ? f.labels : [],
+    labels: Array.isArray(f.labels) ? f.labels.map(normalizeLabel) : [],
     related: readRelated(f.related),
   };
+}
+
+/** An older export gave a label one `score` of kind `score_kind`; now `scores` has them all. */
+function normalizeLabel(label: Label): Label {
+  return { ...label, scores: readScores(label as unknown as Record<string, unknown>) };
 }
 
 export class FeatureStore {

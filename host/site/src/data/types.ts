@@ -31,10 +31,10 @@ export interface Interval {
 export interface Label {
   text: string;
   labeler: string;
+  labeler_stage: string | null; // the labeler stage it came from; null for people's labels
   author: string | null;
-  score: number | null;
-  score_kind: string | null;
-  rubric: string | null;
+  scores: Record<string, number>; // scorer -> score (detection, simulation, embedding, ...)
+  rubric: number | string | null;
 }
 
 /** A feature of another dictionary related to this one (DATA.md, "related"). */

@@ -18,6 +18,9 @@
 //                               (and has fetched the next feature's shard ahead)
 //   data-label-saved="N", data-label-failed="N", data-label-imported="N"  counts of saves that
 //                               worked, saves that failed, and imports finished (either way)
+//   data-labels-view="loading|ready|empty|error"  what the #/labels page shows
+//   data-labels-rendered="N"    the #/labels table has been drawn N times (a count: first draw, sorts, filters)
+//   data-labels-sort="KEY:asc|desc"  what that table is sorted by (feature, disagreement, score:COLUMN:SCORER)
 //
 // Performance marks "dictlab:list-ready" and "dictlab:feature-ready" are set at the same moments
 // as data-ready and data-feature-ready (for the page-load benchmark).

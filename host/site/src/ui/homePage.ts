@@ -37,6 +37,9 @@ export function showHome(ctx: Context, view: HTMLElement): void {
       withModel ? ", " : null,
       withModel ? link("#/generate", "generate") : null,
       withModel ? "." : null,
+      " Compare the labelers on the ",
+      link("#/labels", "labels"),
+      " page.",
     ),
   );
 }

@@ -26,12 +26,8 @@ function labelItem(label: ShownLabel): HTMLElement {
       .filter(Boolean)
       .join(" · ");
   } else {
-    score =
-      typeof label.score === "number"
-        ? `${label.score_kind ?? "score"} ${formatValue(label.score)}`
-        : label.score_kind
-          ? `${label.score_kind}: not scored`
-          : "not scored";
+    const scores = Object.entries(label.scores ?? {});
+    score = scores.length ? scores.map(([scorer, value]) => `${scorer} ${formatValue(value)}`).join(" · ") : "not scored";
     const r = rubricText(label.rubric);
     if (r) score += ` · ${r}`;
     else if (typeof label.rubric === "string" && label.rubric !== "") rubricLine = label.rubric;

@@ -1,8 +1,8 @@
 // Hash routes: #/ (start), #/feature/ID, #/map[?feature=ID], #/fires[?feature=ID&text=…], #/generate,
-// #/label[?feature=ID] (labelling, under `dictlab serve` only).
+// #/label[?feature=ID] (labelling, under `dictlab serve` only), #/labels (every labeler's labels and scores).
 
 export interface Route {
-  name: "home" | "feature" | "map" | "fires" | "generate" | "label" | "unknown";
+  name: "home" | "feature" | "map" | "fires" | "generate" | "label" | "labels" | "unknown";
   arg: string; // the feature id text for "feature"
   params: URLSearchParams;
   path: string;
@@ -27,5 +27,6 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "fires" && parts.length === 1) return route("fires");
   if (parts[0] === "generate" && parts.length === 1) return route("generate");
   if (parts[0] === "label" && parts.length === 1) return route("label");
+  if (parts[0] === "labels" && parts.length === 1) return route("labels");
   return route("unknown");
 }
