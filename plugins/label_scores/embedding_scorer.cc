@@ -45,7 +45,7 @@ EmbeddingScorer::Score EmbeddingScorer::score(const std::string& label, std::int
   nlohmann::json shown = nlohmann::json::array();
   for (std::size_t i = 0; i < embeddings.size(); ++i) {
     similarities.push_back(cosine_similarity(label_embedding, embeddings[i]));
-    shown.push_back({{"text", label_scores::shown(contexts->texts[i])},
+    shown.push_back({{"text", llm_client::shown(contexts->texts[i])},
                      {"activating", static_cast<bool>(contexts->activating[i])},
                      {"similarity", similarities.back()}});
   }

@@ -10,18 +10,6 @@
 namespace label_scores {
 namespace {
 
-const char* const kIntruderSystem =
-    "You will see several short text examples. All of them but one share a common pattern: a kind of word, "
-    "a topic, a symbol, a position in a sentence, a language or a format. One example is an intruder that does "
-    "not share it. Find the intruder. Answer with its number only.";
-
-std::string trial_text(const std::vector<std::string>& contexts) {
-  std::string user = "Examples:\n\n";
-  for (std::size_t i = 0; i < contexts.size(); ++i)
-    user += "Example " + std::to_string(i + 1) + ": " + shown(contexts[i]) + "\n";
-  return user + "\nWhich example is the intruder?";
-}
-
 }  // namespace
 
 std::vector<IntruderTrial> intruder_trials(const std::vector<std::string>& activating,
@@ -43,22 +31,6 @@ std::vector<IntruderTrial> intruder_trials(const std::vector<std::string>& activ
     out.push_back(std::move(trial));
   }
   return out;
-}
-
-// No worked example: with one, a small model names the example's answer
-// (SmolLM2 answered "3", the example's, in 166 of 250 trials).
-std::vector<llm_client::ChatMessage> intruder_prompt(const IntruderTrial& trial) {
-  return {{"system", kIntruderSystem}, {"user", trial_text(trial.contexts)}};
-}
-
-llm_client::AnswerFormat intruder_format(int contexts) {
-  nlohmann::json choices = nlohmann::json::array();
-  for (int i = 1; i <= contexts; ++i) choices.push_back(i);
-  return {"intruder",
-          {{"type", "object"},
-           {"properties", {{"intruder", {{"enum", choices}}}}},
-           {"required", {"intruder"}},
-           {"additionalProperties", false}}};
 }
 
 std::optional<int> parse_intruder_answer(const std::string& answer, int contexts) {

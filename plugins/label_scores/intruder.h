@@ -4,16 +4,15 @@
 // a few of a feature's activating contexts and one context where the feature
 // is silent, shuffled, and names the one that does not belong. A feature
 // whose contexts share something a reader can see is found out more often
-// than chance (1 / the number shown). Pure parts here: the trials, the
-// prompt, the answer's shape and its parser; no model, no network.
+// than chance (1 / the number shown). Pure parts here: the trials and the
+// answer's parser (the prompt: llm_client/prompts.h); no model, no network.
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "answer_format.h"
-#include "chat_client.h"
+#include "prompts.h"
 
 namespace label_scores {
 
@@ -29,10 +28,6 @@ std::vector<IntruderTrial> intruder_trials(const std::vector<std::string>& activ
                                            const std::vector<std::string>& silent, int trials, int activating_shown,
                                            std::uint64_t seed);
 
-std::vector<llm_client::ChatMessage> intruder_prompt(const IntruderTrial& trial);
-
-// {"intruder": one of 1..contexts}.
-llm_client::AnswerFormat intruder_format(int contexts);
 
 // The context an answer names: the "intruder" of a structured answer, else
 // the last number from 1 to `contexts` in the text; nullopt if none.

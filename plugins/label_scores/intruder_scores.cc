@@ -97,15 +97,15 @@ bool ask(llm_client::ChatClient& client, const label_scores::IntruderTrial& tria
          json& record, json& details) {
   const int n = static_cast<int>(trial.contexts.size());
   const auto result = client.complete(
-      label_scores::intruder_prompt(trial),
+      llm_client::intruder_prompt(trial.contexts),
       [n](const std::string& answer) -> std::string {
         if (label_scores::parse_intruder_answer(answer, n)) return "";
         return "the answer names no example from 1 to " + std::to_string(n) + ": " + label_scores::excerpt(answer);
       },
-      stop, label_scores::intruder_format(n));
+      stop, llm_client::intruder_format(n));
   if (result.error == "stopped") return false;
   json shown = json::array();
-  for (const auto& context : trial.contexts) shown.push_back(label_scores::shown(context));
+  for (const auto& context : trial.contexts) shown.push_back(llm_client::shown(context));
   json detail = {{"contexts", std::move(shown)}, {"intruder", trial.intruder}};
   if (!result.content) {
     const std::string error = result.error + " (after " + std::to_string(result.attempts) + " attempts)";

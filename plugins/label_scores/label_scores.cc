@@ -402,16 +402,16 @@ class LabelScores : public dictlab::Evaluator {
     }
     const int n = static_cast<int>(contexts.texts.size());
     const auto result = client.complete(
-        label_scores::detection_prompt(text, contexts.texts),
+        llm_client::detection_prompt(text, contexts.texts),
         [n](const std::string& answer) -> std::string {
           if (label_scores::parse_detection_answer(answer, n)) return "";
           return "the answer has no list of example numbers: " + excerpt(answer);
         },
-        stop, label_scores::detection_format(n));
+        stop, llm_client::detection_format(n));
     if (result.error == "stopped") return false;
     json shown = json::array();
     for (std::size_t i = 0; i < contexts.texts.size(); ++i)
-      shown.push_back({{"text", label_scores::shown(contexts.texts[i])},
+      shown.push_back({{"text", llm_client::shown(contexts.texts[i])},
                        {"activating", static_cast<bool>(contexts.activating[i])}});
     out.details["detection"] = {{"contexts", shown}};
     if (result.content) {
@@ -437,16 +437,16 @@ class LabelScores : public dictlab::Evaluator {
     for (const auto& sim : contexts.simulation) {
       const std::size_t n = sim.tokens.size();
       const auto result = client.complete(
-          label_scores::simulation_prompt(text, sim.tokens),
+          llm_client::simulation_prompt(text, sim.tokens),
           [n](const std::string& answer) -> std::string {
             if (label_scores::parse_simulation_answer(answer, n)) return "";
             return "the answer does not have one activation per token (" + std::to_string(n) +
                    " tokens): " + excerpt(answer);
           },
-          stop, label_scores::simulation_format(n));
+          stop, llm_client::simulation_format(n));
       if (result.error == "stopped") return false;
       json entry = {{"tokens", json::array()}, {"true", sim.activations}, {"top_example", sim.top_example}};
-      for (const auto& token : sim.tokens) entry["tokens"].push_back(label_scores::shown(token));
+      for (const auto& token : sim.tokens) entry["tokens"].push_back(llm_client::shown(token));
       if (!result.content) {
         out.errors.push_back("simulation: " + result.error + " (after " + std::to_string(result.attempts) +
                              " attempts)");

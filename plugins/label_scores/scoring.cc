@@ -73,65 +73,9 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-const char* kDetectionSystem =
-    "You are an intelligent and meticulous linguistics researcher. You will be given a certain feature of text, "
-    "such as \"male pronouns\" or \"text with negative sentiment\". You will then be given several numbered text "
-    "examples. Your task is to determine which examples possess the feature. Answer with the numbers of those "
-    "examples as a list, like [1, 3], or [] if none of them do. Do not return anything else.";
-
-const char* kSimulationSystem =
-    "We're studying neurons in a neural network. Each neuron looks for some particular thing in a short document. "
-    "Look at an explanation of what the neuron does, and try to predict its activations on each token.\n\n"
-    "The activation format is token<tab>activation, activations go from 0 to 10. Most activations will be 0. "
-    "Answer with one line per token, in the order given, and nothing else.";
-
-std::string detection_user(const std::string& explanation, const std::vector<std::string>& contexts) {
-  std::string user = "Feature: " + shown(explanation) + "\n\nText examples:\n\n";
-  for (std::size_t i = 0; i < contexts.size(); ++i)
-    user += "Example " + std::to_string(i + 1) + ": " + shown(contexts[i]) + "\n";
-  return user;
-}
-
-std::string simulation_user(const std::string& explanation, const std::vector<std::string>& tokens) {
-  std::string user = "Neuron 1\nExplanation of neuron 1 behavior: " + shown(explanation) + "\n\nPredict the " +
-                     std::to_string(tokens.size()) +
-                     " activations below: one line per token, token<tab>activation, activation an integer from "
-                     "0 to 10.\n<start>\n";
-  for (const auto& token : tokens) user += shown(token) + "\n";
-  return user + "<end>";
-}
-
 }  // namespace
 
-std::string shown(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (c == '\n') out += "\u21B5";       // ↵
-    else if (c == '\t') out += "\u21E5";  // ⇥
-    else if (c == '\r') continue;
-    else out += c;
-  }
-  return out;
-}
-
-std::vector<llm_client::ChatMessage> detection_prompt(const std::string& explanation,
-                                                      const std::vector<std::string>& contexts) {
-  return {{"system", kDetectionSystem},
-          {"user", detection_user("the word \"cat\"", {"The dog barked at the mailman.", "My cat sleeps all day.",
-                                                       "Stocks fell on Monday.", "Two cats and a kitten."})},
-          {"assistant", "[2, 4]"},
-          {"user", detection_user(explanation, contexts)}};
-}
-
 namespace {
-
-// The integers 0..n-1 + first as a JSON schema enum.
-nlohmann::json integers_from(int first, int count) {
-  nlohmann::json values = nlohmann::json::array();
-  for (int i = 0; i < count; ++i) values.push_back(first + i);
-  return values;
-}
 
 // The array `key` of a structured answer, when every element is an integer.
 std::optional<std::vector<long long>> json_integers(const std::string& answer, const std::string& key) {
@@ -146,26 +90,6 @@ std::optional<std::vector<long long>> json_integers(const std::string& answer, c
 }
 
 }  // namespace
-
-llm_client::AnswerFormat detection_format(int contexts) {
-  return {"detection",
-          {{"type", "object"},
-           {"properties",
-            {{"matches", {{"type", "array"}, {"items", {{"enum", integers_from(1, contexts)}}}, {"maxItems", contexts}}}}},
-           {"required", {"matches"}},
-           {"additionalProperties", false}}};
-}
-
-llm_client::AnswerFormat simulation_format(std::size_t tokens) {
-  const auto n = static_cast<int>(tokens);
-  return {"simulation",
-          {{"type", "object"},
-           {"properties",
-            {{"activations",
-              {{"type", "array"}, {"items", {{"enum", integers_from(0, 11)}}}, {"minItems", n}, {"maxItems", n}}}}},
-           {"required", {"activations"}},
-           {"additionalProperties", false}}};
-}
 
 std::optional<std::vector<int>> parse_detection_answer(const std::string& answer, int contexts) {
   if (const auto structured = json_integers(answer, "matches")) {
@@ -219,14 +143,6 @@ double balanced_accuracy(const std::vector<bool>& activating, const std::vector<
   if (positives > 0) return true_positives / positives;
   if (negatives > 0) return true_negatives / negatives;
   return std::numeric_limits<double>::quiet_NaN();
-}
-
-std::vector<llm_client::ChatMessage> simulation_prompt(const std::string& explanation,
-                                                       const std::vector<std::string>& tokens) {
-  return {{"system", kSimulationSystem},
-          {"user", simulation_user("the word \"cat\"", {"The", " cat", " sat", " on", " a", " cat", "."})},
-          {"assistant", "The\t0\n cat\t10\n sat\t0\n on\t0\n a\t0\n cat\t9\n.\t0"},
-          {"user", simulation_user(explanation, tokens)}};
 }
 
 std::optional<std::vector<double>> parse_simulation_answer(const std::string& answer, std::size_t tokens) {

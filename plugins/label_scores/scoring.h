@@ -1,6 +1,6 @@
 #pragma once
 
-// The pure parts of label scoring: the prompts, the parsers of the answers,
+// The pure parts of label scoring: the parsers of the answers,
 // the scores, the feature selection and the figures' helpers. No model, no
 // network: unit-tested on their own (tests/scores/scoring_test.cc).
 
@@ -11,22 +11,13 @@
 #include <utility>
 #include <vector>
 
-#include "answer_format.h"
-#include "chat_client.h"
+#include "prompts.h"
 
 namespace label_scores {
 
-// A token or a text as the LLM sees it: newlines and tabs made visible, so a
-// context stays on one line and a token on one line of its own.
-std::string shown(const std::string& text);
+// The prompts these parsers read the answers of: llm_client/prompts.h.
 
 // ---- Detection (EleutherAI delphi): which of N numbered contexts match the explanation?
-
-std::vector<llm_client::ChatMessage> detection_prompt(const std::string& explanation,
-                                                      const std::vector<std::string>& contexts);
-
-// {"matches": [numbers from 1 to contexts]}: the structured answer asked for.
-llm_client::AnswerFormat detection_format(int contexts);
 
 // The 1-based numbers of the contexts an answer says match, sorted and
 // unique; nullopt when it says nothing usable. Reads the structured answer's
@@ -41,12 +32,6 @@ std::optional<std::vector<int>> parse_detection_answer(const std::string& answer
 double balanced_accuracy(const std::vector<bool>& activating, const std::vector<int>& chosen);
 
 // ---- Simulation (Bills et al. 2023, without logprobs): predict 0-10 per token.
-
-std::vector<llm_client::ChatMessage> simulation_prompt(const std::string& explanation,
-                                                       const std::vector<std::string>& tokens);
-
-// {"activations": exactly `tokens` integers from 0 to 10}.
-llm_client::AnswerFormat simulation_format(std::size_t tokens);
 
 // One predicted activation per token, in order: the structured answer's
 // "activations" when it has exactly `tokens` of them, else the last number on each line

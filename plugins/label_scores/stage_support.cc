@@ -65,7 +65,7 @@ std::vector<nlohmann::json> read_journal_records(const fs::path& file, const std
 }
 
 std::string excerpt(const std::string& answer) {
-  std::string text = shown(answer);
+  std::string text = llm_client::shown(answer);
   if (text.size() > 120) {
     std::size_t cut = 120;
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a character

@@ -7,7 +7,7 @@
 #include "chat_client.h"
 #include "endpoint_options.h"
 #include "dictlab/sdk.h"
-#include "explanation_prompt.h"
+#include "prompts.h"
 #include "worker_threads.h"
 
 namespace {

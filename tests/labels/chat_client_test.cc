@@ -9,7 +9,7 @@
 #include <stdexcept>
 
 #include "chat_client.h"
-#include "explanation_prompt.h"
+#include "prompts.h"
 #include "fake_llm_server.h"
 #include "retry_wait.h"
 #include "secret_redaction.h"

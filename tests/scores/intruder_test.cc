@@ -40,9 +40,19 @@ TEST(IntruderTrials, NoneWithTooFewActivatingContextsOrNoSilentOne) {
 }
 
 TEST(IntruderFormat, AllowsExactlyTheNumbersShown) {
-  const auto format = intruder_format(3);
+  const auto format = llm_client::intruder_format(3);
   EXPECT_EQ(format.schema["properties"]["intruder"]["enum"], nlohmann::json({1, 2, 3}));
   EXPECT_EQ(format.response_format()["type"], "json_schema");
+}
+
+TEST(IntruderPrompt, NumbersEveryContextAndGivesNoWorkedExampleToCopy) {
+  const auto messages = llm_client::intruder_prompt({"in 1066", "the\ncat", "by 1848"});
+  ASSERT_EQ(messages.size(), 2u) << "a worked example's answer is what a small model repeats";
+  EXPECT_EQ(messages[0].role, "system");
+  const std::string& question = messages[1].content;
+  EXPECT_NE(question.find("Example 1: in 1066\n"), std::string::npos) << question;
+  EXPECT_NE(question.find("Example 2: the\u21B5cat\n"), std::string::npos) << question;
+  EXPECT_NE(question.find("Example 3: by 1848\n"), std::string::npos) << question;
 }
 
 TEST(ParseIntruderAnswer, ReadsJsonOrTheLastNumberInRange) {

@@ -42,7 +42,7 @@ TEST(DetectionAnswer, AStructuredAnswerIsReadFromItsMatches) {
   EXPECT_EQ(parse_detection_answer(R"({"matches": [4, 1, 4]})", 6), (std::vector<int>{1, 4}));
   EXPECT_EQ(parse_detection_answer(R"({"matches": []})", 6), std::vector<int>{});
   EXPECT_EQ(parse_detection_answer(R"({"matches": [7]})", 6), std::nullopt) << "no such context";
-  const auto format = detection_format(3);
+  const auto format = llm_client::detection_format(3);
   EXPECT_EQ(format.schema["properties"]["matches"]["items"]["enum"], nlohmann::json({1, 2, 3}));
 }
 
@@ -86,7 +86,7 @@ TEST(SimulationAnswer, TheCountMustMatch) {
 TEST(SimulationAnswer, AStructuredAnswerNeedsExactlyOneActivationPerToken) {
   EXPECT_EQ(parse_simulation_answer(R"({"activations": [0, 10, 3]})", 3), (std::vector<double>{0, 10, 3}));
   EXPECT_EQ(parse_simulation_answer(R"({"activations": [0, 10]})", 3), std::nullopt);
-  const auto format = simulation_format(3);
+  const auto format = llm_client::simulation_format(3);
   EXPECT_EQ(format.schema["properties"]["activations"]["minItems"], 3);
   EXPECT_EQ(format.schema["properties"]["activations"]["maxItems"], 3);
 }
@@ -223,7 +223,7 @@ TEST(Figures, CumulativeBuckets) {
 }
 
 TEST(Prompts, ShowTheExplanationAndEveryContextOnItsOwnLine) {
-  const auto detection = detection_prompt("line\nbreaks", {"a\nb", "c\td", "e"});
+  const auto detection = llm_client::detection_prompt("line\nbreaks", {"a\nb", "c\td", "e"});
   ASSERT_GE(detection.size(), 2u);
   const std::string& question = detection.back().content;
   EXPECT_EQ(detection.back().role, "user");
@@ -233,7 +233,7 @@ TEST(Prompts, ShowTheExplanationAndEveryContextOnItsOwnLine) {
   EXPECT_NE(question.find("Example 3: e\n"), std::string::npos) << question;
   EXPECT_EQ(question.find("Example 4"), std::string::npos);
 
-  const auto simulation = simulation_prompt("cats", {"The", " cat", "\n"});
+  const auto simulation = llm_client::simulation_prompt("cats", {"The", " cat", "\n"});
   const std::string& ask = simulation.back().content;
   EXPECT_NE(ask.find("cats"), std::string::npos);
   EXPECT_NE(ask.find("<start>\nThe\n cat\n\u21B5\n<end>"), std::string::npos) << ask;
