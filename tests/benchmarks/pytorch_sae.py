@@ -1,9 +1,9 @@
 """The same SAE training steps in plain PyTorch (what SAELens does per step):
 the baseline for sae_bench, one row per architecture it prints. Prints JSON
 lines."""
+import argparse
 import json
 import os
-import sys
 import time
 
 import torch
@@ -12,12 +12,14 @@ D_IN, D_SAE, BATCH, K = 512, 4096, 4096, 32
 BANDWIDTH = 0.001
 
 
-def median_seconds(repeats, work):
+def median_seconds(repeats, work, synchronize=lambda: None):
     work()
+    synchronize()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         work()
+        synchronize()
         times.append(time.perf_counter() - start)
     return sorted(times)[len(times) // 2]
 
@@ -128,17 +130,28 @@ def make_step(name, x, target):
 
 
 def main():
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 9
+    global D_SAE
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("repeats", nargs="?", type=int, default=9)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N (PyTorch 2's default device)")
+    parser.add_argument("--features", type=int, nargs="*", default=[D_SAE], help="dictionary sizes, one row each")
+    parser.add_argument("--only", help="one architecture row, e.g. 'TopK k=32'")
+    args = parser.parse_args()
     torch.set_num_threads(os.cpu_count())
-    torch.manual_seed(0)
-    x = torch.relu(torch.randn(BATCH, D_IN) - 0.5)
-    # The transcoder's target, as sae_bench makes it: a fixed nonlinear function of x.
-    mlp_out = torch.relu(x - 0.3) @ (torch.randn(D_IN, D_IN) * 0.05)
-    for name in ARCHITECTURES:
-        step, state = make_step(name, x, mlp_out if name.startswith("Transcoder") else x)
-        seconds = median_seconds(repeats, step)
-        print(json.dumps({"what": f"PyTorch {torch.__version__} (Python) step, {name}", "l0": round(state["l0"], 1),
-                          "activations_per_second": round(BATCH / seconds)}))
+    if args.device != "cpu":
+        torch.set_default_device(args.device)
+    synchronize = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
+    for D_SAE in args.features:
+        torch.manual_seed(0)
+        x = torch.relu(torch.randn(BATCH, D_IN) - 0.5)
+        # The transcoder's target, as sae_bench makes it: a fixed nonlinear function of x.
+        mlp_out = torch.relu(x - 0.3) @ (torch.randn(D_IN, D_IN) * 0.05)
+        for name in [args.only] if args.only else ARCHITECTURES:
+            step, state = make_step(name, x, mlp_out if name.startswith("Transcoder") else x)
+            seconds = median_seconds(args.repeats, step, synchronize)
+            print(json.dumps({"what": f"PyTorch {torch.__version__} (Python) step on {args.device}, {name}",
+                              "d_sae": D_SAE, "l0": round(state["l0"], 1),
+                              "activations_per_second": round(BATCH / seconds)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@
 //                                   where the trainer should switch
 //   sae_bench profile [ARCH] [STEPS] only sparse steps (a row's label: L1, TopK), to
 //                                   run under perf
+//   sae_bench device DEVICE [FEATURES...]  TopK's step where `device = DEVICE`
+//                                   trains (cuda: LibTorch's ops), 4096 and 131072 features
 // Times are medians over the repeats.
 #include <sys/resource.h>
 
@@ -16,6 +18,8 @@
 #include <cstdio>
 #include <string>
 #include <thread>
+
+#include <torch/cuda.h>
 
 #include "architectures/architectures.h"
 #include "fused_adam.h"
@@ -260,6 +264,42 @@ void profile(const std::string& architecture, int steps) {
               median(times));
 }
 
+// TopK k=32's training step as `device = ...` runs it: the dictionary, the
+// batch and Adam on DEVICE, each step LibTorch's own ops (the dense step);
+// on CUDA each timed step ends with a synchronize. Prints one row per size.
+void on_device(const std::string& name, const std::vector<std::int64_t>& sizes, int repeats) {
+  const torch::Device device(name);
+  const std::int64_t d_in = 512, batch = 4096;
+  torch::manual_seed(0);
+  const torch::Tensor x = torch::relu(torch::randn({batch, d_in}) - 0.5).to(device);
+  auto synchronize = [&device] {
+    if (device.is_cuda()) torch::cuda::synchronize(device.has_index() ? device.index() : -1);
+  };
+  for (const std::int64_t d_sae : sizes) {
+    Sae sae = trained_looking_sae(architecture_named("TopK", 0, d_sae), d_in, d_sae);
+    sae.to(device);
+    sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(1e-7));
+    auto step = [&] {
+      optimizer.zero_grad();
+      const torch::Tensor no_dead = torch::zeros({d_sae}, torch::dtype(torch::kBool).device(device));
+      static sparse_autoencoder::SparseStepWorkspace unused;
+      const double l0 = sparse_autoencoder::loss_and_gradients(sae, x, no_dead, /*sparse=*/false, unused).l0;
+      optimizer.step();
+      sae.normalize_decoder();
+      synchronize();
+      return l0;
+    };
+    step();  // warm up (CUDA's first kernels, cuBLAS's handles)
+    double l0 = 0;
+    std::vector<double> times;
+    for (int i = 0; i < repeats; ++i) times.push_back(seconds_of([&] { l0 += step() / repeats; }));
+    std::printf("{\"what\": \"dense LibTorch step on %s, TopK k=32\", \"d_sae\": %lld, \"l0\": %.1f, "
+                "\"activations_per_second\": %.0f}\n",
+                name.c_str(), static_cast<long long>(d_sae), l0, static_cast<double>(batch) / median(times));
+    std::fflush(stdout);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -271,8 +311,13 @@ int main(int argc, char** argv) {
   else if (mode == "memory") memory(argument > 0 ? argument : 131072);
   else if (mode == "crossover") crossover();
   else if (mode == "profile") profile(argc > 2 ? argv[2] : "TopK", argc > 3 ? std::atoi(argv[3]) : 30);
-  else {
-    std::fprintf(stderr, "usage: sae_bench [throughput [REPEATS] | quality [STEPS] | memory [FEATURES] | crossover | profile [ARCH] [STEPS]]\n");
+  else if (mode == "device" && argc > 2) {
+    std::vector<std::int64_t> sizes;
+    for (int i = 3; i < argc; ++i) sizes.push_back(std::atoll(argv[i]));
+    on_device(argv[2], sizes.empty() ? std::vector<std::int64_t>{4096, 131072} : sizes, 9);
+  } else {
+    std::fprintf(stderr, "usage: sae_bench [throughput [REPEATS] | quality [STEPS] | memory [FEATURES] | crossover | "
+                         "profile [ARCH] [STEPS] | device DEVICE [FEATURES...]]\n");
     return 2;
   }
 }

@@ -53,8 +53,11 @@ TEST(MetricsServer, APortInUseIsAClearError) {
 TEST(MetricsServer, KeepsServingWithLibTorchLoaded) {
   void* torch = dlopen(DICTLAB_TORCH_CPU_LIBRARY, RTLD_NOW | RTLD_GLOBAL);
   ASSERT_NE(torch, nullptr) << dlerror();
-  ASSERT_NE(dlsym(torch, "_ZN2at4_ops10zeros_like4callERKNS_6TensorEN3c108optionalINS5_10ScalarTypeEEENS6_INS5_6LayoutEEENS6_INS5_6DeviceEEENS6_IbEENS6_INS5_12MemoryFormatEEE"), nullptr)
-      << "libtorch_cpu is not really loaded";
+  // at::_ops::zeros_like::call, with c10::optional (Debian's 1.13) or std::optional (2.x, the CUDA build).
+  const bool has_op =
+      dlsym(torch, "_ZN2at4_ops10zeros_like4callERKNS_6TensorEN3c108optionalINS5_10ScalarTypeEEENS6_INS5_6LayoutEEENS6_INS5_6DeviceEEENS6_IbEENS6_INS5_12MemoryFormatEEE") ||
+      dlsym(torch, "_ZN2at4_ops10zeros_like4callERKNS_6TensorESt8optionalIN3c1010ScalarTypeEES5_INS6_6LayoutEES5_INS6_6DeviceEES5_IbES5_INS6_12MemoryFormatEE");
+  ASSERT_TRUE(has_op) << "libtorch_cpu is not really loaded";
   MetricsRegistry registry;
   registry.gauge("with_torch", "Served beside LibTorch.", {}).set(1);
   auto server = MetricsServer::start(registry, "127.0.0.1", 0);
