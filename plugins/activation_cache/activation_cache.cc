@@ -95,7 +95,7 @@ class ActivationCache : public dictlab::Evaluator {
     std::int64_t harvested = 0;
     for (std::int64_t first = 0; first < info.shards; first += ranks.world_size()) {
       // The ranks stop together, at the same round.
-      if (ranks.sum(context.stop_requested() ? 1.0 : 0.0) > 0) return {};
+      if (ranks.any_stop(context.stop_requested())) return {};
       // A shard is renamed into place whole, so one of the right size is
       // done. Rank 0 looks (it writes them) and tells each rank.
       torch::Tensor missing = torch::zeros({ranks.world_size()}, torch::kInt);

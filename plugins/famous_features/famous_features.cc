@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <array>
 
+#include "dictlab/collectives.h"
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
 #include "dictlab/token_windows.h"
@@ -42,7 +43,8 @@ dictlab::PluginDescriptor describe() {
                   {"heldout", "train"}),
               {"min_tokens", OptionType::kInt,
                "Fewest tokens of a kind, in each half, for its figures to be reported.", std::int64_t{100}},
-          }};
+          },
+          .data_parallel = true};
 }
 
 // Sums over tokens, per kind of text (rows 0..kKinds-1) and in all (row
@@ -60,6 +62,11 @@ struct KindSums {
     mass += torch::mm(kinds.t(), activations.clamp_min(0)).to(torch::kDouble);
     fires += torch::mm(kinds.t(), (activations > 0).to(torch::kFloat)).to(torch::kDouble);
     tokens += kinds.sum(0).to(torch::kDouble);
+  }
+  // Adds every rank's sums (of disjoint contexts) into each rank's.
+  void sum_over(dictlab::Collectives& ranks) {
+    std::vector<torch::Tensor> sums = {mass, fires, tokens};
+    ranks.sum(sums);
   }
   torch::Tensor specificity(std::int64_t kind) const { return mass[kind] / mass[kKinds].clamp_min(1e-30); }
   torch::Tensor sensitivity(std::int64_t kind) const { return fires[kind] / tokens[kind].clamp_min(1); }
@@ -110,11 +117,17 @@ class FamousFeatures : public dictlab::Evaluator {
     // [0]: contexts the unit is chosen on, [1]: those it is measured on.
     std::array<KindSums, 2> features{KindSums(d_sae), KindSums(d_sae)};
     std::array<KindSums, 2> neurons{KindSums(hook.width), KindSums(hook.width)};
+    // In a data-parallel run each rank takes every N-th batch.
+    dictlab::Collectives& ranks = dictlab::collectives_of(context);
     constexpr std::int64_t kBatch = 32;  // even, so that context parity is row-block parity within a batch
     context.progress().set_total(static_cast<double>(contexts));
     for (std::int64_t start = 0; start < contexts; start += kBatch) {
-      if (context.stop_requested()) return {};
+      if (ranks.any_stop(context.stop_requested())) return {};
       const std::int64_t n = std::min(kBatch, contexts - start), rows = n * length;
+      if (!ranks.takes(start / kBatch)) {
+        context.progress().set_done(static_cast<double>(start + n));
+        continue;
+      }
       const auto ids = dictlab::evenly_spaced_windows(shard, start, n, contexts, length);
       torch::Tensor one_hot = torch::zeros({rows, kKinds + 1});
       one_hot.select(1, kKinds).fill_(1);
@@ -142,6 +155,8 @@ class FamousFeatures : public dictlab::Evaluator {
       }
       context.progress().set_done(static_cast<double>(start + n));
     }
+    for (auto* sums : {&features[0], &features[1], &neurons[0], &neurons[1]}) sums->sum_over(ranks);
+    if (!ranks.leader()) return {};  // rank 0 writes
 
     dictlab::Report report;
     nlohmann::json famous = {{"dictionary", context.input(PluginKind::kDictionary).stage},

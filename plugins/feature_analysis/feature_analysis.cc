@@ -5,12 +5,12 @@
 // the SDK's model and dictionary hooks only.
 #include <algorithm>
 
+#include "analysis_passes.h"
 #include "browser_check.h"
-#include "checkpoints.h"
+#include "dictlab/collectives.h"
 #include "dictlab/feature_store.h"
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
-#include "dictlab/token_windows.h"
 #include "feature_statistics.h"
 #include "layout.h"
 #include "logit_effects.h"
@@ -25,7 +25,7 @@ using feature_analysis::FeatureStatistics;
 
 dictlab::PluginDescriptor describe() {
   return {.name = "feature_analysis",
-          .version = "1.2.0",
+          .version = "1.3.0",
           .summary = "Per-feature evidence, 2-D layout and the feature store (features.sqlite) for labelers and the site.",
           .options = {
               OptionSpec{"tokens", OptionType::kInt, "Held-out tokens analysed (whole contexts).",
@@ -39,6 +39,9 @@ dictlab::PluginDescriptor describe() {
                   .at_least(1),
               OptionSpec{"interval_examples", OptionType::kInt, "Examples sampled per interval.", std::int64_t{5}}
                   .at_least(1),
+              OptionSpec{"near_misses", OptionType::kInt,
+                         "Silent occurrences of each feature's top token kept (near misses).", std::int64_t{5}}
+                  .at_least(0),
               OptionSpec{"window_before", OptionType::kInt, "Tokens of an example before its chosen token.",
                          std::int64_t{12}}
                   .at_least(0),
@@ -59,7 +62,8 @@ dictlab::PluginDescriptor describe() {
                   .at_least(1),
               {"browser_bundle", OptionType::kBool,
                "Also write the model and dictionary for the browser, with golden values (browser/).", true},
-          }};
+          },
+          .data_parallel = true};
 }
 
 class FeatureAnalysis : public dictlab::Evaluator {
@@ -71,10 +75,10 @@ class FeatureAnalysis : public dictlab::Evaluator {
     shape.top_examples = options.get_int("top_examples");
     shape.intervals = options.get_int("intervals");
     shape.interval_examples = options.get_int("interval_examples");
+    shape.near_misses = options.get_int("near_misses");
     shape.histogram_bins = options.get_int("histogram_bins");
     shape.window_before = options.get_int("window_before");
     shape.window_after = options.get_int("window_after");
-    const std::int64_t checkpoint_interval = options.get_int("checkpoint_interval");
 
     const auto model = dictlab::open_input_model(context);
     const auto dictionary = dictlab::open_input_dictionary(context);
@@ -90,39 +94,12 @@ class FeatureAnalysis : public dictlab::Evaluator {
       context.log().warn("the held-out split has " + std::to_string(heldout.size()) + " tokens; analysing " +
                          std::to_string(contexts * length));
     // Feature activations of a batch are dense [rows, d_sae]: keep them near 64 MiB.
-    const std::int64_t per_batch = std::clamp<std::int64_t>((std::int64_t{1} << 24) / (length * shape.features), 1, 32);
-    const std::int64_t batches = (contexts + per_batch - 1) / per_batch;
-
+    const feature_analysis::PassPlan plan{contexts, length,
+                                          std::clamp<std::int64_t>((std::int64_t{1} << 24) / (length * shape.features), 1, 32),
+                                          options.get_int("checkpoint_interval")};
     FeatureStatistics statistics(shape);
-    torch_training::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
-    const std::int64_t resumed = checkpoints.restore_latest(statistics.state(), nullptr).value_or(0);
-    statistics.refresh();
-    if (resumed > 0) context.log().info("resuming the analysis at batch " + std::to_string(resumed));
-    context.progress().set_total(static_cast<double>(2 * batches));
-
-    std::vector<std::int32_t> ids;
-    std::vector<float> codes;
-    for (std::int64_t step = resumed; step < 2 * batches; ++step) {
-      if (context.stop_requested()) {
-        checkpoints.save(step, statistics.state(), nullptr);
-        return {};
-      }
-      const std::int64_t batch = step % batches;
-      const std::int64_t first = batch * per_batch, n = std::min(per_batch, contexts - first);
-      // Spread over the whole split: held-out documents come grouped by source,
-      // so its first tokens alone would show one kind of text.
-      ids = dictlab::evenly_spaced_windows(heldout, first, n, contexts, length);
-      const auto activations = dictlab::activations_at(*model, {ids.data(), n, length}, hook.name);
-      codes.resize(static_cast<std::size_t>(n * length * shape.features));
-      dictionary->encode(activations.data(), n * length, codes.data());
-      const feature_analysis::CodedBatch coded{ids.data(), codes.data(), n, length,
-                                               context.seed() * 0x9E3779B97F4A7C15ULL + static_cast<std::uint64_t>(batch)};
-      if (step < batches) statistics.first_pass(coded);
-      else statistics.second_pass(coded);
-      context.progress().set_done(static_cast<double>(step + 1));
-      if ((step + 1) % checkpoint_interval == 0 || step + 1 == batches)
-        checkpoints.save(step + 1, statistics.state(), nullptr);
-    }
+    if (!feature_analysis::run_passes(context, plan, *model, *dictionary, hook.name, heldout, statistics)) return {};
+    if (!dictlab::collectives_of(context).leader()) return {};  // rank 0 has the merged statistics and writes
 
     context.log().info("logit effects and 2-D layout of " + std::to_string(shape.features) + " features");
     const dictlab::TokenDisplay display(*model);
@@ -167,23 +144,30 @@ class FeatureAnalysis : public dictlab::Evaluator {
   }
 
  private:
-  static std::vector<dictlab::ActivationExample> examples(const FeatureStatistics& s, const char* prefix,
-                                                          std::int64_t feature_offset, std::int64_t count,
-                                                          const dictlab::TokenDisplay& display) {
+  // The examples in `count` slots from `slot`, strongest first (ties: the
+  // earlier token, or the smaller sample key), so that the order does not
+  // depend on how the passes were split.
+  static std::vector<dictlab::ActivationExample> examples(const FeatureStatistics& s, const std::string& prefix,
+                                                          const std::string& order_name, std::int64_t slot,
+                                                          std::int64_t count, const dictlab::TokenDisplay& display) {
     const std::int64_t W = s.shape().window();
-    const std::string p(prefix);
-    const float* chosen = s.tensor((p + "_activation").c_str()).data_ptr<float>() + feature_offset;
-    const std::int32_t* focus = s.tensor((p + "_focus").c_str()).data_ptr<std::int32_t>() + feature_offset;
-    const std::int32_t* ids = s.tensor((p + "_ids").c_str()).data_ptr<std::int32_t>() + feature_offset * W;
-    const float* acts = s.tensor((p + "_activations").c_str()).data_ptr<float>() + feature_offset * W;
+    const float* chosen = s.tensor((prefix + "_activation").c_str()).data_ptr<float>() + slot;
+    const std::int64_t* order = s.tensor((prefix + "_" + order_name).c_str()).data_ptr<std::int64_t>() + slot;
+    const std::int32_t* focus = s.tensor((prefix + "_focus").c_str()).data_ptr<std::int32_t>() + slot;
+    const std::int32_t* ids = s.tensor((prefix + "_ids").c_str()).data_ptr<std::int32_t>() + slot * W;
+    const float* acts = s.tensor((prefix + "_activations").c_str()).data_ptr<float>() + slot * W;
+    std::vector<std::int64_t> kept;
+    for (std::int64_t i = 0; i < count; ++i)
+      if (chosen[i] >= 0) kept.push_back(i);
+    std::sort(kept.begin(), kept.end(), [&](std::int64_t a, std::int64_t b) {
+      return chosen[a] != chosen[b] ? chosen[a] > chosen[b] : order[a] < order[b];
+    });
     std::vector<dictlab::ActivationExample> out;
-    for (std::int64_t i = 0; i < count; ++i) {
-      if (chosen[i] < 0) continue;
+    for (std::int64_t i : kept) {
       dictlab::ActivationExample example{chosen[i], focus[i], display.window(ids + i * W, W), {}};
       example.activations.assign(acts + i * W, acts + i * W + static_cast<std::int64_t>(example.tokens.size()));
       out.push_back(std::move(example));
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.activation > b.activation; });
     return out;
   }
 
@@ -216,13 +200,14 @@ class FeatureAnalysis : public dictlab::Evaluator {
         evidence.max_activation = max[f];
         evidence.mean_activation = count[f] ? sum[f] / static_cast<double>(count[f]) : 0.0;
         evidence.histogram.assign(histogram + f * shape.histogram_bins, histogram + (f + 1) * shape.histogram_bins);
-        evidence.top_examples = examples(s, "top", f * K, K, display);
+        evidence.top_examples = examples(s, "top", "position", f * K, K, display);
         for (std::int64_t i = 0; i < I; ++i) {
           dictlab::ActivationInterval interval{max[f] * static_cast<double>(i) / static_cast<double>(I),
                                                max[f] * static_cast<double>(i + 1) / static_cast<double>(I),
-                                               examples(s, "interval", (f * I + i) * E, E, display)};
+                                               examples(s, "interval", "key", (f * I + i) * E, E, display)};
           if (!interval.examples.empty()) evidence.intervals.push_back(std::move(interval));
         }
+        evidence.near_misses = examples(s, "near", "key", f * shape.near_misses, shape.near_misses, display);
         evidence.positive_logits = effects[static_cast<std::size_t>(f)].positive;
         evidence.negative_logits = effects[static_cast<std::size_t>(f)].negative;
         store.put(evidence, xy[f][0], xy[f][1], top_tokens(evidence));

@@ -23,6 +23,14 @@ void CrossCorrelation::add(const torch::Tensor& a, const torch::Tensor& b) {
   rows_ += static_cast<double>(a.size(0));
 }
 
+void CrossCorrelation::sum_over(dictlab::Collectives& ranks) {
+  if (ranks.world_size() == 1) return;
+  std::vector<torch::Tensor> sums = {sum_a_, sum_b_, squares_a_, squares_b_, cross_,
+                                     torch::full({1}, rows_, torch::kDouble)};
+  ranks.sum(sums);
+  rows_ = sums.back().item<double>();
+}
+
 CrossCorrelation::Matches CrossCorrelation::best_matches() const {
   torch::NoGradGuard no_grad;
   const torch::Tensor mean_a = sum_a_ / rows_, mean_b = sum_b_ / rows_;

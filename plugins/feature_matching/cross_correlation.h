@@ -4,6 +4,8 @@
 
 #include <cstdint>
 
+#include "dictlab/collectives.h"
+
 namespace feature_matching {
 
 // Pearson correlations between every column of A and every column of B over
@@ -25,6 +27,9 @@ class CrossCorrelation {
   };
   Matches best_matches() const;
   double rows() const { return rows_; }
+
+  // Adds every rank's sums (of disjoint rows) into each rank's.
+  void sum_over(dictlab::Collectives& ranks);
 
  private:
   torch::Tensor sum_a_, sum_b_, squares_a_, squares_b_, cross_;

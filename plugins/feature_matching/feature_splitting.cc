@@ -31,7 +31,8 @@ dictlab::PluginDescriptor describe() {
           .options = {
               OptionSpec{"contexts", OptionType::kInt, "Held-out contexts read (evenly spaced).", std::int64_t{512}}
                   .at_least(1),
-          }};
+          },
+          .data_parallel = true};
 }
 
 struct Dictionary {
@@ -99,11 +100,17 @@ class FeatureSplitting : public dictlab::Evaluator {
     std::vector<CrossCorrelation> pairs;
     for (std::size_t i = 0; i + 1 < dictionaries.size(); ++i)
       pairs.emplace_back(dictionaries[i + 1].d_sae, dictionaries[i].d_sae);
+    // In a data-parallel run each rank takes every N-th batch.
+    dictlab::Collectives& ranks = dictlab::collectives_of(context);
     constexpr std::int64_t kBatch = 32;
     context.progress().set_total(static_cast<double>(contexts));
     for (std::int64_t start = 0; start < contexts; start += kBatch) {
-      if (context.stop_requested()) return {};
+      if (ranks.any_stop(context.stop_requested())) return {};
       const std::int64_t n = std::min(kBatch, contexts - start), rows = n * length;
+      if (!ranks.takes(start / kBatch)) {
+        context.progress().set_done(static_cast<double>(start + n));
+        continue;
+      }
       const auto ids = dictlab::evenly_spaced_windows(heldout, start, n, contexts, length);
       const auto activations = dictlab::activations_at(*model, {ids.data(), n, length}, hook);
       std::vector<torch::Tensor> codes;
@@ -114,6 +121,8 @@ class FeatureSplitting : public dictlab::Evaluator {
       for (std::size_t i = 0; i < pairs.size(); ++i) pairs[i].add(codes[i + 1], codes[i]);
       context.progress().set_done(static_cast<double>(start + n));
     }
+    for (auto& pair : pairs) pair.sum_over(ranks);
+    if (!ranks.leader()) return {};  // rank 0 writes
 
     dictlab::Report report;
     nlohmann::json splitting = {{"model", context.input(PluginKind::kModel).stage},

@@ -31,7 +31,8 @@ dictlab::PluginDescriptor describe() {
           .options = {
               OptionSpec{"contexts", OptionType::kInt, "Held-out contexts read (evenly spaced).", std::int64_t{1024}}
                   .at_least(1),
-          }};
+          },
+          .data_parallel = true};
 }
 
 std::vector<const StageInput*> inputs_of_kind(const dictlab::RunContext& context, PluginKind kind) {
@@ -96,11 +97,17 @@ class Universality : public dictlab::Evaluator {
 
     const std::int64_t d_sae_a = dictionary_a->shape().d_sae, d_sae_b = dictionary_b->shape().d_sae;
     CrossCorrelation neurons(hook_a.width, hook_b.width), features(d_sae_a, d_sae_b);
+    // In a data-parallel run each rank takes every N-th batch.
+    dictlab::Collectives& ranks = dictlab::collectives_of(context);
     constexpr std::int64_t kBatch = 32;
     context.progress().set_total(static_cast<double>(contexts));
     for (std::int64_t start = 0; start < contexts; start += kBatch) {
-      if (context.stop_requested()) return {};
+      if (ranks.any_stop(context.stop_requested())) return {};
       const std::int64_t n = std::min(kBatch, contexts - start), rows = n * length;
+      if (!ranks.takes(start / kBatch)) {
+        context.progress().set_done(static_cast<double>(start + n));
+        continue;
+      }
       const auto ids = dictlab::evenly_spaced_windows(heldout, start, n, contexts, length);
       const dictlab::TokenBatch batch{ids.data(), n, length};
       auto a = dictlab::activations_at(*model_a, batch, hook_a.name);
@@ -115,6 +122,9 @@ class Universality : public dictlab::Evaluator {
       features.add(tensor(fa, d_sae_a), tensor(fb, d_sae_b));
       context.progress().set_done(static_cast<double>(start + n));
     }
+    neurons.sum_over(ranks);
+    features.sum_over(ranks);
+    if (!ranks.leader()) return {};  // rank 0 writes
 
     dictlab::Report report;
     nlohmann::json twins = {{"model_a", models[0]->stage},           {"dictionary_a", dictionaries[0]->stage},

@@ -114,6 +114,11 @@ std::vector<ChatMessage> explanation_prompt(const dictlab::FeatureEvidence& feat
     user += "Weaker activations of the same neuron:\n";
     for (const auto* example : weaker) user += example_block(*example, feature.max_activation);
   }
+  const int near = std::min<int>(shown.near_misses, static_cast<int>(feature.near_misses.size()));
+  if (near > 0) {
+    user += "The same token where this neuron stays silent (activation 0 on it):\n";
+    for (int i = 0; i < near; ++i) user += example_block(feature.near_misses[static_cast<std::size_t>(i)], feature.max_activation);
+  }
   const int next = std::min<int>(shown.next_tokens, static_cast<int>(feature.positive_logits.size()));
   if (next > 0) {
     user += "Tokens this neuron makes more likely to come next:";

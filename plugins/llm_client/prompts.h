@@ -23,15 +23,18 @@ int scaled_activation(float activation, double max_activation);
 struct ExplanationEvidence {
   int top_examples = 5;       // the strongest activations
   int weaker_examples = 2;    // from lower activation intervals, spread over them
+  int near_misses = 2;        // where the top token appears and the feature is silent
   int next_tokens = 5;        // the tokens the feature most promotes next (its logit effects)
 };
 
 // The explanation prompt of Bills et al. 2023 (the top examples as
 // "token<tab>activation" lines, then "the main thing this neuron does is
 // find"), with what later auto-interpretability work adds when asked: weaker
-// examples, so that a label covers more than the peak, and the feature's
-// effect on the next token. With weaker_examples = next_tokens = 0 it is
-// Bills et al.'s prompt as written.
+// examples, so that a label covers more than the peak; near misses, so that
+// it says what the feature is not (a label "the word X" is wrong when X
+// often appears without it); and the feature's effect on the next token.
+// With weaker_examples = near_misses = next_tokens = 0 it is Bills et al.'s
+// prompt as written.
 std::vector<ChatMessage> explanation_prompt(const dictlab::FeatureEvidence& feature, const ExplanationEvidence& shown);
 
 // The label in an answer: its first sentence, without quotes; "" if none.

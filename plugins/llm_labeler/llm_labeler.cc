@@ -20,6 +20,11 @@ std::vector<dictlab::OptionSpec> options() {
   specs.push_back(dictlab::OptionSpec{"weaker_examples", dictlab::OptionType::kInt,
                                       "Examples from lower activation intervals shown per feature.", std::int64_t{2}}
                       .at_least(0));
+  specs.push_back(dictlab::OptionSpec{"near_misses", dictlab::OptionType::kInt,
+                                      "Contexts where the feature's top token appears and it is silent, shown per "
+                                      "feature; 0: none.",
+                                      std::int64_t{2}}
+                      .at_least(0));
   specs.push_back(dictlab::OptionSpec{"next_tokens", dictlab::OptionType::kInt,
                                       "Tokens the feature most promotes next (its logit effects) shown; 0: none.",
                                       std::int64_t{5}}
@@ -65,6 +70,7 @@ class LlmLabeler : public dictlab::Labeler {
     const llm_client::ChatOptions chat = llm_client::chat_options(context);
     const llm_client::ExplanationEvidence shown{.top_examples = static_cast<int>(o.get_int("examples")),
                                                 .weaker_examples = static_cast<int>(o.get_int("weaker_examples")),
+                                                .near_misses = static_cast<int>(o.get_int("near_misses")),
                                                 .next_tokens = static_cast<int>(o.get_int("next_tokens"))};
     llm_client::ChatClient client(chat, context.log());
     if (!features.empty()) client.check_reachable();

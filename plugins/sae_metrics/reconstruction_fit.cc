@@ -73,4 +73,31 @@ ReconstructionSummary ReconstructionFit::summary() const {
   return s;
 }
 
+// Σ(x − s') = Σ(x − s) + N(s − s') and Σ‖x − s'‖² = Σ‖x − s‖² + 2(s − s')·Σ(x − s) + N‖s − s'‖².
+std::vector<double> ReconstructionFit::sums(const std::vector<double>& shift) const {
+  double shifted_squares = shifted_squares_;
+  std::vector<double> shifted_sum = shifted_sum_;
+  if (rows_ > 0)
+    for (std::size_t j = 0; j < shifted_sum.size(); ++j) {
+      const double moved = shift_[j] - shift[j];
+      shifted_squares += 2 * moved * shifted_sum_[j] + rows_ * moved * moved;
+      shifted_sum[j] += rows_ * moved;
+    }
+  std::vector<double> out = {rows_, shifted_squares, squared_error_, cosine_, l2_ratio_,
+                             hat_squares_, hat_dot_x_, active_, l1_};
+  out.insert(out.end(), shifted_sum.begin(), shifted_sum.end());
+  out.insert(out.end(), fired_.begin(), fired_.end());
+  return out;
+}
+
+void ReconstructionFit::set_sums(const std::vector<double>& sums, const std::vector<double>& shift) {
+  double* scalars[] = {&rows_, &shifted_squares_, &squared_error_, &cosine_, &l2_ratio_,
+                       &hat_squares_, &hat_dot_x_, &active_, &l1_};
+  std::size_t i = 0;
+  for (double* scalar : scalars) *scalar = sums[i++];
+  std::copy_n(sums.begin() + static_cast<std::ptrdiff_t>(i), d_in_, shifted_sum_.begin());
+  std::copy_n(sums.begin() + static_cast<std::ptrdiff_t>(i) + d_in_, d_sae_, fired_.begin());
+  shift_ = shift;
+}
+
 }  // namespace sae_metrics

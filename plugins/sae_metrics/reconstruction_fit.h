@@ -33,6 +33,13 @@ class ReconstructionFit {
   void add(const float* x, const float* x_hat, const float* codes, std::int64_t rows);
   ReconstructionSummary summary() const;
 
+  // Every sum as one flat vector (the sums about x taken about `shift`), and
+  // back: ranks that measured disjoint tokens add their vectors, taken about
+  // the same shift, into the fit of all of them.
+  std::vector<double> sums(const std::vector<double>& shift) const;
+  void set_sums(const std::vector<double>& sums, const std::vector<double>& shift);
+  const std::vector<double>& shift() const { return shift_; }  // empty before the first batch
+
  private:
   void add_row(const float* x, const float* x_hat);
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "decoder_similarity.h"
+#include "dictlab/collectives.h"
 #include "dictlab/sdk.h"
 #include "dictlab/token_shards.h"
 #include "dictlab/token_windows.h"
@@ -33,7 +34,8 @@ dictlab::PluginDescriptor describe() {
               OptionSpec{"histogram_bins", OptionType::kInt, "Bins of the log10 feature density histogram.",
                          std::int64_t{40}}
                   .at_least(1),
-          }};
+          },
+          .data_parallel = true};
 }
 
 // Held-out losses and KLs, summed over contexts, then their means.
@@ -159,6 +161,28 @@ class BatchMeasurement {
   std::vector<float> features_, reconstruction_;
 };
 
+// Every rank's sums added into each rank's fit and losses, taken about rank
+// 0's shift (rank 0 measures the first batch).
+void add_other_ranks(dictlab::Collectives& ranks, sae_metrics::ReconstructionFit& fit, LossTotals& losses,
+                     std::int64_t d_in) {
+  torch::Tensor shift = torch::zeros({d_in}, torch::kDouble);
+  if (ranks.leader()) std::copy(fit.shift().begin(), fit.shift().end(), shift.data_ptr<double>());
+  std::vector<torch::Tensor> shared = {shift};
+  ranks.broadcast(shared, 0);
+  const std::vector<double> common(shift.data_ptr<double>(), shift.data_ptr<double>() + d_in);
+  std::vector<double> sums = fit.sums(common);
+  const std::size_t fit_sums = sums.size();
+  const std::vector<double*> loss_sums = {&losses.clean, &losses.spliced, &losses.zero, &losses.kl_spliced,
+                                          &losses.kl_zero};
+  for (double* total : loss_sums) sums.push_back(*total);
+  std::vector<torch::Tensor> total = {torch::from_blob(sums.data(), {static_cast<std::int64_t>(sums.size())},
+                                                       torch::kDouble)};
+  ranks.sum(total);
+  for (std::size_t k = 0; k < loss_sums.size(); ++k) *loss_sums[k] = sums[fit_sums + k];
+  sums.resize(fit_sums);
+  fit.set_sums(sums, common);
+}
+
 class SaeMetrics : public dictlab::Evaluator {
  public:
   dictlab::Report evaluate(dictlab::RunContext& context) override {
@@ -175,15 +199,21 @@ class SaeMetrics : public dictlab::Evaluator {
 
     sae_metrics::ReconstructionFit fit(shape.written_width(), shape.d_sae);
     LossTotals losses;
+    // In a data-parallel run each rank measures every N-th batch.
+    dictlab::Collectives& ranks = dictlab::collectives_of(context);
     constexpr std::int64_t kBatch = 8;
     context.progress().set_total(static_cast<double>(contexts));
     for (std::int64_t start = 0; start < contexts; start += kBatch) {
-      if (context.stop_requested()) return {};
+      if (ranks.any_stop(context.stop_requested())) return {};
       const std::int64_t n = std::min(kBatch, contexts - start);
-      const auto ids = dictlab::evenly_spaced_windows(heldout, start, n, contexts, length);
-      measurement.measure({ids.data(), n, length}, fit, losses);
+      if (ranks.takes(start / kBatch)) {
+        const auto ids = dictlab::evenly_spaced_windows(heldout, start, n, contexts, length);
+        measurement.measure({ids.data(), n, length}, fit, losses);
+      }
       context.progress().set_done(static_cast<double>(start + n));
     }
+    if (ranks.world_size() > 1) add_other_ranks(ranks, fit, losses, shape.written_width());
+    if (!ranks.leader()) return {};  // rank 0 writes
     for (double* total : {&losses.clean, &losses.spliced, &losses.zero, &losses.kl_spliced, &losses.kl_zero})
       *total /= static_cast<double>(contexts);
 

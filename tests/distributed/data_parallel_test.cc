@@ -3,8 +3,8 @@
 // TCPStore and Gloo). The activation cache 2 and 3 ranks harvest is the one
 // a single process harvests, byte for byte, and every dictionary (and the
 // toy model) they train equals what a single process trains on the same
-// global batch; a rank that
-// dies or hangs stops the other within the collective timeout, naming it,
+// global batch; the evaluators' reports and feature store equal one
+// process's; a rank that dies or hangs stops the other within the collective timeout, naming it,
 // and a rerun resumes; ranks started on different experiments are refused.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "dictlab/activation_cache.h"
+#include "dictlab/feature_store.h"
 #include "dictlab/safetensors.h"
 #include "tiny_corpus.h"
 
@@ -161,6 +162,95 @@ TEST(DataParallel, TwoRanksTrainTheModelOneProcessTrains) {
     const double difference = largest_difference(trained.tensors().at(name).as_floats(), values);
     std::printf("2 ranks: model %s differs by at most %.2g\n", name.c_str(), difference);
     EXPECT_LT(difference, 5e-5) << name;
+  }
+}
+
+// Two toy models and their dictionaries, measured by every evaluator that
+// reads held-out tokens; 36 held-out contexts make 5 batches of
+// sae_metrics' 8, 80 make 3 of the others' 32.
+std::string evaluated_experiment(const TempDir& dir) {
+  write_tiny_corpus(dir / "corpus");
+  const std::string pipeline = tiny_pipeline_toml(dir / "run", dir / "corpus", "steps = 30\n");
+  std::string model_b = pipeline.substr(pipeline.find("[[stage]]\nname = \"model\""));
+  model_b.replace(0, std::string("[[stage]]\nname = \"model\"").size(), "[[stage]]\nname = \"model_b\"");
+  auto sae = [](const std::string& name, const std::string& model, int d_sae) {
+    return "\n[[stage]]\nname = \"" + name + "\"\nplugin = \"sae_topk\"\ninputs = [\"" + model +
+           "\", \"tokens\"]\nd_sae = " + std::to_string(d_sae) + "\nk = 4\nbatch_size = 256\nsteps = 30\n";
+  };
+  auto evaluator = [](const std::string& name, const std::string& plugin, const std::string& inputs,
+                      const std::string& options) {
+    return "\n[[stage]]\nname = \"" + name + "\"\nplugin = \"" + plugin + "\"\ninputs = [" + inputs + "]\n" + options;
+  };
+  return pipeline + "\n" + model_b + "seed = 2\n" + sae("sae", "model", 96) + sae("sae_wide", "model", 192) +
+         sae("sae_b", "model_b", 96) +
+         evaluator("metrics", "sae_metrics", "\"model\", \"tokens\", \"sae\"", "contexts = 36\n") +
+         evaluator("features", "feature_analysis", "\"model\", \"tokens\", \"sae\"",
+                   "browser_bundle = false\nlayout_epochs = 20\ntop_examples = 6\nintervals = 4\n"
+                   "interval_examples = 3\n") +
+         evaluator("famous", "famous_features", "\"model\", \"sae\", \"tokens\"", "contexts = 80\nmin_tokens = 20\n") +
+         evaluator("splitting", "feature_splitting", "\"model\", \"sae\", \"sae_wide\", \"tokens\"", "contexts = 80\n") +
+         evaluator("universality", "universality", "\"model\", \"sae\", \"model_b\", \"sae_b\", \"tokens\"",
+                   "contexts = 80\n");
+}
+
+// Each evaluator's report and artifact, and every feature's evidence in the store.
+const std::vector<std::pair<std::string, std::string>> kEvaluated = {
+    {"metrics", "report.json"},   {"famous", "report.json"},       {"famous", "famous.json"},
+    {"splitting", "report.json"}, {"splitting", "splitting.json"}, {"universality", "report.json"},
+    {"universality", "twins.json"}};
+
+nlohmann::json evaluated(const TempDir& dir) {
+  nlohmann::json out;
+  for (const auto& [stage, file] : kEvaluated)
+    out[stage + "/" + file] = nlohmann::json::parse(read_text(dir / "run/stages" / stage / file));
+  auto store = FeatureStore::open(dir / "run/stages/features" / FeatureStore::kFileName);
+  store.for_each_evidence(0, 1 << 20, [&](std::int64_t id, nlohmann::json json) {
+    out["features/" + std::to_string(id)] = std::move(json);
+  });
+  return out;
+}
+
+// Equal, numbers within `relative` of each other (sums over ranks round differently).
+void expect_near(const nlohmann::json& got, const nlohmann::json& want, const std::string& where, double relative) {
+  if (want.is_number() && got.is_number()) {
+    const double a = got.get<double>(), b = want.get<double>();
+    EXPECT_NEAR(a, b, relative * std::max(1.0, std::abs(b))) << where;
+  } else if (want.is_structured() && got.type() == want.type() && got.size() == want.size()) {
+    for (auto it = want.begin(); it != want.end(); ++it) {
+      const std::string key = want.is_object() ? it.key() : std::to_string(it - want.begin());
+      ASSERT_TRUE(want.is_array() || got.contains(it.key())) << where << "/" << key;
+      expect_near(want.is_object() ? got[it.key()] : got[static_cast<std::size_t>(it - want.begin())], *it,
+                  where + "/" + key, relative);
+    }
+  } else {
+    EXPECT_EQ(got, want) << where;
+  }
+}
+
+// The evaluators split the held-out contexts over the ranks and reduce what
+// they gathered: reports, artifacts and the feature store equal one
+// process's (sums up to rounding; top examples, with ties, and interval
+// samples exactly).
+TEST(DataParallel, TwoAndThreeRanksEvaluateAsOneProcess) {
+  TempDir dir;
+  write_text(dir / "exp.toml", evaluated_experiment(dir));
+  const auto single = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  const auto expected = evaluated(dir);
+  ASSERT_GT(expected["metrics/report.json"]["figures"].size(), 20u);
+  ASSERT_TRUE(expected.contains("features/0"));
+
+  std::vector<std::string> args = {(dir / "exp.toml").string()};
+  for (const char* stage : {"metrics", "features", "famous", "splitting", "universality"})
+    args.insert(args.end(), {"--force", stage});
+  for (int world : {2, 3}) {
+    Ranks ranks(dir, world, {args});
+    ASSERT_EQ(ranks.wait(), std::vector<int>(static_cast<std::size_t>(world), 0)) << ranks.outputs();
+    for (const char* stage : {"metrics (sae_metrics)", "features (feature_analysis)", "famous (famous_features)",
+                              "splitting (feature_splitting)", "universality (universality)"})
+      EXPECT_NE(ranks[1].output().find(std::string("stage ") + stage + ": running on " + std::to_string(world)),
+                std::string::npos) << ranks.outputs();
+    expect_near(evaluated(dir), expected, std::to_string(world) + " ranks", 1e-9);
   }
 }
 

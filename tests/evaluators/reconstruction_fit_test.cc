@@ -110,3 +110,32 @@ TEST(ReconstructionFit, ZeroReconstructionsCountAsCosineZero) {
 }
 
 }  // namespace
+
+// What sae_metrics does across ranks: each fits its own rows about its own
+// first batch's mean, then all add their sums taken about rank 0's.
+TEST(ReconstructionFit, FitsOfDisjointRowsAddUpToTheFitOfAll) {
+  torch::manual_seed(5);
+  const std::int64_t rows = 60, d_in = 8, d_sae = 16;
+  const auto x = floats(torch::randn({rows, d_in}) + torch::linspace(100, 140, d_in));
+  const auto x_hat = floats(torch::randn({rows, d_in}) * 0.3 + torch::linspace(100, 140, d_in));
+  const auto codes = floats(torch::relu(torch::randn({rows, d_sae}) - 1.0));
+  ReconstructionFit all(d_in, d_sae), first(d_in, d_sae), second(d_in, d_sae), empty(d_in, d_sae);
+  all.add(x.data(), x_hat.data(), codes.data(), rows);
+  first.add(x.data(), x_hat.data(), codes.data(), 25);
+  second.add(x.data() + 25 * d_in, x_hat.data() + 25 * d_in, codes.data() + 25 * d_sae, rows - 25);
+
+  const auto shift = first.shift();
+  auto sums = first.sums(shift);
+  for (const auto& part : {second.sums(shift), empty.sums(shift)})
+    for (std::size_t i = 0; i < sums.size(); ++i) sums[i] += part[i];
+  first.set_sums(sums, shift);
+  const auto merged = first.summary(), expected = all.summary();
+  EXPECT_EQ(merged.tokens, expected.tokens);
+  EXPECT_NEAR(merged.variance_explained, expected.variance_explained, 1e-9);
+  EXPECT_NEAR(merged.mse, expected.mse, 1e-12);
+  EXPECT_NEAR(merged.cosine_similarity, expected.cosine_similarity, 1e-12);
+  EXPECT_NEAR(merged.relative_reconstruction_bias, expected.relative_reconstruction_bias, 1e-12);
+  EXPECT_NEAR(merged.l1, expected.l1, 1e-12);
+  EXPECT_EQ(merged.fired, expected.fired);
+  EXPECT_EQ(merged.l0, expected.l0);
+}

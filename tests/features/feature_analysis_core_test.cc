@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "checkpoints.h"
@@ -17,18 +18,25 @@ struct NullLogger : dictlab::Logger {
   void warn(std::string_view) override {}
 };
 
-// Random sparse codes for `contexts` contexts of `length` tokens.
+// Random sparse codes for `contexts` contexts of `length` tokens; with
+// `levels`, rounded to that many values, so that activations tie.
 struct RandomBatch {
   std::vector<std::int32_t> ids;
   std::vector<float> codes;
-  RandomBatch(std::int64_t contexts, std::int64_t length, std::int64_t features, std::uint64_t seed) {
+  std::int64_t contexts, length;
+  RandomBatch(std::int64_t contexts, std::int64_t length, std::int64_t features, std::uint64_t seed, int levels = 0)
+      : contexts(contexts), length(length) {
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<float> u(0, 1);
     for (std::int64_t i = 0; i < contexts * length; ++i) ids.push_back(static_cast<std::int32_t>(rng() % 50));
-    for (std::int64_t i = 0; i < contexts * length * features; ++i) codes.push_back(u(rng) < 0.2f ? 3 * u(rng) : 0.0f);
+    for (std::int64_t i = 0; i < contexts * length * features; ++i) {
+      const float a = u(rng) < 0.2f ? 3 * u(rng) : 0.0f;
+      codes.push_back(levels > 0 ? std::ceil(a * static_cast<float>(levels) / 3) : a);
+    }
   }
-  CodedBatch view(std::int64_t contexts, std::int64_t length, std::uint64_t seed) const {
-    return {ids.data(), codes.data(), contexts, length, seed};
+  // As the `index`-th batch of equal batches.
+  CodedBatch view(std::int64_t index, std::uint64_t seed = 7) const {
+    return {ids.data(), codes.data(), contexts, length, index * contexts * length, seed};
   }
 };
 
@@ -48,7 +56,7 @@ TEST(FeatureStatistics, TopExamplesAreTheLargestActivationsWithTheirWindows) {
   const auto shape = small_shape();
   FeatureStatistics stats(shape);
   const RandomBatch batch(3, 10, shape.features, 1);
-  stats.first_pass(batch.view(3, 10, 7));
+  stats.first_pass(batch.view(0));
   for (std::int64_t f = 0; f < shape.features; ++f) {
     std::vector<float> all;
     for (std::int64_t r = 0; r < 30; ++r)
@@ -73,8 +81,8 @@ TEST(FeatureStatistics, HistogramAndIntervalsCoverEveryActivationOnce) {
   const auto shape = small_shape();
   FeatureStatistics stats(shape);
   const RandomBatch batch(4, 8, shape.features, 2);
-  stats.first_pass(batch.view(4, 8, 3));
-  stats.second_pass(batch.view(4, 8, 3));
+  stats.first_pass(batch.view(0));
+  stats.second_pass(batch.view(0));
   const auto histogram = stats.tensor("histogram").sum(1);
   const auto seen = stats.tensor("interval_seen").sum(1);
   EXPECT_TRUE(torch::equal(histogram, stats.tensor("count")));
@@ -97,7 +105,7 @@ TEST(FeatureStatistics, ResumingFromACheckpointGivesTheSameState) {
   for (int b = 0; b < 6; ++b) batches.emplace_back(2, 8, shape.features, 10 + b);
   auto run = [&](FeatureStatistics& stats, int from, int to) {
     for (int step = from; step < to; ++step) {
-      const auto view = batches[step % 3].view(2, 8, 100 + step % 3);
+      const auto view = batches[step % 3].view(step % 3);
       step < 3 ? stats.first_pass(view) : stats.second_pass(view);
     }
   };
@@ -116,6 +124,95 @@ TEST(FeatureStatistics, ResumingFromACheckpointGivesTheSameState) {
   resumed.refresh();
   run(resumed, 4, 6);
   for (const auto& [name, tensor] : whole.state()) EXPECT_TRUE(torch::equal(tensor, resumed.tensor(name.c_str()))) << name;
+}
+
+// What a data-parallel run does: each of three shards sees every third
+// batch, rank 0 merges the first pass, every shard bins by the merged
+// maxima, rank 0 merges the second. Activations take 4 values, so top
+// examples tie often: the earlier token must win in both.
+TEST(FeatureStatistics, ShardsMergedEqualOnePassOverEveryBatch) {
+  const auto shape = small_shape();
+  std::vector<RandomBatch> batches;
+  for (int b = 0; b < 7; ++b) batches.emplace_back(2, 8, shape.features, 20 + b, 4);
+  FeatureStatistics whole(shape);
+  for (int b = 0; b < 7; ++b) whole.first_pass(batches[b].view(b));
+  whole.choose_triggers();
+  for (int b = 0; b < 7; ++b) whole.second_pass(batches[b].view(b));
+
+  std::vector<FeatureStatistics> shards;
+  for (int r = 0; r < 3; ++r) shards.emplace_back(shape);
+  for (int b = 0; b < 7; ++b) shards[b % 3].first_pass(batches[b].view(b));
+  for (int r = 1; r < 3; ++r) shards[0].merge(shards[r].state(), Pass::kFirst);
+  shards[0].choose_triggers();
+  for (int r = 1; r < 3; ++r) {
+    for (const char* name : {"max", "trigger"}) shards[r].state().at(name).copy_(shards[0].tensor(name));
+    shards[r].refresh();
+  }
+  for (int b = 0; b < 7; ++b) shards[b % 3].second_pass(batches[b].view(b));
+  for (int r = 1; r < 3; ++r) shards[0].merge(shards[r].state(), Pass::kSecond);
+
+  // Merged slots come best first; one pass leaves them where they were filled.
+  FeatureStatistics sorted(shape);
+  sorted.merge(whole.state(), Pass::kFirst);
+  sorted.merge(whole.state(), Pass::kSecond);
+  sorted.state().at("trigger").copy_(whole.tensor("trigger"));  // chosen after the first pass, not gathered
+  for (const auto& [name, tensor] : sorted.state()) {
+    if (name == "sum") EXPECT_TRUE(torch::allclose(tensor, shards[0].tensor("sum"), 1e-12, 0)) << name;
+    else EXPECT_TRUE(torch::equal(tensor, shards[0].tensor(name.c_str()))) << name;
+  }
+  EXPECT_GT((whole.tensor("near_activation") == 0).sum().item<std::int64_t>(), 0) << "near misses were merged";
+  // The ties were there to break.
+  const auto top = whole.tensor("top_activation");
+  EXPECT_GT((top == top.select(1, shape.top_examples - 1).unsqueeze(1)).sum().item<std::int64_t>(), shape.features * 2);
+}
+
+// A near miss is a token equal to the feature's trigger (the token of its
+// strongest example) where the feature is silent; every such token is
+// equally likely to be kept.
+TEST(FeatureStatistics, NearMissesAreSilentOccurrencesOfTheTriggerToken) {
+  const auto shape = small_shape();
+  RandomBatch batch(4, 8, shape.features, 4);
+  for (auto& id : batch.ids) id %= 3;  // so that every trigger recurs, mostly where its feature is silent
+  FeatureStatistics stats(shape);
+  stats.first_pass(batch.view(0));
+  stats.choose_triggers();
+  stats.second_pass(batch.view(0));
+  const std::int64_t M = shape.near_misses, W = shape.window();
+  for (std::int64_t f = 0; f < shape.features; ++f) {
+    const std::int64_t best = stats.tensor("top_activation")[f].argmax().item<std::int64_t>();
+    const auto trigger = stats.tensor("top_ids")[f][best][stats.tensor("top_focus")[f][best].item<std::int64_t>()];
+    ASSERT_EQ(stats.tensor("trigger")[f].item<std::int64_t>(), trigger.item<std::int64_t>());
+    std::int64_t silent = 0;  // occurrences of the trigger where f is 0
+    for (std::int64_t r = 0; r < 32; ++r)
+      silent += batch.ids[r] == trigger.item<std::int32_t>() && batch.codes[r * shape.features + f] == 0.0f;
+    std::int64_t kept = 0;
+    for (std::int64_t m = 0; m < M; ++m) {
+      if (stats.tensor("near_activation")[f][m].item<float>() < 0) continue;
+      ++kept;
+      const auto focus = stats.tensor("near_focus")[f][m].item<std::int64_t>();
+      EXPECT_EQ(stats.tensor("near_ids")[f][m][focus].item<std::int32_t>(), trigger.item<std::int32_t>());
+      EXPECT_EQ(stats.tensor("near_activations")[f][m][focus].item<float>(), 0.0f);
+      ASSERT_LT(focus, W);
+    }
+    EXPECT_EQ(kept, std::min(M, silent)) << "feature " << f;
+    EXPECT_GT(silent, M) << "feature " << f << ": a sample, not all of them";
+  }
+}
+
+TEST(FeatureStatistics, ClearingAPassKeepsWhatTheOtherGathered) {
+  const auto shape = small_shape();
+  const RandomBatch batch(2, 8, shape.features, 3);
+  FeatureStatistics stats(shape), empty(shape);
+  stats.first_pass(batch.view(0));
+  stats.second_pass(batch.view(0));
+  const auto max = stats.tensor("max").clone();
+  stats.clear(Pass::kSecond);
+  EXPECT_TRUE(torch::equal(stats.tensor("max"), max));
+  for (const auto& name : FeatureStatistics::gathered_by(Pass::kSecond))
+    EXPECT_TRUE(torch::equal(stats.tensor(name.c_str()), empty.tensor(name.c_str()))) << name;
+  stats.clear(Pass::kFirst);
+  for (const auto& name : FeatureStatistics::gathered_by(Pass::kFirst))
+    EXPECT_TRUE(torch::equal(stats.tensor(name.c_str()), empty.tensor(name.c_str()))) << name;
 }
 
 TEST(TokenDisplay, ShowsACharacterSplitOverByteTokensOnItsFirstToken) {

@@ -175,12 +175,15 @@ dictlab::FeatureEvidence evidence_with_intervals() {
                  {1.0, 2.0, {}},
                  {2.0, 3.0, {example(" spring", 2.4f)}},
                  {3.0, 4.0, {example(" 1066", 4.0f)}}};
+  f.near_misses = {example(" 1066", 0.0f), example(" 1066", 0.0f)};
+  f.near_misses[1].tokens = {" page", " 1066"};
+  f.near_misses[1].activations = {1.0f, 0.0f};
   f.positive_logits = {{",", 0.5f}, {"\n", 0.4f}, {" AD", 0.3f}};
   return f;
 }
 
 TEST(ExplanationPrompt, WithNothingAddedItIsBillsEtAlsPromptOfTheTopExamples) {
-  const auto messages = llm_client::explanation_prompt(evidence_with_intervals(), {.top_examples = 2, .weaker_examples = 0, .next_tokens = 0});
+  const auto messages = llm_client::explanation_prompt(evidence_with_intervals(), {.top_examples = 2, .weaker_examples = 0, .near_misses = 0, .next_tokens = 0});
   ASSERT_EQ(messages.size(), 2u);
   EXPECT_EQ(messages[1].content,
             "Neuron 1\nActivations:\n<start>\nin\t0\n 1066\t10\n<end>\n\n<start>\nin\t0\n 1492\t8\n<end>\n\n"
@@ -188,7 +191,7 @@ TEST(ExplanationPrompt, WithNothingAddedItIsBillsEtAlsPromptOfTheTopExamples) {
 }
 
 TEST(ExplanationPrompt, ShowsWeakerExamplesFromLowerIntervalsAndTheNextTokensItPromotes) {
-  const auto messages = llm_client::explanation_prompt(evidence_with_intervals(), {.top_examples = 1, .weaker_examples = 2, .next_tokens = 2});
+  const auto messages = llm_client::explanation_prompt(evidence_with_intervals(), {.top_examples = 1, .weaker_examples = 2, .near_misses = 0, .next_tokens = 2});
   const std::string& user = messages[1].content;
   const auto weaker = user.find("Weaker activations of the same neuron:\n");
   ASSERT_NE(weaker, std::string::npos) << user;
@@ -196,6 +199,16 @@ TEST(ExplanationPrompt, ShowsWeakerExamplesFromLowerIntervalsAndTheNextTokensItP
   EXPECT_NE(user.find("<start>\nin\t0\n May\t2\n<end>\n\n<start>\nin\t0\n spring\t6\n<end>", weaker), std::string::npos) << user;
   EXPECT_NE(user.find("Tokens this neuron makes more likely to come next: \",\", \"\\n\"\n"), std::string::npos) << user;
   EXPECT_EQ(user.find("AD"), std::string::npos) << "only next_tokens of them";
+  EXPECT_TRUE(user.ends_with("the main thing this neuron does is find"));
+}
+
+TEST(ExplanationPrompt, ShowsNearMissesWhereTheTopTokenAppearsAndTheNeuronIsSilent) {
+  const auto messages = llm_client::explanation_prompt(evidence_with_intervals(), {.top_examples = 1, .weaker_examples = 0, .near_misses = 1, .next_tokens = 0});
+  const std::string& user = messages[1].content;
+  const auto near = user.find("The same token where this neuron stays silent (activation 0 on it):\n");
+  ASSERT_NE(near, std::string::npos) << user;
+  EXPECT_NE(user.find("<start>\nin\t0\n 1066\t0\n<end>\n\n", near), std::string::npos) << user;
+  EXPECT_EQ(user.find(" page"), std::string::npos) << "only near_misses of them";
   EXPECT_TRUE(user.ends_with("the main thing this neuron does is find"));
 }
 

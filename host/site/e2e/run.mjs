@@ -195,6 +195,8 @@ test("a feature page shows examples, highlighted tokens, the histogram and logit
     check((await page.locator("section.related").count()) === (f.related ? 1 : 0), `Related section shown: ${await page.locator("section.related").count()}, related in the shard: ${Boolean(f.related)}`);
     const intervals = page.locator(".intervals details");
     check((await intervals.count()) === (f.intervals?.length ?? 0), "interval groups missing");
+    const near = page.locator(".near-misses .example");
+    check((await near.count()) === (f.near_misses?.length ?? 0), `${await near.count()} near misses shown, ${f.near_misses?.length ?? 0} in the shard`);
     // Hovering a token shows its value.
     await page.locator(".top-examples .tok.focus").first().hover();
     const tip = page.locator(".tooltip");

@@ -44,6 +44,14 @@ class Collectives {
   // Rank 0 writes artifacts and checkpoints; the others compute and read.
   bool leader() const { return rank() == 0; }
 
+  // Whether this rank takes the `index`-th of a stage's work items (every
+  // world_size-th, from its rank): how evaluators split held-out batches.
+  bool takes(std::int64_t index) const { return index % world_size() == rank(); }
+
+  // Whether any rank was asked to stop, so that all stop at the same item.
+  // A collective: every rank calls it at the same points.
+  bool any_stop(bool stop_here) { return world_size() == 1 ? stop_here : sum(stop_here ? 1.0 : 0.0) > 0; }
+
   // This rank's rows of a batch of `batch_size`, split in rank order, the
   // first `batch_size % world_size` ranks taking one more.
   struct BatchShard {

@@ -36,6 +36,9 @@ struct FeatureEvidence {
   std::vector<std::int64_t> histogram;  // counts over (0, max_activation], evenly spaced bins
   std::vector<ActivationExample> top_examples;
   std::vector<ActivationInterval> intervals;
+  // Silent occurrences of the token its strongest example was chosen for
+  // (activation 0 at the focus): what the feature is not, next to what it is.
+  std::vector<ActivationExample> near_misses;
   std::vector<TokenWeight> positive_logits;  // strongest direct effects on the next token
   std::vector<TokenWeight> negative_logits;
 };
@@ -65,6 +68,7 @@ inline void to_json(nlohmann::json& j, const FeatureEvidence& f) {
        {"histogram", {{"max", f.max_activation}, {"counts", f.histogram}}},
        {"top_examples", f.top_examples},
        {"intervals", f.intervals},
+       {"near_misses", f.near_misses},
        {"logits", {{"positive", f.positive_logits}, {"negative", f.negative_logits}}}};
 }
 inline void from_json(const nlohmann::json& j, FeatureEvidence& f) {
@@ -75,6 +79,7 @@ inline void from_json(const nlohmann::json& j, FeatureEvidence& f) {
   j.at("histogram").at("counts").get_to(f.histogram);
   j.at("top_examples").get_to(f.top_examples);
   j.at("intervals").get_to(f.intervals);
+  if (j.contains("near_misses")) j.at("near_misses").get_to(f.near_misses);  // absent in stores before 1.3.0
   j.at("logits").at("positive").get_to(f.positive_logits);
   j.at("logits").at("negative").get_to(f.negative_logits);
 }

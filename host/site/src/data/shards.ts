@@ -39,6 +39,7 @@ function normalize(f: Feature): Feature {
     histogram: f.histogram && Array.isArray(f.histogram.counts) ? f.histogram : null,
     top_examples: Array.isArray(f.top_examples) ? f.top_examples : [],
     intervals: Array.isArray(f.intervals) ? f.intervals : [],
+    near_misses: Array.isArray(f.near_misses) ? f.near_misses : [],
     logits: f.logits && Array.isArray(f.logits.positive) ? f.logits : null,
     labels: Array.isArray(f.labels) ? f.labels.map(normalizeLabel) : [],
     related: readRelated(f.related),

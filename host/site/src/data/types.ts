@@ -65,6 +65,7 @@ export interface Feature {
   histogram: { max: number; counts: number[] } | null;
   top_examples: Example[];
   intervals: Interval[];
+  near_misses: Example[]; // absent in older exports: []
   logits: { positive: Array<[string, number]>; negative: Array<[string, number]> } | null;
   labels: Label[];
   related: Related | null; // absent in older exports and for features with no relation

@@ -31,6 +31,19 @@ export function topExamples(examples: Example[], max: number): HTMLElement {
   return section;
 }
 
+/** Near misses: the token of the strongest example where the feature stays silent (none: no section). */
+export function nearMisses(examples: Example[], max: number): HTMLElement[] {
+  if (examples.length === 0) return [];
+  const section = el(
+    "section",
+    { class: "panel near-misses" },
+    el("h3", { text: `Near misses (${examples.length})` }),
+    el("p", { class: "muted", text: "The token of the strongest example, where this feature stays silent." }),
+  );
+  for (const example of examples) section.appendChild(exampleRow(example, max));
+  return [section];
+}
+
 /** Interval samples, one collapsible group per interval, highest interval first. */
 export function intervalSamples(intervals: Interval[], max: number): HTMLElement {
   const section = el("section", { class: "panel intervals" }, el("h3", { text: "Samples by activation interval" }));

@@ -4,7 +4,7 @@
 import type { Feature } from "../data/types";
 import type { Context } from "./context";
 import { el, fill, featureHref, link, message } from "./dom";
-import { intervalSamples, topExamples } from "./examples";
+import { intervalSamples, nearMisses, topExamples } from "./examples";
 import { clearFlag, mark, setFlag } from "./flags";
 import { formatCount, formatDensity, formatValue } from "./format";
 import { generator } from "./generate";
@@ -68,6 +68,7 @@ export async function showFeature(ctx: Context, view: HTMLElement, idText: strin
     ),
     topExamples(feature.top_examples, max),
     intervalSamples(feature.intervals, max),
+    nearMisses(feature.near_misses, max),
     steering(ctx, feature),
   );
   finish("ok");

@@ -25,7 +25,7 @@ import {
 } from "../data/labelsApi";
 import type { Context } from "./context";
 import { el, featureHref, fill, link, message } from "./dom";
-import { intervalSamples, topExamples } from "./examples";
+import { intervalSamples, nearMisses, topExamples } from "./examples";
 import { bumpFlag, clearFlag, setFlag } from "./flags";
 import { formatDensity, formatValue } from "./format";
 import { histogramBlock } from "./histogram";
@@ -592,5 +592,6 @@ function evidence(f: Feature): HTMLElement[] {
       logitEffects(f.logits),
     ),
     intervalSamples(f.intervals, max),
+    ...nearMisses(f.near_misses, max),
   ];
 }
