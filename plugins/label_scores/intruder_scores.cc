@@ -9,11 +9,8 @@
 // intruder_details.jsonl; the report has the dictionary's aggregates and
 // how the score goes with the features' density.
 #include <algorithm>
-#include <atomic>
-#include <fstream>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 
 #include "chat_client.h"
@@ -25,7 +22,6 @@
 #include "scoring.h"
 #include "stage_support.h"
 #include "utf8_text.h"
-#include "worker_threads.h"
 
 namespace {
 
@@ -210,29 +206,14 @@ class IntruderScores : public dictlab::Evaluator {
                        const std::vector<std::int64_t>& todo, const std::map<std::int64_t, double>& alive,
                        const std::map<std::int64_t, Prepared>& prepared, std::int64_t concurrency,
                        const fs::path& journal_file, std::map<std::int64_t, json>& records, std::size_t total) {
-    auto& scored =
-        context.metrics().counter("intruder_features_total", "Features scored, by outcome.", {{"outcome", "ok"}});
-    auto& failed =
-        context.metrics().counter("intruder_features_total", "Features scored, by outcome.", {{"outcome", "failed"}});
-    std::mutex mutex;
-    std::ofstream journal(journal_file, std::ios::app);
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> broken{false};  // a worker hit an error it could not record: the others stop
-    auto work = [&] {
-      for (std::size_t i = next++; i < todo.size() && !context.stop_requested() && !broken; i = next++) {
-        const std::int64_t feature = todo[i];
-        auto record = score_feature(context, client, feature, alive.at(feature), prepared.at(feature));
-        if (!record) return;  // stopped
-        const std::string line = llm_client::dump_model_text(*record) + "\n";
-        std::lock_guard lock(mutex);
-        journal << line << std::flush;
-        if (!journal) throw dictlab::PluginError("cannot write the journal " + journal_file.string());
-        ((*record)["score"].is_number() ? scored : failed).increment();
-        records[feature] = std::move(*record);
-        context.progress().set_done(static_cast<double>(std::min(records.size(), total)));
-      }
-    };
-    llm_client::run_worker_threads(concurrency, work, [&] { broken = true; });
+    const label_scores::JournaledJobs jobs{
+        .count = todo.size(),
+        .make = [&](std::size_t i) {
+          return score_feature(context, client, todo[i], alive.at(todo[i]), prepared.at(todo[i]));
+        },
+        .keep = [&](std::size_t i, json record) { records[todo[i]] = std::move(record); }};
+    label_scores::run_journaled_jobs(context, jobs, concurrency, journal_file, total,
+                                     {"intruder_features_total", "Features scored, by outcome."});
   }
 
   static dictlab::Report write_outputs(dictlab::RunContext& context, const std::vector<std::int64_t>& chosen,

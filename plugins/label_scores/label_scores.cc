@@ -15,12 +15,10 @@
 // with the rest), then written to scores.jsonl (and the prompts' contexts with
 // the answers to score_details.jsonl); the report has bounded aggregates.
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <tuple>
@@ -36,7 +34,6 @@
 #include "sentence_embedder.h"
 #include "stage_support.h"
 #include "utf8_text.h"
-#include "worker_threads.h"
 
 namespace {
 
@@ -308,29 +305,18 @@ class LabelScores : public dictlab::Evaluator {
 
   static void run_jobs(dictlab::RunContext& context, const Scorer& scorer, const std::vector<StageLabels>& stages,
                        const std::vector<Job>& jobs,
-                       const std::map<std::int64_t, label_scores::FeatureContexts>& contexts, std::int64_t concurrency, const fs::path& journal_file, std::map<std::string, json>& records,
-                       std::size_t total) {
-    auto& scored = context.metrics().counter("label_scores_total", "Labels scored, by outcome.", {{"outcome", "ok"}});
-    auto& failed =
-        context.metrics().counter("label_scores_total", "Labels scored, by outcome.", {{"outcome", "failed"}});
-    std::mutex mutex;
-    std::ofstream journal(journal_file, std::ios::app);
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> broken{false};  // a worker hit an error it could not record: the others stop
-    auto work = [&] {
-      for (std::size_t i = next++; i < jobs.size() && !context.stop_requested() && !broken; i = next++) {
-        auto record = score_job(context, scorer, stages[jobs[i].stage], jobs[i].feature, contexts);
-        if (!record) return;  // stopped
-        const bool ok = !record->contains("error");
-        const std::string line = llm_client::dump_model_text(*record) + "\n";
-        std::lock_guard lock(mutex);
-        journal << line << std::flush;
-        (ok ? scored : failed).increment();
-        records[record_key(stages[jobs[i].stage].stage, jobs[i].feature)] = std::move(*record);
-        context.progress().set_done(static_cast<double>(records.size() <= total ? records.size() : total));
-      }
-    };
-    llm_client::run_worker_threads(concurrency, work, [&] { broken = true; });
+                       const std::map<std::int64_t, label_scores::FeatureContexts>& contexts, std::int64_t concurrency,
+                       const fs::path& journal_file, std::map<std::string, json>& records, std::size_t total) {
+    const label_scores::JournaledJobs work{
+        .count = jobs.size(),
+        .make = [&](std::size_t i) {
+          return score_job(context, scorer, stages[jobs[i].stage], jobs[i].feature, contexts);
+        },
+        .keep = [&](std::size_t i, json record) {
+          records[record_key(stages[jobs[i].stage].stage, jobs[i].feature)] = std::move(record);
+        }};
+    label_scores::run_journaled_jobs(context, work, concurrency, journal_file, total,
+                                     {"label_scores_total", "Labels scored, by outcome."});
   }
 
   // The journal record of one label: its scores, or why there are none (any

@@ -1,12 +1,16 @@
 #include "stage_support.h"
 
+#include <atomic>
 #include <fstream>
+#include <mutex>
 
 #include "dictlab/dictionary.h"
 #include "dictlab/errors.h"
 #include "dictlab/model.h"
 #include "dictlab/token_shards.h"
 #include "scoring.h"
+#include "utf8_text.h"
+#include "worker_threads.h"
 
 namespace label_scores {
 
@@ -62,6 +66,32 @@ std::vector<nlohmann::json> read_journal_records(const fs::path& file, const std
     if (complete) records.push_back(std::move(record));
   }
   return records;
+}
+
+void run_journaled_jobs(dictlab::RunContext& context, const JournaledJobs& jobs, std::int64_t concurrency,
+                        const fs::path& journal_file, std::size_t total, const OutcomeCounter& counter) {
+  auto& scored = context.metrics().counter(counter.name, counter.help, {{"outcome", "ok"}});
+  auto& failed = context.metrics().counter(counter.name, counter.help, {{"outcome", "failed"}});
+  std::mutex mutex;
+  std::ofstream journal(journal_file, std::ios::app);
+  std::size_t done = total - jobs.count;
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> broken{false};  // a worker hit an error it could not record: the others stop
+  auto work = [&] {
+    for (std::size_t i = next++; i < jobs.count && !context.stop_requested() && !broken; i = next++) {
+      auto record = jobs.make(i);
+      if (!record) return;  // stopped
+      const bool ok = !record->contains("error");
+      const std::string line = llm_client::dump_model_text(*record) + "\n";
+      std::lock_guard lock(mutex);
+      journal << line << std::flush;
+      if (!journal) throw dictlab::PluginError("cannot write the journal " + journal_file.string());
+      (ok ? scored : failed).increment();
+      jobs.keep(i, std::move(*record));
+      context.progress().set_done(static_cast<double>(++done));
+    }
+  };
+  llm_client::run_worker_threads(concurrency, work, [&] { broken = true; });
 }
 
 std::string excerpt(const std::string& answer) {

@@ -1,5 +1,6 @@
 // The Grafana dashboards against a finished run: every stage of a tiny
-// pipeline (model, SAE, its metrics, analysis, labelers, label scores, and a
+// pipeline (model, SAE, its metrics, analysis, labelers, label scores, the
+// intruder test, and a
 // second model and dictionary for universality, famous features and
 // splitting), its figures served by `dictlab serve` and scraped by a real
 // Prometheus; every panel's query must return data.
@@ -41,6 +42,9 @@ TEST(Dashboards, EveryPanelShowsAFinishedRun) {
                        "\n[[stage]]\nname = \"labels_human\"\nplugin = \"human\"\ninputs = [\"features\"]\n"
                        "\n[[stage]]\nname = \"scores\"\nplugin = \"label_scores\"\n"
                        "inputs = [\"model\", \"tokens\", \"sae\", \"features\", \"labels_baseline\", \"labels_human\"]\n"
+                       "endpoint = \"" + llm.endpoint() + "\"\nmodel = \"fake\"\nfeatures = 3\nmax_attempts = 1\n"
+                       "\n[[stage]]\nname = \"intruder\"\nplugin = \"intruder_scores\"\n"
+                       "inputs = [\"model\", \"tokens\", \"sae\", \"features\"]\n"
                        "endpoint = \"" + llm.endpoint() + "\"\nmodel = \"fake\"\nfeatures = 3\nmax_attempts = 1\n"
                        "\n[[stage]]\nname = \"universality\"\nplugin = \"universality\"\n"
                        "inputs = [\"model\", \"sae\", \"model_b\", \"sae_b\", \"tokens\"]\ncontexts = 16\n"

@@ -1,7 +1,9 @@
 // The label_scores stage against endpoints that misbehave in ways that once
 // lost a run or leaked a key: error bodies cut inside a CJK character (the
 // scoring threads' journal lines could not be written) and an endpoint that
-// echoes the Authorization header.
+// echoes the Authorization header. Then label_scores and intruder_scores with
+// a journal that cannot be written: the stage fails rather than scoring what
+// a kill would lose.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -82,6 +84,55 @@ TEST(LabelScoresSafety, AnEndpointEchoingTheKeyLeavesItInNoFileAndNoLog) {
   for (const auto& entry : fs::recursive_directory_iterator(dir / "run"))
     if (entry.is_regular_file())
       EXPECT_EQ(read_text(entry.path()).find(key), std::string::npos) << entry.path();
+}
+
+// Runs the experiment `file`, whose scoring stage reads its key from FAKE_KEY,
+// twice: first with the variable unset, so that the stage fails before it
+// scores and keeps its folder for the run that resumes it; then with it set
+// and `journal` made a directory, which no line can be appended to.
+CommandResult run_with_unwritable_journal(const fs::path& file, const fs::path& journal) {
+  const auto unset = run_command({DICTLAB_BINARY, "run", file.string()}, plugin_environment());
+  EXPECT_NE(unset.exit_code, 0) << unset.output;
+  EXPECT_NE(unset.output.find("FAKE_KEY"), std::string::npos) << unset.output;
+  EXPECT_FALSE(fs::exists(journal));
+  fs::create_directories(journal);
+  auto env = plugin_environment();
+  env["FAKE_KEY"] = "sk-test";
+  return run_command({DICTLAB_BINARY, "run", file.string()}, env);
+}
+
+void expect_failed_naming_the_journal(const CommandResult& result, const fs::path& journal,
+                                      const FakeLlmServer& server, const fs::path& output) {
+  EXPECT_NE(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("cannot write the journal"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find((journal.parent_path().filename() / journal.filename()).string()), std::string::npos)
+      << result.output;
+  EXPECT_GT(server.requests(), 0) << "the stage got as far as its first record";
+  EXPECT_FALSE(fs::exists(output));
+}
+
+TEST(LabelScoresSafety, AJournalThatCannotBeWrittenFailsTheStageNamingIt) {
+  FakeLlmServer server(answer_nothing_useful);
+  TempDir dir;
+  const auto stage = dir / "run/stages/scores";
+  const auto journal = stage / "checkpoint/scores.journal.jsonl";
+  const auto file = experiment(dir, server, "api_key_env = \"FAKE_KEY\"\nmax_attempts = 1\n");
+  expect_failed_naming_the_journal(run_with_unwritable_journal(file, journal), journal, server, stage / "scores.jsonl");
+}
+
+TEST(IntruderScoresSafety, AJournalThatCannotBeWrittenFailsTheStageNamingIt) {
+  FakeLlmServer server([](const json&) { return std::string("2"); });
+  TempDir dir;
+  const auto file = write_tiny_site_experiment(dir.path());
+  write_text(file, read_text(file) +
+                       "\n[[stage]]\nname = \"intruder\"\nplugin = \"intruder_scores\"\n"
+                       "inputs = [\"model\", \"tokens\", \"sae\", \"features\"]\n"
+                       "endpoint = \"" + server.endpoint() + "\"\nmodel = \"fake-llm\"\nfeatures = 4\n"
+                       "api_key_env = \"FAKE_KEY\"\n");
+  const auto stage = dir / "run/stages/intruder";
+  const auto journal = stage / "checkpoint/intruder.journal.jsonl";
+  expect_failed_naming_the_journal(run_with_unwritable_journal(file, journal), journal, server,
+                                   stage / "intruder.jsonl");
 }
 
 }  // namespace
