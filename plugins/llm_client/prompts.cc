@@ -129,6 +129,26 @@ std::vector<ChatMessage> explanation_prompt(const dictlab::FeatureEvidence& feat
   return {{"system", kExplanationSystem}, {"user", user}};
 }
 
+namespace {
+
+// Quotes around the whole answer go, quotes inside it stay: "dates" becomes
+// dates, but the word "X". keeps both of X's.
+std::string without_outer_quotes(std::string text) {
+  for (const char quote : {'"', '\'', '`'}) {
+    if (text.empty()) break;
+    const auto count = std::count(text.begin(), text.end(), quote);
+    if (count == 2 && text.size() > 1 && text.front() == quote && text.back() == quote)
+      text = text.substr(1, text.size() - 2);
+    else if (count % 2 == 1 && text.front() == quote)  // an opening quote that never closes
+      text.erase(0, 1);
+    else if (count % 2 == 1 && text.back() == quote)  // a closing quote that never opened
+      text.pop_back();
+  }
+  return text;
+}
+
+}  // namespace
+
 std::string explanation_from_answer(const std::string& answer) {
   std::string text = answer.substr(0, answer.find('\n'));
   // Small models often repeat the prompt's lead-in before the explanation.
@@ -136,10 +156,14 @@ std::string explanation_from_answer(const std::string& answer) {
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const std::string lead = "the main thing this neuron does is find";
   if (const auto at = lower.find(lead); at != std::string::npos) text = text.substr(at + lead.size());
-  const auto first = text.find_first_not_of(" \t\"'`*:");
-  if (first == std::string::npos) return "";
-  text = text.substr(first);
-  while (!text.empty() && std::string(" \t\"'`*.").find(text.back()) != std::string::npos) text.pop_back();
+  const auto trim = [](std::string& t) {
+    const auto first = t.find_first_not_of(" \t*:");
+    t = first == std::string::npos ? "" : t.substr(first);
+    while (!t.empty() && std::string(" \t*.").find(t.back()) != std::string::npos) t.pop_back();
+  };
+  trim(text);
+  text = without_outer_quotes(text);
+  trim(text);
   return utf8_prefix(text, 200);  // a long CJK line must not end mid-character
 }
 

@@ -89,6 +89,16 @@ TEST(ExplanationFromAnswer, ALongOneLineCjkAnswerIsCutOnACharacterBoundary) {
   EXPECT_EQ(label, cjk(66));
 }
 
+// Qwen2.5's answer 'find the word "淮".' was once cut to 'the word "淮'.
+TEST(ExplanationFromAnswer, KeepsQuotesInsideTheLabelAndDropsThoseAroundIt) {
+  EXPECT_EQ(llm_client::explanation_from_answer("find the word \"淮\"."), "find the word \"淮\"");
+  EXPECT_EQ(llm_client::explanation_from_answer("\"construct\" or \"use\" in code."), "\"construct\" or \"use\" in code");
+  EXPECT_EQ(llm_client::explanation_from_answer("\"years and dates.\""), "years and dates");
+  EXPECT_EQ(llm_client::explanation_from_answer("  \"dates in history"), "dates in history");
+  EXPECT_EQ(llm_client::explanation_from_answer("the main thing this neuron does is find: **years**."), "years");
+  EXPECT_EQ(llm_client::explanation_from_answer("\"\""), "");
+}
+
 TEST(ChatClient, AnErrorBodyCutAtTheQuoteLimitStaysValidUtf8) {
   FakeLlmServer server(explain);
   server.script({.status = 400, .raw_body = cjk(100)});
