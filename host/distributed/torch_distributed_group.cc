@@ -79,6 +79,7 @@ class TorchDistributedGroup final : public RankGroup, public Collectives {
   }
 
   Collectives* collectives() override { return this; }
+  bool stop_agreed() const override { return Collectives::stop_agreed(); }
   int rank() const override { return env_.rank; }
   int world_size() const override { return env_.world_size; }
 

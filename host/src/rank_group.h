@@ -27,6 +27,10 @@ class RankGroup {
   // What a data-parallel plugin gets; null for a single process (the SDK's
   // dictlab::collectives_of then gives it a group of one).
   virtual Collectives* collectives() = 0;
+  // Whether a data-parallel plugin's ranks agreed to stop (Collectives::
+  // any_stop or agree_stop): true on every rank, not only where Ctrl-C or
+  // SIGTERM arrived, so every rank ends the stage as stopped.
+  virtual bool stop_agreed() const = 0;
 
   // Rank 0 publishes, the others wait for the value: as long as rank 0 is
   // alive, without a time limit (a stage rank 0 runs alone may take hours),
@@ -44,6 +48,7 @@ class SingleRank final : public RankGroup {
   int rank() const override { return 0; }
   int world_size() const override { return 1; }
   Collectives* collectives() override { return nullptr; }
+  bool stop_agreed() const override { return false; }
   void publish(const std::string&, const std::string&) override {}
   std::string await(const std::string& key) override {
     throw PluginError("a single process has no rank 0 to publish " + key);

@@ -44,6 +44,9 @@ StageContext::StageContext(StageContextParts parts, MetricsRegistry& registry, c
   std::filesystem::create_directories(checkpoint_dir_);
 }
 
-bool StageContext::stop_requested() const { return host::stop_requested(); }
+// A stop another rank received counts here too once the ranks agreed on it.
+bool StageContext::stop_requested() const {
+  return host::stop_requested() || (parts_.ranks && parts_.ranks->stop_agreed());
+}
 
 }  // namespace dictlab::host

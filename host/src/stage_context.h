@@ -8,6 +8,7 @@
 
 #include "dictlab/run_context.h"
 #include "metrics_registry.h"
+#include "rank_group.h"
 
 namespace dictlab::host {
 
@@ -55,6 +56,9 @@ struct StageContextParts {
   std::filesystem::path checkpoint_dir;  // the stage's (rank 0's) even when stage_dir is a scratch folder
   Collectives* collectives = nullptr;   // null: the stage runs in one process
   int rank = 0;
+  // The ranks running the stage, to learn of a stop they agreed on; null
+  // with collectives.
+  const RankGroup* ranks = nullptr;
 };
 
 class StageContext : public RunContext {

@@ -192,6 +192,7 @@ TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSou
                      result.features_fired.to(torch::kDouble).mean().item<double>());
       result = whole.loss;
       stop_agreed = whole.stop;
+      if (stop_agreed) ranks.agree_stop();
     }
     state.previous_l0.fill_(result.l0);
     torch_training::check_finite_loss(result.loss, step, last_checkpoint);

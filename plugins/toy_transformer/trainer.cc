@@ -148,6 +148,7 @@ TrainingResult train_transformer(Transformer& model, const TrainingOptions& opti
       stop = context.stop_requested();
       data_parallel_step(model, *optimizer, shard.of(batch), options.grad_clip, shard.share,
                          ranks, stop, loss_value);
+      if (stop) ranks.agree_stop();
     } else {
       training_step(model, *optimizer, batch, options.grad_clip, loss_value);
     }

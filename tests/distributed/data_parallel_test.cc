@@ -309,6 +309,29 @@ TEST(DataParallel, AHangingRankStopsTheOtherWithinTheTimeoutNamingIt) {
   EXPECT_NE(ranks[0].output().find("rank 1 (at #"), std::string::npos) << ranks.outputs();
 }
 
+// Ctrl-C reaching one rank only (another node's terminal, a scheduler
+// signalling one task): every rank stops at the same step, as stopped, so
+// rank 0 does not record the half-trained dictionary as finished, and a
+// rerun resumes it.
+TEST(DataParallel, AStopThatReachesOneRankStopsEveryRankAndARerunResumes) {
+  TempDir dir;
+  write_text(dir / "exp.toml", experiment(dir, kLongTopK));
+  {
+    Ranks ranks(dir, 2, {{(dir / "exp.toml").string()}});
+    wait_for_checkpoint(dir);
+    ranks[1].signal(SIGINT);
+    EXPECT_EQ(ranks.wait(), (std::vector<int>{130, 130})) << ranks.outputs();
+    EXPECT_NE(ranks[0].output().find("stopped during stage 'topk'"), std::string::npos) << ranks.outputs();
+    EXPECT_FALSE(std::filesystem::exists(dir / "run/stages/topk/manifest.json")) << ranks.outputs();
+  }
+  Ranks rerun(dir, 2, {{(dir / "exp.toml").string()}});
+  EXPECT_TRUE(wait_for([&] { return rerun[0].output().find("resuming from the checkpoint at step") != std::string::npos; },
+                       std::chrono::seconds(120))) << rerun.outputs();
+  rerun[0].signal(SIGINT);
+  rerun[1].signal(SIGINT);
+  rerun.wait();
+}
+
 TEST(DataParallel, RanksOnDifferentExperimentsAreRefusedAtStart) {
   TempDir dir;
   write_text(dir / "a.toml", experiment(dir, kLongTopK));

@@ -50,7 +50,17 @@ class Collectives {
 
   // Whether any rank was asked to stop, so that all stop at the same item.
   // A collective: every rank calls it at the same points.
-  bool any_stop(bool stop_here) { return world_size() == 1 ? stop_here : sum(stop_here ? 1.0 : 0.0) > 0; }
+  bool any_stop(bool stop_here) {
+    const bool stop = world_size() == 1 ? stop_here : sum(stop_here ? 1.0 : 0.0) > 0;
+    if (stop) agree_stop();
+    return stop;
+  }
+  // A stop the ranks agreed on (any_stop does this; a plugin that reduces
+  // its own stop flag calls it): the host then treats the stage as stopped
+  // on every rank, not only on the one the signal reached, so rank 0 never
+  // records a stage that stopped early as finished.
+  void agree_stop() { stop_agreed_ = true; }
+  bool stop_agreed() const { return stop_agreed_; }
 
   // This rank's rows of a batch of `batch_size`, split in rank order, the
   // first `batch_size % world_size` ranks taking one more.
@@ -111,6 +121,9 @@ class Collectives {
     sum(one);
     return one[0].item<double>();
   }
+
+ private:
+  bool stop_agreed_ = false;
 };
 
 // One process: every collective is the identity.
