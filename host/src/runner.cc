@@ -242,7 +242,7 @@ struct StageRun {
     StageContext context({experiment.name.value, stage_name, dir, inputs, stage.options, experiment.device,
                           stage.spec->seed.value_or(experiment.seed),
                           [this](const StageInput& input) { return open_plugin(registry, input); }, checkpoint_dir,
-                          parallel ? ranks.collectives() : nullptr, ranks.rank(), parallel ? &ranks : nullptr},
+                          ranks.rank(), parallel ? &ranks : nullptr},
                          metrics, descriptor.name);
     state.set("running");
     out << "stage " << stage_name << " (" << descriptor.name << "): running";

@@ -54,11 +54,8 @@ struct StageContextParts {
   std::uint64_t seed = 0;
   PluginOpener open_plugin;
   std::filesystem::path checkpoint_dir;  // the stage's (rank 0's) even when stage_dir is a scratch folder
-  Collectives* collectives = nullptr;   // null: the stage runs in one process
   int rank = 0;
-  // The ranks running the stage, to learn of a stop they agreed on; null
-  // with collectives.
-  const RankGroup* ranks = nullptr;
+  RankGroup* ranks = nullptr;  // the ranks running a data-parallel stage; null: the stage runs in one process
 };
 
 class StageContext : public RunContext {
@@ -78,7 +75,7 @@ class StageContext : public RunContext {
   std::uint64_t seed() const override { return parts_.seed; }
   bool stop_requested() const override;
   std::shared_ptr<Plugin> open_plugin(const StageInput& input) override { return parts_.open_plugin(input); }
-  Collectives* collectives() override { return parts_.collectives; }
+  Collectives* collectives() override { return parts_.ranks ? parts_.ranks->collectives() : nullptr; }
 
  private:
   StageContextParts parts_;

@@ -22,7 +22,7 @@ void end_pass(dictlab::Collectives& ranks, FeatureStatistics& statistics, Pass p
       }
   }
   if (pass == Pass::kSecond) return;
-  statistics.choose_triggers();
+  if (ranks.leader()) statistics.choose_triggers();  // from the merged top examples; the others get them below
   if (ranks.world_size() > 1) {
     std::vector<torch::Tensor> chosen = {statistics.state().at("max"), statistics.state().at("trigger")};
     ranks.broadcast(chosen, 0);

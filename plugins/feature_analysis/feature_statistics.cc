@@ -42,7 +42,7 @@ struct Slots {
   float* activations;
   std::int64_t window;
 
-  static Slots of(torch_training::TensorMap& state, const std::string& prefix, const std::string& order) {
+  static Slots of(const torch_training::TensorMap& state, const std::string& prefix, const std::string& order) {
     return {state.at(prefix + "_activation").data_ptr<float>(), state.at(prefix + "_" + order).data_ptr<std::int64_t>(),
             state.at(prefix + "_focus").data_ptr<std::int32_t>(), state.at(prefix + "_ids").data_ptr<std::int32_t>(),
             state.at(prefix + "_activations").data_ptr<float>(), state.at(prefix + "_ids").size(-1)};
@@ -55,6 +55,24 @@ struct Slots {
     std::copy_n(from.activations + at * window, window, activations + to * window);
   }
 };
+
+// Into slot `at`: the window around token `position` of `context`, with the
+// feature's activation on each of its tokens.
+void record_window(const StatisticsShape& shape, const CodedBatch& batch, std::int64_t context, std::int64_t position,
+                   std::int64_t feature, const Slots& slots, std::int64_t at) {
+  const std::int64_t W = shape.window(), F = shape.features;
+  const std::int64_t start = std::max<std::int64_t>(0, position - shape.window_before);
+  const std::int64_t end = std::min(batch.length, position + shape.window_after + 1);
+  std::int32_t* ids = slots.ids + at * W;
+  float* activations = slots.activations + at * W;
+  for (std::int64_t i = 0; i < W; ++i) {
+    const std::int64_t p = start + i;
+    const bool inside = p < end;
+    ids[i] = inside ? batch.ids[context * batch.length + p] : -1;
+    activations[i] = inside ? batch.codes[(context * batch.length + p) * F + feature] : 0.0f;
+  }
+  slots.focus[at] = static_cast<std::int32_t>(position - start);
+}
 
 // Per group, the `slots` best of `mine`'s and `theirs`' examples, into
 // `mine`: by activation (larger first) then order (smaller first) when
@@ -138,20 +156,19 @@ void FeatureStatistics::clear(Pass pass) {
 }
 
 void FeatureStatistics::merge(const torch_training::TensorMap& other, Pass pass) {
-  auto theirs = other;  // shallow: the tensors are only read
   const std::int64_t F = shape_.features;
   if (pass == Pass::kFirst) {
     state_.at("count").add_(other.at("count"));
     state_.at("sum").add_(other.at("sum"));
     state_.at("max").copy_(torch::maximum(state_.at("max"), other.at("max")));
-    merge_slots(Slots::of(state_, "top", "position"), Slots::of(theirs, "top", "position"), F, shape_.top_examples,
+    merge_slots(Slots::of(state_, "top", "position"), Slots::of(other, "top", "position"), F, shape_.top_examples,
                 true);
   } else {
     state_.at("histogram").add_(other.at("histogram"));
     state_.at("interval_seen").add_(other.at("interval_seen"));
-    merge_slots(Slots::of(state_, "interval", "key"), Slots::of(theirs, "interval", "key"), F * shape_.intervals,
+    merge_slots(Slots::of(state_, "interval", "key"), Slots::of(other, "interval", "key"), F * shape_.intervals,
                 shape_.interval_examples, false);
-    merge_slots(Slots::of(state_, "near", "key"), Slots::of(theirs, "near", "key"), F, shape_.near_misses, false);
+    merge_slots(Slots::of(state_, "near", "key"), Slots::of(other, "near", "key"), F, shape_.near_misses, false);
   }
   refresh();
 }
@@ -201,33 +218,14 @@ void FeatureStatistics::refresh_lowest_top(std::int64_t feature) {
   lowest_slot_[static_cast<std::size_t>(feature)] = static_cast<std::int32_t>(lowest);
 }
 
-void FeatureStatistics::record_window(const CodedBatch& batch, std::int64_t context, std::int64_t position,
-                                      std::int64_t feature, std::int32_t* ids, float* activations,
-                                      std::int32_t* focus) const {
-  const std::int64_t W = shape_.window(), F = shape_.features;
-  const std::int64_t start = std::max<std::int64_t>(0, position - shape_.window_before);
-  const std::int64_t end = std::min(batch.length, position + shape_.window_after + 1);
-  for (std::int64_t i = 0; i < W; ++i) {
-    const std::int64_t p = start + i;
-    const bool inside = p < end;
-    ids[i] = inside ? batch.ids[context * batch.length + p] : -1;
-    activations[i] = inside ? batch.codes[(context * batch.length + p) * F + feature] : 0.0f;
-  }
-  *focus = static_cast<std::int32_t>(position - start);
-}
-
 // Tokens come in increasing position, so a tie with the weakest kept example
 // loses to it: the earlier token stays.
 void FeatureStatistics::first_pass(const CodedBatch& batch) {
-  const std::int64_t F = shape_.features, K = shape_.top_examples, W = shape_.window();
+  const std::int64_t F = shape_.features, K = shape_.top_examples;
   auto* count = state_.at("count").data_ptr<std::int64_t>();
   auto* sum = state_.at("sum").data_ptr<double>();
   auto* max = state_.at("max").data_ptr<float>();
-  auto* top = state_.at("top_activation").data_ptr<float>();
-  auto* top_position = state_.at("top_position").data_ptr<std::int64_t>();
-  auto* top_focus = state_.at("top_focus").data_ptr<std::int32_t>();
-  auto* top_ids = state_.at("top_ids").data_ptr<std::int32_t>();
-  auto* top_acts = state_.at("top_activations").data_ptr<float>();
+  const Slots top = Slots::of(state_, "top", "position");
   for (std::int64_t c = 0; c < batch.contexts; ++c)
     for (std::int64_t t = 0; t < batch.length; ++t) {
       const float* codes = batch.codes + (c * batch.length + t) * F;
@@ -238,10 +236,10 @@ void FeatureStatistics::first_pass(const CodedBatch& batch) {
         sum[f] += a;
         max[f] = std::max(max[f], a);
         const std::int64_t slot = f * K + lowest_slot_[static_cast<std::size_t>(f)];
-        if (a <= top[slot]) continue;
-        top[slot] = a;
-        top_position[slot] = batch.first_position + c * batch.length + t;
-        record_window(batch, c, t, f, top_ids + slot * W, top_acts + slot * W, top_focus + slot);
+        if (a <= top.activation[slot]) continue;
+        top.activation[slot] = a;
+        top.order[slot] = batch.first_position + c * batch.length + t;
+        record_window(shape_, batch, c, t, f, top, slot);
         refresh_lowest_top(f);
       }
     }
@@ -250,16 +248,12 @@ void FeatureStatistics::first_pass(const CodedBatch& batch) {
 // Each interval keeps the activations with the smallest sample keys: every
 // activation in it is equally likely to be kept.
 void FeatureStatistics::second_pass(const CodedBatch& batch) {
-  const std::int64_t F = shape_.features, W = shape_.window(), B = shape_.histogram_bins;
+  const std::int64_t F = shape_.features, B = shape_.histogram_bins;
   const std::int64_t I = shape_.intervals, E = shape_.interval_examples;
   const auto* max = state_.at("max").data_ptr<float>();
   auto* histogram = state_.at("histogram").data_ptr<std::int64_t>();
   auto* seen = state_.at("interval_seen").data_ptr<std::int64_t>();
-  auto* chosen = state_.at("interval_activation").data_ptr<float>();
-  auto* keys = state_.at("interval_key").data_ptr<std::int64_t>();
-  auto* focus = state_.at("interval_focus").data_ptr<std::int32_t>();
-  auto* ids = state_.at("interval_ids").data_ptr<std::int32_t>();
-  auto* acts = state_.at("interval_activations").data_ptr<float>();
+  const Slots samples = Slots::of(state_, "interval", "key");
   for (std::int64_t c = 0; c < batch.contexts; ++c)
     for (std::int64_t t = 0; t < batch.length; ++t) {
       const float* codes = batch.codes + (c * batch.length + t) * F;
@@ -271,12 +265,12 @@ void FeatureStatistics::second_pass(const CodedBatch& batch) {
         const std::int64_t interval = f * I + std::min<std::int64_t>(I - 1, static_cast<std::int64_t>(share * I));
         ++seen[interval];
         const std::int64_t key = sample_key(batch.seed, batch.first_position + c * batch.length + t, f, F);
-        const std::int64_t slot = sampled_slot(keys + interval * E, E, key);
+        const std::int64_t slot = sampled_slot(samples.order + interval * E, E, key);
         if (slot < 0) continue;
         const std::int64_t at = interval * E + slot;
-        chosen[at] = a;
-        keys[at] = key;
-        record_window(batch, c, t, f, ids + at * W, acts + at * W, focus + at);
+        samples.activation[at] = a;
+        samples.order[at] = key;
+        record_window(shape_, batch, c, t, f, samples, at);
       }
     }
   sample_near_misses(batch);
@@ -284,13 +278,9 @@ void FeatureStatistics::second_pass(const CodedBatch& batch) {
 
 // Where a feature's trigger token appears and the feature is silent.
 void FeatureStatistics::sample_near_misses(const CodedBatch& batch) {
-  const std::int64_t F = shape_.features, W = shape_.window(), M = shape_.near_misses;
+  const std::int64_t F = shape_.features, M = shape_.near_misses;
   if (M == 0) return;
-  auto* chosen = state_.at("near_activation").data_ptr<float>();
-  auto* keys = state_.at("near_key").data_ptr<std::int64_t>();
-  auto* focus = state_.at("near_focus").data_ptr<std::int32_t>();
-  auto* ids = state_.at("near_ids").data_ptr<std::int32_t>();
-  auto* acts = state_.at("near_activations").data_ptr<float>();
+  const Slots near = Slots::of(state_, "near", "key");
   // Another stream of draws than the intervals': a near miss is a silent token.
   const std::uint64_t seed = mix(batch.seed ^ 0x6E656172ULL);
   for (std::int64_t c = 0; c < batch.contexts; ++c)
@@ -300,12 +290,12 @@ void FeatureStatistics::sample_near_misses(const CodedBatch& batch) {
       for (const std::int64_t f : found->second) {
         if (batch.codes[(c * batch.length + t) * F + f] != 0.0f) continue;
         const std::int64_t key = sample_key(seed, batch.first_position + c * batch.length + t, f, F);
-        const std::int64_t slot = sampled_slot(keys + f * M, M, key);
+        const std::int64_t slot = sampled_slot(near.order + f * M, M, key);
         if (slot < 0) continue;
         const std::int64_t at = f * M + slot;
-        chosen[at] = 0.0f;
-        keys[at] = key;
-        record_window(batch, c, t, f, ids + at * W, acts + at * W, focus + at);
+        near.activation[at] = 0.0f;
+        near.order[at] = key;
+        record_window(shape_, batch, c, t, f, near, at);
       }
     }
 }

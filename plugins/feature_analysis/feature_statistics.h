@@ -76,8 +76,6 @@ class FeatureStatistics {
   const torch::Tensor& tensor(const char* name) const { return state_.at(name); }
 
  private:
-  void record_window(const CodedBatch& batch, std::int64_t context, std::int64_t position, std::int64_t feature,
-                     std::int32_t* ids, float* activations, std::int32_t* focus) const;
   void refresh_lowest_top(std::int64_t feature);
   void refresh_triggers();
   void sample_near_misses(const CodedBatch& batch);

@@ -41,6 +41,7 @@ dictlab::PluginDescriptor describe() {
 // Held-out losses and KLs, summed over contexts, then their means.
 struct LossTotals {
   double clean = 0, spliced = 0, zero = 0, kl_spliced = 0, kl_zero = 0;
+  std::vector<double*> all() { return {&clean, &spliced, &zero, &kl_spliced, &kl_zero}; }
 };
 
 class FigureList {
@@ -172,8 +173,7 @@ void add_other_ranks(dictlab::Collectives& ranks, sae_metrics::ReconstructionFit
   const std::vector<double> common(shift.data_ptr<double>(), shift.data_ptr<double>() + d_in);
   std::vector<double> sums = fit.sums(common);
   const std::size_t fit_sums = sums.size();
-  const std::vector<double*> loss_sums = {&losses.clean, &losses.spliced, &losses.zero, &losses.kl_spliced,
-                                          &losses.kl_zero};
+  const std::vector<double*> loss_sums = losses.all();
   for (double* total : loss_sums) sums.push_back(*total);
   std::vector<torch::Tensor> total = {torch::from_blob(sums.data(), {static_cast<std::int64_t>(sums.size())},
                                                        torch::kDouble)};
@@ -214,8 +214,7 @@ class SaeMetrics : public dictlab::Evaluator {
     }
     if (ranks.world_size() > 1) add_other_ranks(ranks, fit, losses, shape.written_width());
     if (!ranks.leader()) return {};  // rank 0 writes
-    for (double* total : {&losses.clean, &losses.spliced, &losses.zero, &losses.kl_spliced, &losses.kl_zero})
-      *total /= static_cast<double>(contexts);
+    for (double* total : losses.all()) *total /= static_cast<double>(contexts);
 
     const auto summary = fit.summary();
     // Per-feature figures belong in the run's artifacts, not in Prometheus.
