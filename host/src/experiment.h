@@ -22,6 +22,9 @@ struct StageSpec {
   // A stage's own seed (`seed = N` in its table) replaces the experiment's:
   // model B is model A's stage with another seed, over the same tokens.
   std::optional<std::uint64_t> seed;
+  // `one_pass = "group"`: the stages naming the same group train in one pass
+  // over their shared inputs (plugins of one PluginDescriptor::pass_family).
+  std::optional<Located<std::string>> one_pass;
   std::map<std::string, Located<OptionValue>> options;
   SourcePosition position;
 };

@@ -188,7 +188,13 @@ StageSpec parse_stage(const toml::table& table, const std::string& file, Diagnos
     else
       stage.seed = static_cast<std::uint64_t>(node->as_integer()->get());
   }
-  stage.options = raw_options(table, file, diagnostics, {"name", "plugin", "inputs", "seed", "sweep"});
+  if (const toml::node* node = table.get("one_pass")) {
+    if (!node->is_string() || node->as_string()->get().empty())
+      diagnostics.error(position_of(node->source(), file), "key 'one_pass' must name a group of stages (a string)");
+    else
+      stage.one_pass = Located<std::string>{node->as_string()->get(), position_of(node->source(), file)};
+  }
+  stage.options = raw_options(table, file, diagnostics, {"name", "plugin", "inputs", "seed", "one_pass", "sweep"});
   return stage;
 }
 

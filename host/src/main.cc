@@ -47,7 +47,8 @@ void print_plugins(const PluginRegistry& registry) {
   for (const auto& plugin : registry.plugins()) {
     const auto& d = plugin.descriptor;
     std::cout << d.name << " (" << to_string(d.kind) << ", version " << d.version
-              << (d.data_parallel ? ", data-parallel" : "") << ")\n"
+              << (d.data_parallel ? ", data-parallel" : "")
+              << (d.pass_family.empty() ? "" : ", one pass with the " + d.pass_family + " family") << ")\n"
               << "  " << d.summary << "\n  from " << plugin.path.string() << "\n";
     for (const auto& option : d.options) {
       std::cout << "    " << option.name << " (" << to_string(option.type) << ", ";

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <unistd.h>
@@ -13,6 +14,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "dictlab/sha256.h"
 #include "dictlab/atomic_file.h"
 #include "dictlab/errors.h"
@@ -22,6 +24,7 @@
 #include "metrics_registry.h"
 #include "metrics_server.h"
 #include "nearest_word.h"
+#include "one_pass_groups.h"
 #include "option_validation.h"
 #include "rank_group.h"
 #include "run_directory.h"
@@ -149,6 +152,21 @@ struct FinalMetricsWriter {
   }
 };
 
+// A stage trained in another stage's pass (their one_pass group), and where
+// it writes on this rank.
+struct PassSeat {
+  const ValidatedStage* stage;
+  StageStateGauge* state;
+  std::filesystem::path dir;
+  std::string digest;  // rank 0's, for its manifest
+};
+
+std::string names_of(const std::vector<PassSeat>& seats) {
+  std::vector<std::string> names;
+  for (const PassSeat& seat : seats) names.push_back(seat.stage->spec->name.value);
+  return absl::StrJoin(names, ",");
+}
+
 // One run of an experiment's stages, in order.
 struct StageRun {
   const Experiment& experiment;
@@ -160,6 +178,7 @@ struct StageRun {
   RankGroup& ranks;
   std::vector<std::unique_ptr<StageStateGauge>> states;
   std::map<std::string, std::string> output_digests;  // stage -> digest of its artifacts
+  std::set<std::string> trained_in_pass;               // finished in an earlier stage's pass this run
 
   std::filesystem::path stage_dir(const std::string& stage) const { return root / "stages" / stage; }
   static std::string key(const std::string& stage, const char* event) { return "stage/" + stage + "/" + event; }
@@ -175,54 +194,96 @@ struct StageRun {
     return inputs;
   }
 
+  std::string digest_of(const ValidatedStage& stage) const {
+    std::vector<std::string> input_digests;
+    for (const auto& input : stage.spec->inputs.value) input_digests.push_back(output_digests.at(input));
+    return config_digest(stage, experiment, input_digests);
+  }
+
+  // Whether the stage's manifest records `digest` (a stage named by --force
+  // is removed first); keeps its output digest for the stages that read it.
+  bool up_to_date(const ValidatedStage& stage, const std::string& digest) {
+    const std::string& stage_name = stage.spec->name.value;
+    const std::filesystem::path dir = stage_dir(stage_name);
+    if (std::find(flags.force.begin(), flags.force.end(), stage_name) != flags.force.end())
+      std::filesystem::remove_all(dir);
+    auto manifest = read_manifest(dir);
+    if (!manifest || manifest->config_digest != digest) return false;
+    if (manifest->inputs != stage.spec->inputs.value) {  // manifests written before they named their inputs
+      manifest->inputs = stage.spec->inputs.value;
+      write_manifest(dir, *manifest);
+    }
+    output_digests[stage_name] = manifest->output_digest;
+    return true;
+  }
+
+  // The later stages of stage i's one_pass group that are not up to date,
+  // their folders prepared: stage i's plugin trains them in its pass.
+  std::vector<PassSeat> pass_seats(const std::vector<ValidatedStage>& stages, std::size_t i) {
+    std::vector<PassSeat> seats;
+    for (std::size_t j : later_in_pass(stages, i)) {
+      const std::string digest = digest_of(stages[j]);
+      if (up_to_date(stages[j], digest)) continue;
+      const std::filesystem::path dir = stage_dir(stages[j].spec->name.value);
+      prepare_stage_dir(dir, digest);
+      seats.push_back({&stages[j], states[j].get(), dir, digest});
+    }
+    return seats;
+  }
+
   // Rank 0 (or the only rank): decides whether the stage runs, runs it, and
   // tells the other ranks both.
   absl::Status stage(const std::vector<ValidatedStage>& stages, std::size_t i) {
     const ValidatedStage& stage = stages[i];
     const std::string& stage_name = stage.spec->name.value;
-    const std::filesystem::path dir = stage_dir(stage_name);
-    std::vector<std::string> input_digests;
-    for (const auto& input : stage.spec->inputs.value) input_digests.push_back(output_digests.at(input));
-    const std::string digest = config_digest(stage, experiment, input_digests);
-    if (std::find(flags.force.begin(), flags.force.end(), stage_name) != flags.force.end())
-      std::filesystem::remove_all(dir);
-    if (auto manifest = read_manifest(dir); manifest && manifest->config_digest == digest) {
-      if (manifest->inputs != stage.spec->inputs.value) {  // manifests written before they named their inputs
-        manifest->inputs = stage.spec->inputs.value;
-        write_manifest(dir, *manifest);
-      }
-      output_digests[stage_name] = manifest->output_digest;
+    if (trained_in_pass.contains(stage_name)) {
+      ranks.publish(key(stage_name, "begin"), "trained in pass");
+      ranks.publish(key(stage_name, "end"), "done");
+      return absl::OkStatus();
+    }
+    const std::string digest = digest_of(stage);
+    if (up_to_date(stage, digest)) {
       ranks.publish(key(stage_name, "begin"), "skip");
       states[i]->set("skipped");
       out << "stage " << stage_name << " (" << stage.plugin->descriptor.name << "): up to date, skipped\n";
       return absl::OkStatus();
     }
-    prepare_stage_dir(dir, digest);
+    prepare_stage_dir(stage_dir(stage_name), digest);
+    const std::vector<PassSeat> seats = pass_seats(stages, i);
+    ranks.publish(key(stage_name, "pass"), "with:" + names_of(seats));
     ranks.publish(key(stage_name, "begin"), "run");
-    const absl::Status status = execute(stage, *states[i], dir, digest, inputs_of(stages, stage));
+    const absl::Status status = execute(stage, *states[i], digest, inputs_of(stages, stage), seats);
     ranks.publish(key(stage_name, "end"), status.ok()                                  ? "done"
                                           : status.code() == absl::StatusCode::kCancelled ? "stopped"
                                                                                           : "failed");
     return status;
   }
 
-  // Any other rank: runs a data-parallel stage beside rank 0, writing into a
-  // scratch folder that is thrown away (its checkpoints are rank 0's to
-  // write and everyone's to read), and ends as rank 0's run of it ends.
+  // Any other rank: runs a data-parallel stage (and the stages of its pass)
+  // beside rank 0, writing into a scratch folder that is thrown away (its
+  // checkpoints are rank 0's to write and everyone's to read), and ends as
+  // rank 0's run of it ends.
   absl::Status follow(const std::vector<ValidatedStage>& stages, std::size_t i) {
     const ValidatedStage& stage = stages[i];
     const std::string& stage_name = stage.spec->name.value;
-    if (ranks.await(key(stage_name, "begin")) == "skip") {
+    const std::string begin = ranks.await(key(stage_name, "begin"));
+    if (begin == "skip") {
       states[i]->set("skipped");
       return absl::OkStatus();
     }
-    if (stage.plugin->descriptor.data_parallel) {
+    if (begin == "run" && stage.plugin->descriptor.data_parallel) {
       const std::filesystem::path scratch = std::filesystem::temp_directory_path() /
                                             ("dictlab-rank" + std::to_string(ranks.rank()) + "-" +
-                                             std::to_string(::getpid())) / stage_name;
-      std::filesystem::create_directories(scratch);
-      auto summary = run_plugin(stage, *states[i], scratch, inputs_of(stages, stage), stage_dir(stage_name) / kCheckpointDir);
-      std::filesystem::remove_all(scratch.parent_path());
+                                             std::to_string(::getpid()));
+      std::vector<PassSeat> seats;
+      const std::string pass = ranks.await(key(stage_name, "pass")).substr(std::string("with:").size());
+      for (const std::string& name : std::vector<std::string>(absl::StrSplit(pass, ',', absl::SkipEmpty())))
+        for (std::size_t j : later_in_pass(stages, i))
+          if (stages[j].spec->name.value == name) seats.push_back({&stages[j], states[j].get(), scratch / name, {}});
+      for (const PassSeat& seat : seats) std::filesystem::create_directories(seat.dir);
+      std::filesystem::create_directories(scratch / stage_name);
+      auto summary = run_plugin(stage, *states[i], scratch / stage_name, inputs_of(stages, stage), seats);
+      std::filesystem::remove_all(scratch);
       if (!summary.ok()) return summary.status();
     }
     const std::string end = ranks.await(key(stage_name, "end"));
@@ -232,21 +293,41 @@ struct StageRun {
     return absl::AbortedError("stage '" + stage_name + "' failed on rank 0 (rank 0's output says why)");
   }
 
-  // The plugin, on this rank; its summary for the manifest.
+  StageContextParts parts_of(const ValidatedStage& stage, const std::filesystem::path& dir,
+                             const std::vector<StageInput>& inputs, bool parallel) {
+    const std::string& stage_name = stage.spec->name.value;
+    return {experiment.name.value, stage_name, dir, inputs, stage.options, experiment.device,
+            stage.spec->seed.value_or(experiment.seed),
+            [this](const StageInput& input) { return open_plugin(registry, input); },
+            stage_dir(stage_name) / kCheckpointDir, ranks.rank(), parallel ? &ranks : nullptr};
+  }
+
+  // The plugin, on this rank, training `seats` in the same pass; its summary
+  // for the manifest.
   absl::StatusOr<std::string> run_plugin(const ValidatedStage& stage, StageStateGauge& state,
                                          const std::filesystem::path& dir, const std::vector<StageInput>& inputs,
-                                         const std::filesystem::path& checkpoint_dir) {
+                                         const std::vector<PassSeat>& seats) {
     const std::string& stage_name = stage.spec->name.value;
     const PluginDescriptor& descriptor = stage.plugin->descriptor;
     const bool parallel = descriptor.data_parallel && ranks.world_size() > 1;
-    StageContext context({experiment.name.value, stage_name, dir, inputs, stage.options, experiment.device,
-                          stage.spec->seed.value_or(experiment.seed),
-                          [this](const StageInput& input) { return open_plugin(registry, input); }, checkpoint_dir,
-                          ranks.rank(), parallel ? &ranks : nullptr},
-                         metrics, descriptor.name);
-    state.set("running");
+    StageContext context(parts_of(stage, dir, inputs, parallel), metrics, descriptor.name);
+    std::vector<std::unique_ptr<StageContext>> member_contexts;
+    std::vector<PassMember> members;
+    for (const PassSeat& seat : seats) {
+      const std::string& plugin = seat.stage->plugin->descriptor.name;
+      member_contexts.push_back(
+          std::make_unique<StageContext>(parts_of(*seat.stage, seat.dir, inputs, parallel), metrics, plugin));
+      members.push_back({plugin, member_contexts.back().get()});
+    }
+    context.set_pass_members(std::move(members));
+    const auto set_states = [&](const char* name) {
+      state.set(name);
+      for (const PassSeat& seat : seats) seat.state->set(name);
+    };
+    set_states("running");
     out << "stage " << stage_name << " (" << descriptor.name << "): running";
     if (parallel) out << " on " << ranks.world_size() << " ranks";
+    if (!seats.empty()) out << ", training " << names_of(seats) << " in the same pass";
     out << "\n" << std::flush;
     std::string failure;
     try {
@@ -254,32 +335,52 @@ struct StageRun {
       if (!instance.ok()) throw PluginError(std::string(instance.status().message()));
       return drive_stage(instance->get(), descriptor, context);
     } catch (const StageStopped&) {
-      state.set("stopped");
+      set_states("stopped");
       return absl::CancelledError("stopped during stage '" + stage_name + "'; run again to resume it");
     } catch (const OptionError& error) {
       failure = position_of_key(*stage.spec, error.key()).prefix() + "key '" + error.key() + "': " + error.what();
     } catch (const std::exception& error) {
       failure = error.what();
     }
-    state.set("failed");
+    set_states("failed");
     return absl::AbortedError("stage '" + stage_name + "' (plugin " + descriptor.name + ") failed: " + failure +
                               "\nearlier stages' artifacts are kept; fix the cause and run again");
   }
 
-  absl::Status execute(const ValidatedStage& stage, StageStateGauge& state, const std::filesystem::path& dir,
-                       const std::string& digest, const std::vector<StageInput>& inputs) {
+  absl::Status execute(const ValidatedStage& stage, StageStateGauge& state, const std::string& digest,
+                       const std::vector<StageInput>& inputs, const std::vector<PassSeat>& seats) {
+    const auto started = std::chrono::steady_clock::now();
+    const auto summary = run_plugin(stage, state, stage_dir(stage.spec->name.value), inputs, seats);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!summary.ok()) {
+      duration_gauge(stage).set(seconds);
+      return summary.status();
+    }
+    finish(stage, state, digest, *summary, seconds);
+    // A pass trains dictionaries, whose summary is empty (drive_stage).
+    for (const PassSeat& seat : seats) {
+      finish(*seat.stage, *seat.state, seat.digest, "{}", seconds);
+      trained_in_pass.insert(seat.stage->spec->name.value);
+    }
+    return absl::OkStatus();
+  }
+
+  Gauge& duration_gauge(const ValidatedStage& stage) {
+    return metrics.gauge("stage_duration_seconds", "Wall time of the stage's last run.",
+                         {{"experiment", experiment.name.value},
+                          {"stage", stage.spec->name.value},
+                          {"plugin", stage.plugin->descriptor.name}});
+  }
+
+  // The manifest that marks the stage finished, and its figures.
+  void finish(const ValidatedStage& stage, StageStateGauge& state, const std::string& digest,
+              const std::string& summary, double seconds) {
     const std::string& stage_name = stage.spec->name.value;
     const PluginDescriptor& descriptor = stage.plugin->descriptor;
-    Gauge& duration = metrics.gauge("stage_duration_seconds", "Wall time of the stage's last run.",
-                                    {{"experiment", experiment.name.value}, {"stage", stage_name}, {"plugin", descriptor.name}});
-    const auto started = std::chrono::steady_clock::now();
-    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
-    const auto summary = run_plugin(stage, state, dir, inputs, dir / kCheckpointDir);
-    duration.set(elapsed());
-    if (!summary.ok()) return summary.status();
-
+    const std::filesystem::path dir = stage_dir(stage_name);
+    duration_gauge(stage).set(seconds);
     StageManifest manifest{stage_name, descriptor.name, descriptor.version, digest, digest_outputs(dir),
-                           elapsed(), utc_now(), *summary, stage.spec->inputs.value};
+                           seconds, utc_now(), summary, stage.spec->inputs.value};
     write_manifest(dir, manifest);
     std::filesystem::remove(dir / kPendingFile);
     output_digests[stage_name] = manifest.output_digest;
@@ -287,8 +388,7 @@ struct StageRun {
     AtomicFile::write_all(dir / kStageMetricsFile, series_of_stage(metrics.serialize(), stage_name));
     out << "stage " << stage_name << " (" << descriptor.name << "): done in "
         << absl::StrFormat("%.2f", manifest.duration_seconds) << " s\n"
-        << describe_summary(*summary);
-    return absl::OkStatus();
+        << describe_summary(summary);
   }
 };
 
@@ -313,6 +413,7 @@ absl::StatusOr<std::vector<ValidatedStage>> validate_stages(const Experiment& ex
     stages.push_back({&spec, plugin, std::move(options)});
   }
   if (diagnostics.ok()) check_hook_options(stages, diagnostics);
+  if (diagnostics.ok()) check_one_pass_groups(stages, experiment, diagnostics);
   if (!diagnostics.ok()) return diagnostics.status();
   return stages;
 }
@@ -325,7 +426,9 @@ absl::Status check_same_experiment(const std::vector<ValidatedStage>& stages, co
                                    RankGroup& ranks) {
   if (ranks.world_size() == 1) return absl::OkStatus();
   std::string text;
-  for (const auto& stage : stages) text += stage.spec->name.value + "=" + config_digest(stage, experiment, {}) + "\n";
+  for (const auto& stage : stages)
+    text += stage.spec->name.value + "=" + config_digest(stage, experiment, {}) +
+            (stage.spec->one_pass ? " in one pass " + stage.spec->one_pass->value : "") + "\n";
   const std::string digest = Sha256::of(text);
   const auto digests = ranks.exchange("experiment", digest);
   std::vector<std::string> different;

@@ -76,6 +76,9 @@ class StageContext : public RunContext {
   bool stop_requested() const override;
   std::shared_ptr<Plugin> open_plugin(const StageInput& input) override { return parts_.open_plugin(input); }
   Collectives* collectives() override { return parts_.ranks ? parts_.ranks->collectives() : nullptr; }
+  std::vector<PassMember> pass_members() override { return pass_members_; }
+  // The other stages this stage's plugin trains in the same pass.
+  void set_pass_members(std::vector<PassMember> members) { pass_members_ = std::move(members); }
 
  private:
   StageContextParts parts_;
@@ -83,6 +86,7 @@ class StageContext : public RunContext {
   StageMetrics metrics_;
   StageProgress progress_;
   StageLogger logger_;
+  std::vector<PassMember> pass_members_;
 };
 
 }  // namespace dictlab::host

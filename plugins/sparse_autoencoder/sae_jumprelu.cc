@@ -1,8 +1,8 @@
 // JumpReLU sparse autoencoder (Rajamanoharan et al. 2024): a learned
 // threshold per feature trained through straight-through estimators, with a
 // choice of sparsity penalty (see architectures/jumprelu.cc).
-#include "architectures/architectures.h"
 #include "sae_plugin.h"
+#include "variants.h"
 
 namespace {
 
@@ -46,18 +46,13 @@ dictlab::PluginDescriptor describe() {
                                "one learning rate a step, slower than the pre-activations move early on).",
                                10.0}
                         .above(0));
-  return {.name = "sae_jumprelu",
-          .version = "1.0.0",
-          .summary = "Sparse autoencoder with JumpReLU activation and learned thresholds.",
-          .options = options,
-          .data_parallel = true};
+  return dictionary_descriptor(kSaeJumpReLU, "1.0.0",
+                               "Sparse autoencoder with JumpReLU activation and learned thresholds.", options);
 }
 
 class SaeJumpReLU : public SaePlugin {
- protected:
-  std::shared_ptr<Architecture> architecture(const dictlab::Options& o) const override {
-    return jumprelu_from_options(o);
-  }
+ public:
+  SaeJumpReLU() : SaePlugin(kSaeJumpReLU) {}
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 // The Towards Monosemanticity recipe: ReLU features, L1 penalty, unit-norm
 // decoder rows, geometric-median decoder bias, and resampling of dead features.
-#include "architectures/architectures.h"
 #include "sae_plugin.h"
+#include "variants.h"
 
 namespace {
 
@@ -20,24 +20,13 @@ dictlab::PluginDescriptor describe() {
   options.push_back(OptionSpec{"resample_window", OptionType::kInt,
                                "Silent for this many steps = dead, for resampling.", std::int64_t{500}}
                         .at_least(1));
-  return {.name = "sae_l1",
-          .version = "1.0.0",
-          .summary = "Sparse autoencoder, the paper's recipe: ReLU, L1, resampling.",
-          .options = options,
-          .data_parallel = true};
+  return dictionary_descriptor(kSaeL1, "1.0.0",
+                               "Sparse autoencoder, the paper's recipe: ReLU, L1, resampling.", options);
 }
 
 class SaeL1 : public SaePlugin {
- protected:
-  std::shared_ptr<Architecture> architecture(const dictlab::Options& o) const override {
-    return standard_from_options(o);
-  }
-  TrainerOptions trainer_options(const dictlab::Options& o) const override {
-    TrainerOptions t = common_trainer_options(o);
-    t.resample_steps = o.get_ints("resample_steps");
-    t.resample_window = o.get_int("resample_window");
-    return t;
-  }
+ public:
+  SaeL1() : SaePlugin(kSaeL1) {}
 };
 
 }  // namespace

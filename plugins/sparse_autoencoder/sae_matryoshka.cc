@@ -1,9 +1,9 @@
 // Matryoshka sparse autoencoder (Bussmann et al. 2025): BatchTopK codes whose
 // loss sums the reconstruction errors of nested prefixes of the dictionary;
 // saved as JumpReLU.
-#include "architectures/architectures.h"
 #include "batch_top_k_options.h"
 #include "sae_plugin.h"
+#include "variants.h"
 
 namespace {
 
@@ -19,18 +19,13 @@ dictlab::PluginDescriptor describe() {
                                         "/8, /4, /2 and d_sae).",
                                         std::vector<std::int64_t>{}}
                         .at_least(1));
-  return {.name = "sae_matryoshka",
-          .version = "1.0.0",
-          .summary = "Matryoshka sparse autoencoder: BatchTopK codes, nested reconstruction losses, saved as JumpReLU.",
-          .options = options,
-          .data_parallel = true};
+  return dictionary_descriptor(kSaeMatryoshka, "1.0.0",
+                               "Matryoshka sparse autoencoder: BatchTopK codes, nested reconstruction losses, saved as JumpReLU.", options);
 }
 
 class SaeMatryoshka : public SaePlugin {
- protected:
-  std::shared_ptr<Architecture> architecture(const dictlab::Options& o) const override {
-    return matryoshka_from_options(o);
-  }
+ public:
+  SaeMatryoshka() : SaePlugin(kSaeMatryoshka) {}
 };
 
 }  // namespace

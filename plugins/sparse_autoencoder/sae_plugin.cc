@@ -1,11 +1,14 @@
 #include "sae_plugin.h"
 
+#include <map>
 #include <thread>
+#include <utility>
 
 #include "activation_buffer.h"
 #include "cached_activations.h"
 #include "dictlab/token_shards.h"
 #include "training_guards.h"
+#include "variants.h"
 
 namespace sparse_autoencoder {
 
@@ -54,6 +57,17 @@ TrainerOptions common_trainer_options(const dictlab::Options& o) {
   t.sparse_kernels = o.get_bool("sparse_kernels");
   t.fit_encoder_init = o.get_bool("fit_encoder_init");
   return t;
+}
+
+dictlab::PluginDescriptor dictionary_descriptor(std::string_view name, std::string version, std::string summary,
+                                                std::vector<dictlab::OptionSpec> options) {
+  return {.name = std::string(name),
+          .version = std::move(version),
+          .summary = std::move(summary),
+          .options = std::move(options),
+          .data_parallel = true,
+          .pass_family = "sparse_autoencoder",
+          .pass_shared_options = {"hook", "hook_out", "batch_size", "buffer_contexts"}};
 }
 
 namespace {
@@ -111,37 +125,86 @@ TrainingActivations harvested_activations(dictlab::RunContext& context, std::int
   return t;
 }
 
-}  // namespace
-
-void SaePlugin::train(dictlab::RunContext& context) {
-  torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  const TrainerOptions options = trainer_options(context.options());
-  const dictlab::StageInput* cache = dictlab::find_activation_cache(context);
-  const std::string target = target_hook(context.options());
-  // Caches hold one hook's activations; a transcoder's pairs are harvested.
-  if (cache && !target.empty())
-    throw dictlab::PluginError("a transcoder harvests its (input, output) pairs from its model: the activation cache '" +
-                               cache->stage + "' holds one hook only; drop it from this stage's inputs");
-  TrainingActivations activations = cache ? cached_activations(context, *cache, options.batch_size)
-                                          : harvested_activations(context, options.batch_size, target);
-  SaeConfig sae_config{.d_in = activations.hook.width,
-                       .d_sae = context.options().get_int("d_sae"),
-                       .hook_name = activations.hook.name};
-  if (activations.target) {
-    sae_config.d_out = activations.target->width;
-    sae_config.hook_name_out = activations.target->name;
+// Each draw of sample() once for all the dictionaries of a pass (they all
+// start from draw 0), so that a harvesting source runs its model once.
+class SharedSamples : public ActivationSource {
+ public:
+  explicit SharedSamples(ActivationSource& source) : source_(source) {}
+  torch::Tensor batch(std::int64_t step) override { return source_.batch(step); }
+  torch::Tensor sample(std::int64_t rows, std::int64_t index) override {
+    auto [it, added] = drawn_.try_emplace({rows, index});
+    if (added) it->second = source_.sample(rows, index);
+    return it->second;
   }
-  sae_.emplace(sae_config, architecture(context.options()));
-  const TrainingSummary summary = train_sae(*sae_, options, *activations.source, context);
-  if (context.stop_requested()) return;
-  save_sae(*sae_, context.stage_dir());
+  std::int64_t d_in() const override { return source_.d_in(); }
+  std::int64_t d_out() const override { return source_.d_out(); }
+
+ private:
+  ActivationSource& source_;
+  std::map<std::pair<std::int64_t, std::int64_t>, torch::Tensor> drawn_;
+};
+
+// One dictionary of the pass: its stage and its training.
+struct PassDictionary {
+  dictlab::RunContext* context;
+  std::unique_ptr<Sae> sae;
+  std::unique_ptr<SaeTraining> training;
+};
+
+PassDictionary start_training(const dictlab::PassMember& stage, const TrainingActivations& activations,
+                              ActivationSource& source) {
+  const dictlab::Options& options = stage.context->options();
+  const Variant& variant = variant_of(stage.plugin);
+  SaeConfig config{.d_in = activations.hook.width, .d_sae = options.get_int("d_sae"), .hook_name = activations.hook.name};
+  if (activations.target) {
+    config.d_out = activations.target->width;
+    config.hook_name_out = activations.target->name;
+  }
+  PassDictionary dictionary{stage.context, std::make_unique<Sae>(config, variant.architecture(options)), nullptr};
+  dictionary.training = std::make_unique<SaeTraining>(*dictionary.sae, variant.trainer_options(options), source,
+                                                      *stage.context);
+  return dictionary;
+}
+
+void save_dictionary(const PassDictionary& dictionary) {
+  save_sae(*dictionary.sae, dictionary.context->stage_dir());
+  const TrainingSummary summary = dictionary.training->summary();
   const nlohmann::json report = {{"mse", summary.mse},
                                  {"l0", summary.l0},
                                  {"dead_fraction", summary.dead_fraction},
                                  {"resampled_features", summary.resampled},
                                  {"resumed_from_step", summary.resumed_from_step},
                                  {"activations_per_second", summary.activations_per_second}};
-  dictlab::AtomicFile::write_all(context.stage_dir() / "training.json", report.dump(2) + "\n");
+  dictlab::AtomicFile::write_all(dictionary.context->stage_dir() / "training.json", report.dump(2) + "\n");
+}
+
+}  // namespace
+
+// This stage's dictionary and those of the stages in its pass, trained on
+// the same batches from one activation source.
+void SaePlugin::train(dictlab::RunContext& context) {
+  torch::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  const Variant& variant = variant_of(plugin_);
+  const dictlab::StageInput* cache = dictlab::find_activation_cache(context);
+  const std::string target = variant.target_hook(context.options());
+  // Caches hold one hook's activations; a transcoder's pairs are harvested.
+  if (cache && !target.empty())
+    throw dictlab::PluginError("a transcoder harvests its (input, output) pairs from its model: the activation cache '" +
+                               cache->stage + "' holds one hook only; drop it from this stage's inputs");
+  const std::int64_t batch_size = context.options().get_int("batch_size");
+  TrainingActivations activations =
+      cache ? cached_activations(context, *cache, batch_size) : harvested_activations(context, batch_size, target);
+  SharedSamples source(*activations.source);
+  std::vector<dictlab::PassMember> stages = {{std::string(plugin_), &context}};
+  for (const dictlab::PassMember& member : context.pass_members()) stages.push_back(member);
+  std::vector<PassDictionary> dictionaries;
+  std::vector<SaeTraining*> trainings;
+  for (const dictlab::PassMember& stage : stages) {
+    dictionaries.push_back(start_training(stage, activations, source));
+    trainings.push_back(dictionaries.back().training.get());
+  }
+  if (!train_together(trainings, source, context) || context.stop_requested()) return;
+  for (const PassDictionary& dictionary : dictionaries) save_dictionary(dictionary);
 }
 
 void SaePlugin::load(const std::filesystem::path& stage_dir, const std::string& device) {

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "dictlab/sdk.h"
 #include "sae.h"
@@ -14,10 +15,16 @@ namespace sparse_autoencoder {
 std::vector<dictlab::OptionSpec> common_options();
 TrainerOptions common_trainer_options(const dictlab::Options& options);
 
-// A dictionary learner plugin around Sae; the variants differ in their
-// architecture (and sae_l1 in its resampling).
+// A variant's descriptor: data-parallel, and one pass with the others (the
+// options its batches depend on shared).
+dictlab::PluginDescriptor dictionary_descriptor(std::string_view name, std::string version, std::string summary,
+                                                std::vector<dictlab::OptionSpec> options);
+
+// A dictionary learner plugin around Sae; the variants (variants.h) differ
+// in their architecture (sae_l1 in its resampling, transcoder in its target).
 class SaePlugin : public dictlab::DictionaryLearner {
  public:
+  explicit SaePlugin(std::string_view plugin) : plugin_(plugin) {}
   void train(dictlab::RunContext& context) override;
   void load(const std::filesystem::path& stage_dir, const std::string& device) override;
   dictlab::DictionaryShape shape() const override {
@@ -29,17 +36,9 @@ class SaePlugin : public dictlab::DictionaryLearner {
   void reconstruct(const float* activations, std::int64_t rows, float* output) override;
   void export_bundle(const std::filesystem::path& file) const override { export_sae_bundle(*sae_, file); }
 
- protected:
-  virtual std::shared_ptr<Architecture> architecture(const dictlab::Options& options) const = 0;
-  virtual TrainerOptions trainer_options(const dictlab::Options& options) const {
-    return common_trainer_options(options);
-  }
-  // The hook whose activations a transcoder predicts from those at `hook`;
-  // empty for an SAE, which reconstructs its input.
-  virtual std::string target_hook(const dictlab::Options& /*options*/) const { return {}; }
-
  private:
   torch::Tensor on_device(const float* rows, std::int64_t count, std::int64_t width) const;
+  std::string_view plugin_;
   std::optional<Sae> sae_;
 };
 

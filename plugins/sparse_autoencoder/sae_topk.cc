@@ -1,8 +1,8 @@
 // TopK sparse autoencoder (Gao et al. 2024): exactly k active features per
 // activation, and the AuxK loss that lets dead latents learn.
-#include "architectures/architectures.h"
 #include "aux_k.h"
 #include "sae_plugin.h"
+#include "variants.h"
 
 namespace {
 
@@ -14,16 +14,13 @@ dictlab::PluginDescriptor describe() {
   auto options = common_options();
   options.push_back(OptionSpec{"k", OptionType::kInt, "Active features per activation.", std::int64_t{32}}.at_least(1));
   for (auto& option : AuxK::options()) options.push_back(std::move(option));
-  return {.name = "sae_topk",
-          .version = "1.0.0",
-          .summary = "Sparse autoencoder with TopK activation and the AuxK loss.",
-          .options = options,
-          .data_parallel = true};
+  return dictionary_descriptor(kSaeTopK, "1.0.0",
+                               "Sparse autoencoder with TopK activation and the AuxK loss.", options);
 }
 
 class SaeTopK : public SaePlugin {
- protected:
-  std::shared_ptr<Architecture> architecture(const dictlab::Options& o) const override { return topk_from_options(o); }
+ public:
+  SaeTopK() : SaePlugin(kSaeTopK) {}
 };
 
 }  // namespace

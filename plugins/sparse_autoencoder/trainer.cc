@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
+#include <optional>
 
 #include "checkpoints.h"
 #include "training_guards.h"
@@ -124,94 +126,158 @@ struct TrainingState {
 
 }  // namespace
 
-TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSource& source,
-                          dictlab::RunContext& context) {
+struct SaeTraining::State {
+  Sae& sae;
+  const TrainerOptions options;
+  ActivationSource& source;
+  dictlab::RunContext& context;
+  dictlab::Collectives& ranks;
+  const bool parallel;
+  const torch::Device device;
+  const dictlab::Collectives::BatchShard shard;
+  std::optional<FusedAdam> optimizer;
+  std::optional<TrainingState> training;
+  torch_training::Checkpoints checkpoints;
+  TrainingSummary summary;
+  std::optional<TrainingLog> log;
+  SparseStepWorkspace workspace;
+  std::int64_t last_checkpoint = 0;
+
+  State(Sae& s, const TrainerOptions& o, ActivationSource& a, dictlab::RunContext& c)
+      : sae(s),
+        options(o),
+        source(a),
+        context(c),
+        ranks(dictlab::collectives_of(c)),
+        parallel(ranks.world_size() > 1),
+        device(torch_training::checked_device(c.device())),
+        shard(ranks.shard(o.batch_size)),
+        checkpoints(c.checkpoint_dir(), c.log()) {}
+
+  // Rank 0 alone writes checkpoints; every rank reads them.
+  void save(std::int64_t step) {
+    if (!ranks.leader()) return;
+    training->keep_scales(sae);
+    checkpoints.save(step, training->tensors, &*optimizer);
+  }
+};
+
+SaeTraining::SaeTraining(Sae& sae, const TrainerOptions& options, ActivationSource& source,
+                         dictlab::RunContext& context)
+    : state_(std::make_unique<State>(sae, options, source, context)) {
+  State& s = *state_;
   if (source.d_in() != sae.config.d_in || source.d_out() != sae.config.d_out)
     throw dictlab::PluginError("the activations have width " + std::to_string(source.d_in()) + " (targets " +
                                std::to_string(source.d_out()) + "), the dictionary expects d_in = " +
                                std::to_string(sae.config.d_in) + " (d_out = " + std::to_string(sae.config.d_out) + ")");
-  dictlab::Collectives& ranks = dictlab::collectives_of(context);
-  const bool parallel = ranks.world_size() > 1;
-  if (parallel && !options.sparse_kernels)
+  if (s.parallel && !options.sparse_kernels)
     throw dictlab::OptionError("sparse_kernels", "must be true in a distributed run (the dense reference runs in one process)");
   // Off the CPU every step is LibTorch's own ops (the dense step: cuBLAS's
   // GEMMs, top-k and autograd on the device); the sparse kernels are CPU code.
-  const torch::Device device = torch_training::checked_device(context.device());
-  if (parallel && !device.is_cpu())
+  if (s.parallel && !s.device.is_cpu())
     throw dictlab::PluginError("a distributed run trains on the CPU so far (Gloo); '" + context.device() +
                                "' across ranks needs NCCL, which is not wired yet");
-  const dictlab::Collectives::BatchShard shard = ranks.shard(options.batch_size);
-  sae.to(device);
+  sae.to(s.device);
   initialize(sae, source, options, context.seed(), context.log());
-  FusedAdam optimizer = make_optimizer(sae, options.learning_rate);
-  TrainingState state(sae);
-  torch_training::Checkpoints checkpoints(context.checkpoint_dir(), context.log());
-  TrainingSummary summary;
-  if (auto step = checkpoints.restore_latest(state.tensors, &optimizer)) {
-    summary.resumed_from_step = *step;
+  s.optimizer.emplace(make_optimizer(sae, options.learning_rate));
+  s.training.emplace(sae);
+  if (auto step = s.checkpoints.restore_latest(s.training->tensors, &*s.optimizer)) {
+    s.summary.resumed_from_step = *step;
     context.log().info("resuming from the checkpoint at step " + std::to_string(*step));
   }
-  share_state(state.tensors, ranks);
-  state.restore_scales(sae);
-  // Rank 0 alone writes checkpoints; every rank reads them.
-  auto save = [&](std::int64_t step) {
-    if (!ranks.leader()) return;
-    state.keep_scales(sae);
-    checkpoints.save(step, state.tensors, &optimizer);
-  };
+  share_state(s.training->tensors, s.ranks);
+  s.training->restore_scales(sae);
+  s.log.emplace(context, options, s.ranks);
+  if (s.parallel) s.workspace.ranks = &s.ranks;
+  s.last_checkpoint = s.summary.resumed_from_step;
+}
 
-  TrainingLog log(context, options, ranks);
-  SparseStepWorkspace workspace;
-  if (parallel) workspace.ranks = &ranks;
-  std::int64_t last_checkpoint = summary.resumed_from_step;
+SaeTraining::~SaeTraining() = default;
+
+std::int64_t SaeTraining::first_step() const { return state_->summary.resumed_from_step; }
+std::int64_t SaeTraining::steps() const { return state_->options.steps; }
+
+void SaeTraining::stop_at(std::int64_t step) {
+  const std::int64_t at = std::min(step, steps());
+  if (at > state_->last_checkpoint) state_->save(at);
+}
+
+bool SaeTraining::train_step(std::int64_t step, const torch::Tensor& batch) {
+  State& s = *state_;
+  Sae& sae = s.sae;
+  for (std::int64_t r : s.options.resample_steps)
+    if (r == step && step > 0)
+      s.summary.resampled += resample_dead_features(sae, *s.optimizer, s.training->last_fired, step, s.options,
+                                                    s.source, s.context.log());
+  const torch::Tensor x = sae.scaled(s.shard.of(batch)).to(s.device);
+  const torch::Tensor dead = ((step - s.training->last_fired) >= s.options.dead_steps).to(s.device);
+  s.optimizer->zero_grad();
+  // The sparse kernels pay off once codes are sparse; an L1 SAE starts with
+  // about half its features active, so its first steps run dense (in one
+  // process: across ranks every step is sparse, where the batch-wide terms
+  // are computed over all ranks).
+  const bool sparse = s.options.sparse_kernels && s.device.is_cpu() &&
+                      (s.parallel || s.training->previous_l0.item<double>() <
+                                         kSparseL0Share * static_cast<double>(sae.config.d_sae));
+  StepLoss result = loss_and_gradients(sae, x, dead, sparse, s.workspace);
   bool stop_agreed = false;
-  for (std::int64_t step = summary.resumed_from_step; step < options.steps; ++step) {
-    if (parallel ? stop_agreed : context.stop_requested()) {
-      if (step > last_checkpoint) save(step);
-      return summary;
-    }
-    for (std::int64_t r : options.resample_steps)
-      if (r == step && step > 0)
-        summary.resampled += resample_dead_features(sae, optimizer, state.last_fired, step, options, source, context.log());
+  if (s.parallel) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::int64_t bytes = sum_gradients(sae, s.shard.share, s.ranks);
+    BatchStep whole = reduce_step(result, s.shard.share, s.context.stop_requested(), s.ranks);
+    s.log->add_reduce(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), bytes,
+                      result.features_fired.to(torch::kDouble).mean().item<double>());
+    result = whole.loss;
+    stop_agreed = whole.stop;
+    if (stop_agreed) s.ranks.agree_stop();
+  }
+  s.training->previous_l0.fill_(result.l0);
+  torch_training::check_finite_loss(result.loss, step, s.last_checkpoint);
+  s.optimizer->step();
+  sae.normalize_decoder();
+  sae.architecture->after_step(sae, step);
+  s.training->last_fired.masked_fill_(result.features_fired.cpu(), step);
+  const std::int64_t done = step + 1;
+  s.log->step_done(done, result, dead, s.summary);
+  if (done % s.options.checkpoint_interval == 0 || done == s.options.steps) {
+    check_same_weights(sae, done, s.ranks);
+    s.save(done);
+    s.last_checkpoint = done;
+  }
+  return stop_agreed;
+}
 
-    const torch::Tensor x = sae.scaled(shard.of(source.batch(step))).to(device);
-    const torch::Tensor dead = ((step - state.last_fired) >= options.dead_steps).to(device);
-    optimizer.zero_grad();
-    // The sparse kernels pay off once codes are sparse; an L1 SAE starts with
-    // about half its features active, so its first steps run dense (in one
-    // process: across ranks every step is sparse, where the batch-wide terms
-    // are computed over all ranks).
-    const bool sparse = options.sparse_kernels && device.is_cpu() &&
-                        (parallel || state.previous_l0.item<double>() < kSparseL0Share * static_cast<double>(sae.config.d_sae));
-    StepLoss result = loss_and_gradients(sae, x, dead, sparse, workspace);
-    if (parallel) {
-      const auto started = std::chrono::steady_clock::now();
-      const std::int64_t bytes = sum_gradients(sae, shard.share, ranks);
-      BatchStep whole = reduce_step(result, shard.share, context.stop_requested(), ranks);
-      log.add_reduce(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), bytes,
-                     result.features_fired.to(torch::kDouble).mean().item<double>());
-      result = whole.loss;
-      stop_agreed = whole.stop;
-      if (stop_agreed) ranks.agree_stop();
+TrainingSummary SaeTraining::summary() const {
+  TrainingSummary summary = state_->summary;
+  const std::int64_t trained = steps() - summary.resumed_from_step;
+  if (state_->log->seconds_training() > 0)
+    summary.activations_per_second =
+        static_cast<double>(trained * state_->options.batch_size) / state_->log->seconds_training();
+  return summary;
+}
+
+bool train_together(const std::vector<SaeTraining*>& trainings, ActivationSource& source,
+                    dictlab::RunContext& context) {
+  std::int64_t first = std::numeric_limits<std::int64_t>::max(), last = 0;
+  for (const SaeTraining* training : trainings) {
+    first = std::min(first, training->first_step());
+    last = std::max(last, training->steps());
+  }
+  const bool parallel = dictlab::collectives_of(context).world_size() > 1;
+  bool stop_agreed = false;
+  for (std::int64_t step = first; step < last; ++step) {
+    if (parallel ? stop_agreed : context.stop_requested()) {
+      for (SaeTraining* training : trainings) training->stop_at(step);
+      return false;
     }
-    state.previous_l0.fill_(result.l0);
-    torch_training::check_finite_loss(result.loss, step, last_checkpoint);
-    optimizer.step();
-    sae.normalize_decoder();
-    sae.architecture->after_step(sae, step);
-    state.last_fired.masked_fill_(result.features_fired.cpu(), step);
-    const std::int64_t done = step + 1;
-    log.step_done(done, result, dead, summary);
-    if (done % options.checkpoint_interval == 0 || done == options.steps) {
-      check_same_weights(sae, done, ranks);
-      save(done);
-      last_checkpoint = done;
+    torch::Tensor batch;
+    for (SaeTraining* training : trainings) {
+      if (step < training->first_step() || step >= training->steps()) continue;
+      if (!batch.defined()) batch = source.batch(step);
+      stop_agreed = training->train_step(step, batch) || stop_agreed;
     }
   }
-  const std::int64_t trained = options.steps - summary.resumed_from_step;
-  if (log.seconds_training() > 0)
-    summary.activations_per_second = static_cast<double>(trained * options.batch_size) / log.seconds_training();
-  return summary;
+  return true;
 }
 
 }  // namespace sparse_autoencoder

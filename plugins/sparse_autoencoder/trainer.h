@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "activation_source.h"
@@ -34,10 +35,39 @@ struct TrainingSummary {
   double activations_per_second = 0;
 };
 
-// Initialises (scale, geometric-median decoder bias, unit-norm decoder) and
-// trains with Adam, resuming from the stage's newest intact checkpoint.
-TrainingSummary train_sae(Sae& sae, const TrainerOptions& options, ActivationSource& source,
-                          dictlab::RunContext& context);
+// One dictionary's training, a step at a time on batches its caller draws,
+// so that several dictionaries can share one pass over the activations
+// (train_together). Construction initialises (scale, geometric-median
+// decoder bias, unit-norm decoder) and resumes from the stage's newest
+// intact checkpoint; Adam updates.
+class SaeTraining {
+ public:
+  SaeTraining(Sae& sae, const TrainerOptions& options, ActivationSource& source, dictlab::RunContext& context);
+  ~SaeTraining();
+  SaeTraining(const SaeTraining&) = delete;
+  SaeTraining& operator=(const SaeTraining&) = delete;
+
+  std::int64_t first_step() const;  // the step it resumes at (0: from the start)
+  std::int64_t steps() const;       // its last step + 1
+  // Trains step `step` on `batch`, the whole global batch as the source gave
+  // it (each rank takes its share). In a distributed run, returns whether the
+  // ranks agreed to stop after it; false in one process.
+  bool train_step(std::int64_t step, const torch::Tensor& batch);
+  // Stopped before `step`: a checkpoint there, unless the last one is.
+  void stop_at(std::int64_t step);
+  TrainingSummary summary() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Trains every dictionary on the same batches: step s draws source.batch(s)
+// once for all of them. Each resumes from its own checkpoint and ends at its
+// own steps. Returns false when the run was asked to stop (each saved a
+// checkpoint).
+bool train_together(const std::vector<SaeTraining*>& trainings, ActivationSource& source,
+                    dictlab::RunContext& context);
 
 // One batch's loss and gradients by the architecture's sparse step or by
 // dense autograd, with W_dec's gradient projected as the optimiser needs it.

@@ -1,9 +1,9 @@
 // Transcoder: TopK features of an MLP's input that predict its output, so
 // that the features stand in for the whole MLP (SAELens' transcoders,
 // sparsify's --transcode); AuxK against dead latents, an optional skip term.
-#include "architectures/architectures.h"
 #include "aux_k.h"
 #include "sae_plugin.h"
+#include "variants.h"
 
 namespace {
 
@@ -25,23 +25,13 @@ dictlab::PluginDescriptor describe() {
   options.push_back({"skip", OptionType::kBool,
                      "Add a linear skip term W_skip·x (starting at zero; SAELens' SkipTranscoder).", false});
   for (auto& option : AuxK::options()) options.push_back(std::move(option));
-  return {.name = "transcoder",
-          .version = "1.1.0",
-          .summary = "Transcoder: TopK features of the MLP's input that predict its output (replaces the MLP).",
-          .options = options,
-          .data_parallel = true};
+  return dictionary_descriptor(kTranscoder, "1.1.0",
+                               "Transcoder: TopK features of the MLP's input that predict its output (replaces the MLP).", options);
 }
 
 class TranscoderPlugin : public SaePlugin {
- protected:
-  std::shared_ptr<Architecture> architecture(const dictlab::Options& o) const override {
-    return transcoder_from_options(o);
-  }
-  std::string target_hook(const dictlab::Options& o) const override {
-    if (o.get_string("hook_out").empty())
-      throw dictlab::OptionError("hook_out", "must name the hook whose activations the transcoder predicts");
-    return o.get_string("hook_out");
-  }
+ public:
+  TranscoderPlugin() : SaePlugin(kTranscoder) {}
 };
 
 }  // namespace

@@ -106,6 +106,20 @@ TEST(ExperimentFile, AStageSeedReplacesTheExperimentsAndIsNotAPluginOption) {
             std::string::npos);
 }
 
+TEST(ExperimentFile, OnePassNamesAGroupAndIsNotAPluginOption) {
+  testing::TempDir dir;
+  auto experiment = parse(dir, "[[stage]]\nname = \"a\"\nplugin = \"p\"\none_pass = \"sizes\"\n"
+                               "[[stage]]\nname = \"b\"\nplugin = \"p\"\n");
+  ASSERT_TRUE(experiment.ok()) << experiment.status();
+  ASSERT_TRUE(experiment->stages[0].one_pass.has_value());
+  EXPECT_EQ(experiment->stages[0].one_pass->value, "sizes");
+  EXPECT_EQ(experiment->stages[0].options.count("one_pass"), 0u);
+  EXPECT_FALSE(experiment->stages[1].one_pass.has_value());
+  EXPECT_NE(error_of(dir, "[[stage]]\nname = \"a\"\nplugin = \"p\"\none_pass = 3\n")
+                .find("exp.toml:4:12: key 'one_pass' must name a group of stages"),
+            std::string::npos);
+}
+
 TEST(ExperimentFile, AnExperimentNeedsAStage) {
   testing::TempDir dir;
   EXPECT_NE(error_of(dir, "[experiment]\nname = \"x\"\n").find("no [[stage]] tables"), std::string::npos);

@@ -4,7 +4,7 @@
 // interfaces below are C++ classes passed by reference across the shared-library
 // boundary, so any change to their layout or virtual methods bumps this number.
 #ifndef DICTLAB_SDK_ABI_VERSION
-#define DICTLAB_SDK_ABI_VERSION 7
+#define DICTLAB_SDK_ABI_VERSION 8
 #endif
 
 namespace dictlab {

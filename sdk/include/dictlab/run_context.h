@@ -39,6 +39,16 @@ class Logger {
   virtual void warn(std::string_view message) = 0;
 };
 
+class RunContext;
+
+// Another stage trained in the same pass as this one (see
+// PluginDescriptor::pass_family): its plugin's name and its own context, with
+// its options, stage folder, checkpoints and metrics.
+struct PassMember {
+  std::string plugin;
+  RunContext* context;
+};
+
 // Everything the host gives a plugin while it runs one stage.
 class RunContext {
  public:
@@ -72,6 +82,11 @@ class RunContext {
   // A new instance of the plugin that ran an input stage (its library stays
   // loaded while the pointer lives), e.g. to load a trained model from it.
   virtual std::shared_ptr<Plugin> open_plugin(const StageInput& input) = 0;
+
+  // The other stages of this stage's `one_pass` group that this call trains
+  // too, in file order (empty when the stage runs alone). They share this
+  // stage's inputs and seed; each writes into its own stage_dir().
+  virtual std::vector<PassMember> pass_members() { return {}; }
 
   // The input of the given kind; throws PluginError naming what is missing.
   const StageInput& input(PluginKind kind) const {
