@@ -189,6 +189,36 @@ struct Job {
   std::int64_t feature;
 };
 
+// The labels of every labeler stage among the inputs (those with labels.jsonl).
+std::vector<StageLabels> read_labeler_stages(dictlab::RunContext& context, std::int64_t n_features) {
+  std::vector<StageLabels> stages;
+  for (const auto& input : context.inputs())
+    if (fs::exists(input.dir / "labels.jsonl")) stages.push_back(read_labels(input, n_features, context.log()));
+  if (stages.empty())
+    throw dictlab::PluginError("label_scores needs one or more labeler stages among its inputs (none has labels.jsonl)");
+  return stages;
+}
+
+// The chosen labels the journal has no score of yet, and the features they label.
+struct Pending {
+  std::vector<Job> jobs;
+  std::set<std::int64_t> features;
+  std::size_t total = 0;  // chosen labels, scored or not
+};
+
+Pending pending_jobs(const std::vector<StageLabels>& stages, const std::vector<std::vector<std::int64_t>>& chosen,
+                     const std::map<std::string, json>& records) {
+  Pending pending;
+  for (std::size_t s = 0; s < stages.size(); ++s)
+    for (std::int64_t feature : chosen[s]) {
+      ++pending.total;
+      if (records.contains(record_key(stages[s].stage, feature))) continue;
+      pending.jobs.push_back({s, feature});
+      pending.features.insert(feature);
+    }
+  return pending;
+}
+
 class LabelScores : public dictlab::Evaluator {
  public:
   struct Scorers {
@@ -220,21 +250,12 @@ class LabelScores : public dictlab::Evaluator {
 
     // The analysis (features.sqlite) and the labeler stages (labels.jsonl) among the inputs.
     const dictlab::StageInput& analysis = label_scores::analysis_input(context, "label_scores");
-    std::vector<const dictlab::StageInput*> labelers;
-    for (const auto& input : context.inputs())
-      if (fs::exists(input.dir / "labels.jsonl")) labelers.push_back(&input);
-    if (labelers.empty())
-      throw dictlab::PluginError("label_scores needs one or more labeler stages among its inputs (none has labels.jsonl)");
     auto store = dictlab::FeatureStore::open(analysis.dir / dictlab::FeatureStore::kFileName);
-    const std::int64_t n_features = store.meta("n_features").get<std::int64_t>();
-    const std::int64_t window = label_scores::store_window(store, context.log());
-
-    std::vector<StageLabels> stages;
+    std::vector<StageLabels> stages = read_labeler_stages(context, store.meta("n_features").get<std::int64_t>());
     std::vector<std::set<std::int64_t>> labelled;
-    for (const auto* input : labelers) {
-      stages.push_back(read_labels(*input, n_features, context.log()));
+    for (const StageLabels& stage : stages) {
       std::set<std::int64_t> ids;
-      for (const auto& [feature, label] : stages.back().labels) ids.insert(feature);
+      for (const auto& [feature, label] : stage.labels) ids.insert(feature);
       labelled.push_back(std::move(ids));
     }
     auto chosen = label_scores::choose_features(labelled, per_stage, context.seed());
@@ -242,48 +263,38 @@ class LabelScores : public dictlab::Evaluator {
 
     const fs::path journal_file = context.checkpoint_dir() / "scores.journal.jsonl";
     auto records = read_journal(journal_file);
-    std::vector<Job> jobs;
-    std::set<std::int64_t> todo_features;
-    std::size_t total = 0;
-    for (std::size_t s = 0; s < stages.size(); ++s)
-      for (std::int64_t feature : chosen[s]) {
-        ++total;
-        if (records.contains(record_key(stages[s].stage, feature))) continue;
-        jobs.push_back({s, feature});
-        todo_features.insert(feature);
-      }
+    const Pending pending = pending_jobs(stages, chosen, records);
     if (!records.empty())
-      context.log().info("resuming: " + std::to_string(total - jobs.size()) + " labels already scored, " +
-                         std::to_string(jobs.size()) + " to go");
-    context.progress().set_total(static_cast<double>(total));
-    context.progress().set_done(static_cast<double>(total - jobs.size()));
+      context.log().info("resuming: " + std::to_string(pending.total - pending.jobs.size()) +
+                         " labels already scored, " + std::to_string(pending.jobs.size()) + " to go");
+    context.progress().set_total(static_cast<double>(pending.total));
+    context.progress().set_done(static_cast<double>(pending.total - pending.jobs.size()));
+    if (pending.jobs.empty()) return write_outputs(context, names, stages, chosen, records);
 
-    if (!jobs.empty()) {
-      // Loaded first: a missing model should not wait for the held-out pass.
-      const auto embedder = scorers.embedding ? load_embedder(o.get_string("embedding_model"), context.log()) : nullptr;
-      // The contexts of each feature, shared by every label of it.
-      const auto pool = label_scores::input_heldout_pool(context, {todo_features.begin(), todo_features.end()},
-                                                         heldout_contexts, window);
-      if (context.stop_requested()) return {};
-      std::map<std::int64_t, label_scores::FeatureContexts> contexts;
-      for (std::int64_t feature : todo_features)
-        contexts[feature] = label_scores::feature_contexts(store.evidence(feature), pool, shape, context.seed());
-      std::optional<label_scores::EmbeddingScorer> embedding;
-      if (embedder) {
-        context.log().info("embedding the contexts of " + std::to_string(contexts.size()) + " features");
-        embedding.emplace(*embedder);
-        embedding->embed_contexts(contexts, [&] { return context.stop_requested(); });
-        if (context.stop_requested()) return {};
-      }
-      const std::string llm = scorers.need_llm() ? " with " + chat.model + " at " + chat.endpoint : "";
-      context.log().info("scoring " + std::to_string(jobs.size()) + " labels of " + std::to_string(stages.size()) +
-                         " labeler stages" + llm);
-      if (scorers.need_llm()) client.check_reachable();
-      const Scorer scorer{client, scorers, embedding ? &*embedding : nullptr};
-      run_jobs(context, scorer, stages, jobs, contexts, chat.concurrency, journal_file, records, total);
+    // Loaded first: a missing model should not wait for the held-out pass.
+    const auto embedder = scorers.embedding ? load_embedder(o.get_string("embedding_model"), context.log()) : nullptr;
+    // The contexts of each feature, shared by every label of it.
+    const std::vector<std::int64_t> features(pending.features.begin(), pending.features.end());
+    const auto pool = label_scores::input_heldout_pool(context, features, heldout_contexts,
+                                                       label_scores::store_window(store, context.log()));
+    if (context.stop_requested()) return {};
+    std::map<std::int64_t, label_scores::FeatureContexts> contexts;
+    for (std::int64_t feature : features)
+      contexts[feature] = label_scores::feature_contexts(store.evidence(feature), pool, shape, context.seed());
+    std::optional<label_scores::EmbeddingScorer> embedding;
+    if (embedder) {
+      context.log().info("embedding the contexts of " + std::to_string(contexts.size()) + " features");
+      embedding.emplace(*embedder);
+      embedding->embed_contexts(contexts, [&] { return context.stop_requested(); });
       if (context.stop_requested()) return {};
     }
-
+    const std::string llm = scorers.need_llm() ? " with " + chat.model + " at " + chat.endpoint : "";
+    context.log().info("scoring " + std::to_string(pending.jobs.size()) + " labels of " +
+                       std::to_string(stages.size()) + " labeler stages" + llm);
+    if (scorers.need_llm()) client.check_reachable();
+    const Scorer scorer{client, scorers, embedding ? &*embedding : nullptr};
+    run_jobs(context, scorer, stages, pending.jobs, contexts, chat.concurrency, journal_file, records, pending.total);
+    if (context.stop_requested()) return {};
     return write_outputs(context, names, stages, chosen, records);
   }
 
