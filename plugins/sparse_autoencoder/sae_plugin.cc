@@ -200,7 +200,14 @@ void SaePlugin::train(dictlab::RunContext& context) {
   std::vector<PassDictionary> dictionaries;
   std::vector<SaeTraining*> trainings;
   for (const dictlab::PassMember& stage : stages) {
-    dictionaries.push_back(start_training(stage, activations, source));
+    try {
+      dictionaries.push_back(start_training(stage, activations, source));
+    } catch (const dictlab::OptionError& error) {
+      // The host places an OptionError in this stage's table; name the member's.
+      if (stage.context == &context) throw;
+      throw dictlab::PluginError("stage '" + stage.context->stage() + "' of this pass, key '" + error.key() +
+                                 "': " + error.what());
+    }
     trainings.push_back(dictionaries.back().training.get());
   }
   if (!train_together(trainings, source, context) || context.stop_requested()) return;

@@ -183,5 +183,18 @@ TEST(OnePass, AGroupThatCannotShareAPassIsRefusedAtItsKey) {
   }
 }
 
+// A member's option that only its architecture can check fails the pass
+// naming that member's stage and key, not the first stage's.
+TEST(OnePass, AMemberOptionItsArchitectureRefusesIsNamedWithItsStage) {
+  TempDir dir;
+  const std::string cache = "[\"model\", \"tokens\", \"activations\"]";
+  write_text(dir / "exp.toml", experiment(dir, stage("a", "sae_topk", cache, "g", kTraining + "d_sae = 64\nk = 4\n") +
+                                                   stage("b", "sae_topk", cache, "g", kTraining + "d_sae = 8\nk = 16\n")));
+  const auto run = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
+  EXPECT_NE(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("stage 'a' (plugin sae_topk) failed: stage 'b' of this pass, key 'k': must not exceed d_sae"),
+            std::string::npos) << run.output;
+}
+
 }  // namespace
 }  // namespace dictlab::testing
