@@ -9,8 +9,9 @@ namespace sparse_autoencoder {
 
 ActivationBuffer::ActivationBuffer(dictlab::Model& model, const dictlab::HookPoint& hook, const dictlab::TokenShard& tokens,
                                    std::int64_t contexts_per_refill, std::int64_t batch_size, std::uint64_t seed,
-                                   const std::optional<dictlab::HookPoint>& target)
+                                   dictlab::Collectives& ranks, const std::optional<dictlab::HookPoint>& target)
     : model_(model),
+      ranks_(ranks),
       tokens_(tokens),
       contexts_(contexts_per_refill),
       batch_size_(batch_size),
@@ -31,8 +32,32 @@ ActivationBuffer::ActivationBuffer(dictlab::Model& model, const dictlab::HookPoi
 torch::Tensor ActivationBuffer::harvest(std::uint64_t stream, std::int64_t index, std::int64_t contexts) {
   std::seed_seq sequence{seed_, stream, static_cast<std::uint64_t>(index)};
   std::mt19937_64 rng(sequence);
-  std::vector<float> activations = dictlab::random_window_activations(model_, hooks_, tokens_, contexts, rng);
-  return torch::from_blob(activations.data(), {contexts * context_length_, d_in_ + d_out_}, torch::kFloat).clone();
+  const std::vector<std::int64_t> starts = dictlab::random_window_starts(tokens_, context_length_, contexts, rng);
+  const std::int64_t chunks = (contexts + dictlab::kWindowChunk - 1) / dictlab::kWindowChunk;
+  const int world = ranks_.world_size();
+  const auto chunk_starts = [&](std::int64_t chunk) {
+    const auto first = starts.begin() + chunk * dictlab::kWindowChunk;
+    return std::vector<std::int64_t>(first, first + std::min(dictlab::kWindowChunk, contexts - chunk * dictlab::kWindowChunk));
+  };
+  std::vector<float> mine;
+  for (std::int64_t chunk = ranks_.rank(); chunk < chunks; chunk += world) {
+    const std::vector<float> part = dictlab::window_activations(model_, hooks_, tokens_, chunk_starts(chunk));
+    mine.insert(mine.end(), part.begin(), part.end());
+  }
+  // Every rank's chunks, in rank order, put back in window order.
+  const torch::Tensor gathered = ranks_.concatenate(
+      torch::from_blob(mine.data(), {static_cast<std::int64_t>(mine.size())}, torch::kFloat).clone());
+  const std::int64_t row_floats = context_length_ * (d_in_ + d_out_);
+  torch::Tensor rows = torch::empty({contexts * context_length_, d_in_ + d_out_}, torch::kFloat);
+  std::int64_t offset = 0;
+  for (int rank = 0; rank < world; ++rank)
+    for (std::int64_t chunk = rank; chunk < chunks; chunk += world) {
+      const std::int64_t floats = static_cast<std::int64_t>(chunk_starts(chunk).size()) * row_floats;
+      rows.view({-1}).narrow(0, chunk * dictlab::kWindowChunk * row_floats, floats)
+          .copy_(gathered.narrow(0, offset, floats));
+      offset += floats;
+    }
+  return rows;
 }
 
 torch::Tensor ActivationBuffer::batch(std::int64_t step) {

@@ -121,7 +121,7 @@ TrainingActivations harvested_activations(dictlab::RunContext& context, std::int
   t.tokens = std::make_unique<dictlab::TokenShard>(tokens_stage.dir / "tokens.train.bin",
                                                   dictlab::TokenSetInfo::read(tokens_stage.dir).dtype);
   t.source = std::make_unique<ActivationBuffer>(*t.model, t.hook, *t.tokens, context.options().get_int("buffer_contexts"),
-                                                batch_size, context.seed(), t.target);
+                                                batch_size, context.seed(), dictlab::collectives_of(context), t.target);
   return t;
 }
 

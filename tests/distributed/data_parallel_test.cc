@@ -34,7 +34,7 @@ std::string dictionary_stages() {
          "[[stage]]\nname = \"jumprelu\"\nplugin = \"sae_jumprelu\"\n" + cached +
          "sparsity = \"target_l0\"\ntarget_l0 = 4\n\n"
          "[[stage]]\nname = \"transcoder\"\nplugin = \"transcoder\"\ninputs = [\"model\", \"tokens\"]\n" +
-         kDictionaryOptions + "k = 4\nbuffer_contexts = 32\n\n";
+         kDictionaryOptions + "k = 4\nbuffer_contexts = 80\n\n";
 }
 
 // The activation cache's shard files, their bytes in order.

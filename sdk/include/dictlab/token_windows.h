@@ -28,16 +28,28 @@ inline std::vector<std::int32_t> evenly_spaced_windows(const TokenShard& shard, 
   return ids;
 }
 
-// Activations at `hooks` side by side, [contexts * context_length, Σ widths]
-// (each row: the first hook's activations, then the next's, all at one token
-// position, from one forward pass), of `contexts` windows starting at
-// positions drawn from `rng`, in the order drawn. The model runs a few windows
-// at a time to bound its memory.
-inline std::vector<float> random_window_activations(Model& model, const std::vector<std::string>& hooks,
-                                                    const TokenShard& shard, std::int64_t contexts,
-                                                    std::mt19937_64& rng) {
-  const std::int64_t length = model.shape().context_length;
+// The model runs this many windows at a time, to bound its memory.
+inline constexpr std::int64_t kWindowChunk = 32;
+
+// `contexts` window starts drawn uniformly from the shard by `rng`, in the
+// order drawn.
+inline std::vector<std::int64_t> random_window_starts(const TokenShard& shard, std::int64_t length,
+                                                      std::int64_t contexts, std::mt19937_64& rng) {
   if (shard.size() <= length) throw PluginError("the token shard is shorter than one context");
+  std::uniform_int_distribution<std::int64_t> start(0, shard.size() - length - 1);
+  std::vector<std::int64_t> starts(static_cast<std::size_t>(contexts));
+  for (auto& s : starts) s = start(rng);
+  return starts;
+}
+
+// Activations at `hooks` side by side, [starts * context_length, Σ widths]
+// (each row: the first hook's activations, then the next's, all at one token
+// position, from one forward pass), of the windows at `starts`, in order,
+// kWindowChunk windows per forward pass (so a chunk's activations do not
+// depend on which other chunks run).
+inline std::vector<float> window_activations(Model& model, const std::vector<std::string>& hooks,
+                                             const TokenShard& shard, const std::vector<std::int64_t>& starts) {
+  const std::int64_t length = model.shape().context_length;
   // The shard's ids are below its own vocabulary; a model with a smaller one
   // (trained on another tokenizer stage) would index past its embedding.
   if (model.shape().vocab_size > 0 && shard.vocab_size() > model.shape().vocab_size)
@@ -47,19 +59,17 @@ inline std::vector<float> random_window_activations(Model& model, const std::vec
   std::vector<std::int64_t> widths;
   std::int64_t row_width = 0;
   for (const auto& hook : hooks) row_width += widths.emplace_back(find_hook_point(model.hook_points(), hook).width);
-  std::uniform_int_distribution<std::int64_t> start(0, shard.size() - length - 1);
-  constexpr std::int64_t kChunk = 32;
+  const auto contexts = static_cast<std::int64_t>(starts.size());
   std::vector<float> activations;
   activations.reserve(static_cast<std::size_t>(contexts * length * row_width));
   std::vector<std::int32_t> ids;
-  for (std::int64_t c = 0; c < contexts; c += kChunk) {
-    const std::int64_t n = std::min(kChunk, contexts - c);
+  for (std::int64_t c = 0; c < contexts; c += kWindowChunk) {
+    const std::int64_t n = std::min(kWindowChunk, contexts - c);
     ids.resize(static_cast<std::size_t>(n * length));
-    for (std::int64_t b = 0; b < n; ++b) {
-      const std::int64_t s = start(rng);
+    for (std::int64_t b = 0; b < n; ++b)
       for (std::int64_t t = 0; t < length; ++t)
-        ids[static_cast<std::size_t>(b * length + t)] = static_cast<std::int32_t>(shard[s + t]);
-    }
+        ids[static_cast<std::size_t>(b * length + t)] =
+            static_cast<std::int32_t>(shard[starts[static_cast<std::size_t>(c + b)] + t]);
     const auto chunks = model.activations({ids.data(), n, length}, hooks);
     if (hooks.size() == 1) {
       activations.insert(activations.end(), chunks.front().begin(), chunks.front().end());
@@ -72,6 +82,14 @@ inline std::vector<float> random_window_activations(Model& model, const std::vec
       }
   }
   return activations;
+}
+
+// The activations of `contexts` windows at starts drawn from `rng`.
+inline std::vector<float> random_window_activations(Model& model, const std::vector<std::string>& hooks,
+                                                    const TokenShard& shard, std::int64_t contexts,
+                                                    std::mt19937_64& rng) {
+  return window_activations(model, hooks, shard,
+                            random_window_starts(shard, model.shape().context_length, contexts, rng));
 }
 
 // Activations at `hook` [contexts * context_length, width], as above.
