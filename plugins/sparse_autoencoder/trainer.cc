@@ -187,7 +187,7 @@ SaeTraining::SaeTraining(Sae& sae, const TrainerOptions& options, ActivationSour
   }
   share_state(s.training->tensors, s.ranks);
   s.training->restore_scales(sae);
-  s.log.emplace(context, options, s.ranks);
+  s.log.emplace(context, s.options, s.ranks);  // it keeps a reference: the State's copy, not the caller's
   if (s.parallel) s.workspace.ranks = &s.ranks;
   s.last_checkpoint = s.summary.resumed_from_step;
 }
