@@ -257,6 +257,9 @@ class TorchDistributedGroup final : public RankGroup, public Collectives {
       if (named.empty()) return head + ": every rank arrived and responds; Gloo says: " + cause;
       return head + ": " + absl::StrJoin(named, "; ") + "; Gloo says: " + cause;
     } catch (const std::exception&) {
+      if (env_.rank == 0)  // its own store: a peer stopped part-way through a request holds it
+        return head + ": the store this rank serves stopped answering: a rank was stopped or hangs in the middle " +
+               "of a request to it; Gloo says: " + cause;
       return head + ": rank 0, which serves the store at " + store_address() + ", is gone (it died or was stopped); " +
              "Gloo says: " + cause;
     }

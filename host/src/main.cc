@@ -167,7 +167,16 @@ int main(int argc, char** argv) {
   try {
     auto ranks = join_launched_ranks(*experiment);
     if (!ranks.ok()) return exit_code(ranks.status());
-    return exit_code(run_experiment(*experiment, registry, flags, std::cout, **ranks));
+    const int code = exit_code(run_experiment(*experiment, registry, flags, std::cout, **ranks));
+    // A failed run of several ranks may leave a peer stopped in the middle of
+    // a message (SIGSTOP, a hang): tearing the group down would wait on it for
+    // ever. Leave without it; every artifact is already written atomically.
+    if (code != 0 && (*ranks)->world_size() > 1) {
+      std::cout.flush();
+      std::cerr.flush();
+      std::_Exit(code);
+    }
+    return code;
   } catch (const std::exception& error) {
     return exit_code(absl::InternalError(error.what()));
   }
