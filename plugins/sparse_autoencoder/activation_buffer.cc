@@ -35,24 +35,26 @@ torch::Tensor ActivationBuffer::harvest(std::uint64_t stream, std::int64_t index
   const std::vector<std::int64_t> starts = dictlab::random_window_starts(tokens_, context_length_, contexts, rng);
   const std::int64_t chunks = (contexts + dictlab::kWindowChunk - 1) / dictlab::kWindowChunk;
   const int world = ranks_.world_size();
-  const auto chunk_starts = [&](std::int64_t chunk) {
-    const auto first = starts.begin() + chunk * dictlab::kWindowChunk;
-    return std::vector<std::int64_t>(first, first + std::min(dictlab::kWindowChunk, contexts - chunk * dictlab::kWindowChunk));
+  const auto windows_in = [&](std::int64_t chunk) {
+    return std::min(dictlab::kWindowChunk, contexts - chunk * dictlab::kWindowChunk);
   };
   std::vector<float> mine;
   for (std::int64_t chunk = ranks_.rank(); chunk < chunks; chunk += world) {
-    const std::vector<float> part = dictlab::window_activations(model_, hooks_, tokens_, chunk_starts(chunk));
+    const auto first = starts.begin() + chunk * dictlab::kWindowChunk;
+    const std::vector<float> part =
+        dictlab::window_activations(model_, hooks_, tokens_, std::vector<std::int64_t>(first, first + windows_in(chunk)));
     mine.insert(mine.end(), part.begin(), part.end());
   }
-  // Every rank's chunks, in rank order, put back in window order.
+  // Every rank's chunks, in rank order, put back in window order (`mine`
+  // outlives the copies out of it).
   const torch::Tensor gathered = ranks_.concatenate(
-      torch::from_blob(mine.data(), {static_cast<std::int64_t>(mine.size())}, torch::kFloat).clone());
+      torch::from_blob(mine.data(), {static_cast<std::int64_t>(mine.size())}, torch::kFloat));
   const std::int64_t row_floats = context_length_ * (d_in_ + d_out_);
   torch::Tensor rows = torch::empty({contexts * context_length_, d_in_ + d_out_}, torch::kFloat);
   std::int64_t offset = 0;
   for (int rank = 0; rank < world; ++rank)
     for (std::int64_t chunk = rank; chunk < chunks; chunk += world) {
-      const std::int64_t floats = static_cast<std::int64_t>(chunk_starts(chunk).size()) * row_floats;
+      const std::int64_t floats = windows_in(chunk) * row_floats;
       rows.view({-1}).narrow(0, chunk * dictlab::kWindowChunk * row_floats, floats)
           .copy_(gathered.narrow(0, offset, floats));
       offset += floats;
