@@ -65,6 +65,14 @@ class Architecture {
   // The same loss by LibTorch autograd over dense tensors: the reference the
   // sparse step is tested against (W_dec's gradient not projected).
   virtual StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) = 0;
+  // The same loss by autograd with the codes held by index (step_codes.h):
+  // what trains off the CPU. An architecture whose codes are chosen entries
+  // overrides it; the others run their dense step (L1's first codes are half
+  // the dictionary; JumpReLU's threshold gradient reads pre-activations
+  // beside the active ones).
+  virtual StepLoss indexed_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) {
+    return dense_step(sae, x, dead);
+  }
   // After each optimiser step (running thresholds, clamps); `step` counts
   // from 0.
   virtual void after_step(Sae& /*sae*/, std::int64_t /*step*/) {}

@@ -37,15 +37,16 @@ double AuxK::add_term(const Sae& sae, const Reconstruction& main, SparseCodes& c
   return coefficient_ * squared / static_cast<double>(rows) / denominator;
 }
 
-torch::Tensor AuxK::dense_loss(const Sae& sae, const torch::Tensor& pre, const torch::Tensor& residual,
+torch::Tensor AuxK::dense_loss(const Sae& sae, const StepEncoding& encoding, const torch::Tensor& residual,
                                const torch::Tensor& dead) const {
+  const torch::Tensor& pre = encoding.pre();
   const std::int64_t dead_count = dead.defined() ? dead.sum().item<std::int64_t>() : 0;
-  if (dead_count == 0 || k_ <= 0 || coefficient_ == 0) return torch::zeros({}, pre.options());
+  if (dead_count == 0 || k_ <= 0 || coefficient_ == 0) return torch::zeros({}, residual.options());
   const std::int64_t k = std::min(k_, dead_count);
   const torch::Tensor masked = pre.masked_fill(dead.logical_not().unsqueeze(0), -std::numeric_limits<float>::infinity());
   auto [values, indices] = masked.topk(k, 1);
   const torch::Tensor codes = torch::zeros_like(pre).scatter(1, indices, torch::relu(values));
-  const torch::Tensor reconstruction = torch::matmul(codes, sae.W_dec);
+  const torch::Tensor reconstruction = encoding.codes(codes).decode(sae.W_dec);
   return coefficient_ * (reconstruction - residual).pow(2).sum(1).mean() /
          residual.pow(2).sum(1).mean().clamp_min(1e-8);
 }

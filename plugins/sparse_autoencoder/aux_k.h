@@ -13,6 +13,7 @@
 
 #include "dictlab/options.h"
 #include "reconstruction.h"
+#include "step_codes.h"
 
 namespace sparse_autoencoder {
 
@@ -32,8 +33,9 @@ class AuxK {
   // The normaliser is the whole batch's (all ranks').
   double add_term(const Sae& sae, const Reconstruction& main, SparseCodes& codes, torch::Tensor& error_storage,
                   std::vector<Term>& terms, const SparseStepWorkspace& workspace) const;
-  // The dense reference, from pre-activations and the detached residual.
-  torch::Tensor dense_loss(const Sae& sae, const torch::Tensor& pre, const torch::Tensor& residual,
+  // The term as autograd computes it (dense or indexed, as `encoding`
+  // holds codes), from the detached residual.
+  torch::Tensor dense_loss(const Sae& sae, const StepEncoding& encoding, const torch::Tensor& residual,
                            const torch::Tensor& dead) const;
 
  private:

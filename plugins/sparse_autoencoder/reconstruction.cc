@@ -29,15 +29,17 @@ StepLoss step_loss(const Sae& sae, const Reconstruction& main, const SparseCodes
   return result;
 }
 
-torch::Tensor dense_mse(const Sae& sae, const torch::Tensor& x, const torch::Tensor& codes) {
-  return (torch::addmm(sae.b_dec, codes, sae.W_dec) - x).pow(2).mean();
+torch::Tensor dense_reconstruction(const Sae& sae, const StepCodes& codes) {
+  return codes.decode(sae.W_dec, sae.b_dec);
 }
 
-StepLoss dense_result(const torch::Tensor& loss, const torch::Tensor& mse, const torch::Tensor& codes) {
+torch::Tensor dense_mse(const Sae& sae, const torch::Tensor& x, const StepCodes& codes) {
+  return (dense_reconstruction(sae, codes) - x).pow(2).mean();
+}
+
+StepLoss dense_result(const torch::Tensor& loss, const torch::Tensor& mse, const StepCodes& codes) {
   loss.backward();
-  torch::NoGradGuard no_grad;
-  return {(codes > 0).any(0), loss.item<double>(), mse.item<double>(),
-          (codes > 0).sum(1).to(torch::kFloat).mean().item<double>()};
+  return {codes.fired(), loss.item<double>(), mse.item<double>(), codes.l0()};
 }
 
 }  // namespace sparse_autoencoder

@@ -7,6 +7,7 @@
 
 #include "sae.h"
 #include "sparse_kernels.h"
+#include "step_codes.h"
 
 namespace sparse_autoencoder {
 
@@ -30,8 +31,10 @@ void set_decoder_bias_gradient(Sae& sae, const torch::Tensor& error_gradient_sum
 // The step's result with the main codes' L0 and fired features.
 StepLoss step_loss(const Sae& sae, const Reconstruction& main, const SparseCodes& codes);
 
-// Dense reference: mse of `codes` against x, and the result with L0.
-torch::Tensor dense_mse(const Sae& sae, const torch::Tensor& x, const torch::Tensor& codes);
-StepLoss dense_result(const torch::Tensor& loss, const torch::Tensor& mse, const torch::Tensor& codes);
+// The steps autograd computes (step_codes.h): x̂ = b_dec + codes · W_dec,
+// and the result of `loss` (after its backward) with L0 and fired features.
+torch::Tensor dense_reconstruction(const Sae& sae, const StepCodes& codes);
+torch::Tensor dense_mse(const Sae& sae, const torch::Tensor& x, const StepCodes& codes);
+StepLoss dense_result(const torch::Tensor& loss, const torch::Tensor& mse, const StepCodes& codes);
 
 }  // namespace sparse_autoencoder

@@ -37,7 +37,9 @@ std::vector<dictlab::OptionSpec> common_options() {
       OptionSpec{"log_interval", OptionType::kInt, "Steps between log lines and metric updates.", std::int64_t{100}}
           .at_least(1),
       {"sparse_kernels", OptionType::kBool,
-       "Compute everything after the encoder over active features only (false: dense autograd).", true},
+       "Compute everything after the encoder over active features only: the CPU's sparse kernels, or off the CPU "
+       "autograd with codes held by index (false: dense autograd).",
+       true},
       {"fit_encoder_init", OptionType::kBool,
        "Start the encoder as the decoder's transpose scaled so the first reconstruction fits a sample best "
        "(false: the transpose as it is, which overshoots by about d_sae / (2 d_in)).",

@@ -22,7 +22,7 @@ struct TrainerOptions {
   std::int64_t log_interval = 100;
   std::int64_t init_rows = 8192;          // activations for the scale, the geometric median, resampling
   bool normalize_activations = true;
-  bool sparse_kernels = true;             // false: plain autograd (the reference)
+  bool sparse_kernels = true;             // false: dense autograd (the reference)
   bool fit_encoder_init = false;          // scale the initial encoder so the first reconstruction fits
 };
 
@@ -69,9 +69,14 @@ class SaeTraining {
 bool train_together(const std::vector<SaeTraining*>& trainings, ActivationSource& source,
                     dictlab::RunContext& context);
 
-// One batch's loss and gradients by the architecture's sparse step or by
-// dense autograd, with W_dec's gradient projected as the optimiser needs it.
-StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, bool sparse,
+// How a step computes its loss and gradients: the CPU's sparse kernels,
+// dense autograd (the reference), or autograd with codes held by index (what
+// trains off the CPU; step_codes.h).
+enum class StepKernels { kSparse, kDense, kIndexed };
+
+// One batch's loss and gradients, with W_dec's gradient projected as the
+// optimiser needs it.
+StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, StepKernels kernels,
                             SparseStepWorkspace& workspace);
 
 // The paper's resampling: features dead for options.resample_window steps

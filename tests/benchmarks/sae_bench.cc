@@ -107,7 +107,8 @@ sparse_autoencoder::StepLoss train_step(Sae& sae, sparse_autoencoder::FusedAdam&
   const torch::Tensor no_dead = torch::zeros({sae.config.d_sae}, torch::kBool);
   // As the trainer does: one workspace for the whole run (of one SAE shape).
   static sparse_autoencoder::SparseStepWorkspace workspace;
-  const auto result = sparse_autoencoder::loss_and_gradients(sae, x, no_dead, sparse, workspace);
+  const auto kernels = sparse ? sparse_autoencoder::StepKernels::kSparse : sparse_autoencoder::StepKernels::kDense;
+  const auto result = sparse_autoencoder::loss_and_gradients(sae, x, no_dead, kernels, workspace);
   optimizer.step();
   sae.normalize_decoder();
   return result;
@@ -265,8 +266,10 @@ void profile(const std::string& architecture, int steps) {
 }
 
 // TopK k=32's training step as `device = ...` runs it: the dictionary, the
-// batch and Adam on DEVICE, each step LibTorch's own ops (the dense step);
-// on CUDA each timed step ends with a synchronize. Prints one row per size.
+// batch and Adam on DEVICE, each step LibTorch's own ops with the codes held
+// by index (off the CPU, what trains) and dense (the reference, as plain
+// PyTorch computes it); on CUDA each timed step ends with a synchronize.
+// Prints one row per size and form.
 void on_device(const std::string& name, const std::vector<std::int64_t>& sizes, int repeats) {
   const torch::Device device(name);
   const std::int64_t d_in = 512, batch = 4096;
@@ -279,24 +282,28 @@ void on_device(const std::string& name, const std::vector<std::int64_t>& sizes, 
     Sae sae = trained_looking_sae(architecture_named("TopK", 0, d_sae), d_in, d_sae);
     sae.to(device);
     sparse_autoencoder::FusedAdam optimizer(sae.parameters(), torch::optim::AdamOptions(1e-7));
-    auto step = [&] {
-      optimizer.zero_grad();
-      const torch::Tensor no_dead = torch::zeros({d_sae}, torch::dtype(torch::kBool).device(device));
-      static sparse_autoencoder::SparseStepWorkspace unused;
-      const double l0 = sparse_autoencoder::loss_and_gradients(sae, x, no_dead, /*sparse=*/false, unused).l0;
-      optimizer.step();
-      sae.normalize_decoder();
-      synchronize();
-      return l0;
-    };
-    step();  // warm up (CUDA's first kernels, cuBLAS's handles)
-    double l0 = 0;
-    std::vector<double> times;
-    for (int i = 0; i < repeats; ++i) times.push_back(seconds_of([&] { l0 += step() / repeats; }));
-    std::printf("{\"what\": \"dense LibTorch step on %s, TopK k=32\", \"d_sae\": %lld, \"l0\": %.1f, "
-                "\"activations_per_second\": %.0f}\n",
-                name.c_str(), static_cast<long long>(d_sae), l0, static_cast<double>(batch) / median(times));
-    std::fflush(stdout);
+    using sparse_autoencoder::StepKernels;
+    for (const StepKernels kernels : {StepKernels::kIndexed, StepKernels::kDense}) {
+      auto step = [&] {
+        optimizer.zero_grad();
+        const torch::Tensor no_dead = torch::zeros({d_sae}, torch::dtype(torch::kBool).device(device));
+        static sparse_autoencoder::SparseStepWorkspace unused;
+        const double l0 = sparse_autoencoder::loss_and_gradients(sae, x, no_dead, kernels, unused).l0;
+        optimizer.step();
+        sae.normalize_decoder();
+        synchronize();
+        return l0;
+      };
+      step();  // warm up (CUDA's first kernels, cuBLAS's handles)
+      double l0 = 0;
+      std::vector<double> times;
+      for (int i = 0; i < repeats; ++i) times.push_back(seconds_of([&] { l0 += step() / repeats; }));
+      std::printf("{\"what\": \"%s LibTorch step on %s, TopK k=32\", \"d_sae\": %lld, \"l0\": %.1f, "
+                  "\"activations_per_second\": %.0f}\n",
+                  kernels == StepKernels::kIndexed ? "indexed" : "dense", name.c_str(),
+                  static_cast<long long>(d_sae), l0, static_cast<double>(batch) / median(times));
+      std::fflush(stdout);
+    }
   }
 }
 

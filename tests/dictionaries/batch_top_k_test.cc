@@ -55,7 +55,8 @@ void expect_exact_selection(const Sae& sae, const torch::Tensor& x) {
   auto [values, indices] = flat.topk(kK * kRows);
   const torch::Tensor expected = torch::zeros_like(flat).scatter(0, indices, values).view({kRows, kDSae});
   EXPECT_TRUE(torch::equal(selected > 0, expected > 0));
-  EXPECT_LT((selected - expected).abs().max().item<double>(), 1e-5);
+  // The values come from another GEMM (blocks of rows): equal up to float rounding.
+  EXPECT_LT((selected - expected).abs().max().item<double>(), 1e-6 * expected.abs().max().item<double>());
 }
 
 }  // namespace

@@ -61,8 +61,8 @@ TrainingRun train(std::shared_ptr<Architecture> architecture, int steps) {
   double l0 = sae.architecture->initial_l0(sae);
   for (int step = 0; step < steps; ++step) {
     optimizer.zero_grad();
-    const bool sparse = l0 < 0.25 * kDSae;
-    l0 = loss_and_gradients(sae, synthetic_batch(directions, step), {}, sparse, workspace).l0;
+    const StepKernels kernels = l0 < 0.25 * kDSae ? StepKernels::kSparse : StepKernels::kDense;
+    l0 = loss_and_gradients(sae, synthetic_batch(directions, step), {}, kernels, workspace).l0;
     optimizer.step();
     sae.normalize_decoder();
     sae.architecture->after_step(sae, step);

@@ -1,4 +1,5 @@
-// Every architecture's sparse step must compute what dense autograd computes.
+// Every architecture's sparse step, and the indexed step of those that
+// choose their codes, must compute what dense autograd computes.
 #include <gtest/gtest.h>
 
 #include "architectures/architectures.h"
@@ -64,18 +65,18 @@ std::map<std::string, torch::Tensor> gradients(const Sae& sae) {
   return all;
 }
 
-// The sparse step of `sae` on `rows` against dense autograd: loss, MSE, L0,
-// fired features and every gradient. `block_rows` > 0 encodes that many rows
-// at a time (the last block shorter), each block on whichever thread takes it.
-void expect_sparse_equals_dense(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead,
-                                std::int64_t block_rows) {
-  const StepLoss dense = sae.architecture->dense_step(sae, rows, dead);
-  sae.project_decoder_gradient();
-  const auto expected = gradients(sae);
-  for (auto& p : sae.parameters()) p.mutable_grad() = torch::Tensor();
+// A step of `sae` on `rows` by `kernels` against dense autograd: loss, MSE,
+// L0, fired features and every gradient. `block_rows` > 0 makes the sparse
+// kernels encode that many rows at a time (the last block shorter), each
+// block on whichever thread takes it.
+void expect_step_equals_dense(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead, StepKernels kernels,
+                              std::int64_t block_rows = 0) {
   SparseStepWorkspace workspace;
   workspace.encoder_block_rows = block_rows;
-  const StepLoss sparse = sae.architecture->sparse_step(sae, rows, dead, workspace);
+  const StepLoss dense = loss_and_gradients(sae, rows, dead, StepKernels::kDense, workspace);
+  const auto expected = gradients(sae);
+  for (auto& p : sae.parameters()) p.mutable_grad() = torch::Tensor();
+  const StepLoss sparse = loss_and_gradients(sae, rows, dead, kernels, workspace);
   const auto actual = gradients(sae);
 
   EXPECT_NEAR(sparse.loss, dense.loss, 1e-5 * std::abs(dense.loss));
@@ -94,9 +95,9 @@ void expect_sparse_equals_dense(Sae& sae, const torch::Tensor& rows, const torch
 
 // The same for a random dictionary of `architecture` on a random batch.
 void expect_same_step(std::shared_ptr<Architecture> architecture, const torch::Tensor& dead,
-                      std::int64_t block_rows = 0) {
+                      std::int64_t block_rows = 0, StepKernels kernels = StepKernels::kSparse) {
   Sae sae = random_sae(std::move(architecture));
-  expect_sparse_equals_dense(sae, torch::randn({200, kDIn}), dead, block_rows);
+  expect_step_equals_dense(sae, torch::randn({200, kDIn}), dead, kernels, block_rows);
 }
 
 torch::Tensor dead_range(std::int64_t first, std::int64_t count) {
@@ -129,12 +130,13 @@ Sae random_transcoder(bool skip) {
 }
 
 
-void expect_same_transcoder_step(bool skip, const torch::Tensor& dead, std::int64_t block_rows = 0) {
+void expect_same_transcoder_step(bool skip, const torch::Tensor& dead, std::int64_t block_rows = 0,
+                                 StepKernels kernels = StepKernels::kSparse) {
   Sae sae = random_transcoder(skip);
   // A target related to the input, as an MLP's output is, plus noise.
   const torch::Tensor x = torch::randn({200, kDIn});
   const torch::Tensor y = torch::mm(torch::relu(x), torch::randn({kDIn, kDOut}) * 0.2) + 0.1 * torch::randn({200, kDOut});
-  expect_sparse_equals_dense(sae, torch::cat({x, y}, 1), dead, block_rows);
+  expect_step_equals_dense(sae, torch::cat({x, y}, 1), dead, kernels, block_rows);
 }
 }  // namespace
 
@@ -222,6 +224,24 @@ TEST(SparseStep, TranscoderEncodingInBlocksOnTwoThreadsEqualsDenseAutograd) {
   torch::set_num_threads(2);
   expect_same_transcoder_step(/*skip=*/false, dead_range(40, 200), 48);
   expect_same_transcoder_step(/*skip=*/true, dead_range(40, 200), 48);
+}
+
+// The indexed step (what trains off the CPU) of every architecture that
+// chooses its codes, with AuxK over dead latents, against dense autograd.
+TEST(IndexedStep, TopKEqualsDenseAutograd) {
+  expect_same_step(topk(), torch::zeros({kDSae}, torch::kBool), 0, StepKernels::kIndexed);
+  expect_same_step(topk(), dead_range(100, 120), 0, StepKernels::kIndexed);
+}
+
+TEST(IndexedStep, BatchTopKAndMatryoshkaEqualDenseAutograd) {
+  expect_same_step(batch_topk(), dead_range(100, 120), 0, StepKernels::kIndexed);
+  expect_same_step(matryoshka(), torch::zeros({kDSae}, torch::kBool), 0, StepKernels::kIndexed);
+  expect_same_step(matryoshka(), dead_range(10, 150), 0, StepKernels::kIndexed);
+}
+
+TEST(IndexedStep, TranscodersEqualDenseAutograd) {
+  expect_same_transcoder_step(/*skip=*/false, dead_range(100, 120), 0, StepKernels::kIndexed);
+  expect_same_transcoder_step(/*skip=*/true, dead_range(100, 120), 0, StepKernels::kIndexed);
 }
 
 }  // namespace sparse_autoencoder

@@ -24,10 +24,10 @@ std::vector<SparseCodes> BatchTopKFamily::select(const Sae& sae, const torch::Te
   return codes;
 }
 
-torch::Tensor BatchTopKFamily::dense_codes(const torch::Tensor& pre) {
-  torch::Tensor codes = selection_.dense(pre);
-  threshold_.observe(smallest_code(codes));
-  return codes;
+StepCodes BatchTopKFamily::chosen_codes(const StepEncoding& encoding) {
+  const torch::Tensor chosen = selection_.dense(encoding.pre());
+  threshold_.observe(smallest_code(chosen));
+  return encoding.codes(chosen);
 }
 
 }  // namespace sparse_autoencoder

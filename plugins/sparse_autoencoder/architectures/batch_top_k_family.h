@@ -22,14 +22,22 @@ class BatchTopKFamily : public Architecture {
   torch::Tensor training_codes(const Sae&, const torch::Tensor& pre) const override { return selection_.dense(pre); }
   void after_step(Sae& sae, std::int64_t step) override { threshold_.update(sae, step); }
   double initial_l0(const Sae&) const override { return static_cast<double>(selection_.k()); }
+  StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) override {
+    return autograd_step(sae, x, dead, /*indexed=*/false);
+  }
+  StepLoss indexed_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) override {
+    return autograd_step(sae, x, dead, /*indexed=*/true);
+  }
 
  protected:
   // The batch's codes (first) and AuxK's over dead latents (second, when any
   // latent is dead), noting the smallest kept code for the threshold.
   std::vector<SparseCodes> select(const Sae& sae, const torch::Tensor& centered, const torch::Tensor& dead,
                                   SparseStepWorkspace& workspace);
-  // The dense reference's codes, noted the same way.
-  torch::Tensor dense_codes(const torch::Tensor& pre);
+  // The loss by autograd, codes dense or indexed (step_codes.h).
+  virtual StepLoss autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, bool indexed) = 0;
+  // The batch's codes as autograd holds them, noted the same way.
+  StepCodes chosen_codes(const StepEncoding& encoding);
   const AuxK& aux() const { return aux_; }
 
  private:

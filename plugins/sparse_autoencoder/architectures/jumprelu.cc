@@ -352,9 +352,10 @@ class JumpReLU final : public Architecture {
     const torch::Tensor pre = sae.pre_activations(x);
     const torch::Tensor codes = JumpReLUFunction::apply(pre, threshold, bandwidth_);
     const torch::Tensor l0 = StepFunction::apply(pre, threshold, bandwidth_).sum(1).mean();
-    const torch::Tensor mse = dense_mse(sae, x, codes);
+    const StepCodes step_codes(codes);
+    const torch::Tensor mse = dense_mse(sae, x, step_codes);
     const DenseCodes dense{pre, codes, threshold, l0, sae.W_dec.norm(2, 1)};
-    return dense_result(mse + penalty_->dense_loss(dense), mse, codes);
+    return dense_result(mse + penalty_->dense_loss(dense), mse, step_codes);
   }
 
   void after_step(Sae& sae, std::int64_t) override {

@@ -58,18 +58,16 @@ class Matryoshka final : public BatchTopKFamily {
     return result;
   }
 
-  StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) override {
-    const torch::Tensor pre = sae.pre_activations(x);
-    const torch::Tensor codes = dense_codes(pre);
-    const torch::Tensor mse = dense_mse(sae, x, codes);
+  StepLoss autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, bool indexed) override {
+    const StepEncoding encoding(sae, x, indexed);
+    const StepCodes codes = chosen_codes(encoding);
+    const torch::Tensor reconstruction = dense_reconstruction(sae, codes);
+    const torch::Tensor mse = (reconstruction - x).pow(2).mean();
     torch::Tensor loss = mse;
-    for (std::size_t m = 0; m + 1 < prefixes_.size(); ++m) {
-      const torch::Tensor reconstruction =
-          torch::addmm(sae.b_dec, codes.narrow(1, 0, prefixes_[m]), sae.W_dec.narrow(0, 0, prefixes_[m]));
-      loss = loss + (reconstruction - x).pow(2).mean();
-    }
-    const torch::Tensor residual = (x - torch::addmm(sae.b_dec, codes, sae.W_dec)).detach();
-    return dense_result(loss + aux().dense_loss(sae, pre, residual, dead), mse, codes);
+    for (std::size_t m = 0; m + 1 < prefixes_.size(); ++m)
+      loss = loss + (dense_reconstruction(sae, codes.first(prefixes_[m])) - x).pow(2).mean();
+    const torch::Tensor residual = (x - reconstruction).detach();
+    return dense_result(loss + aux().dense_loss(sae, encoding, residual, dead), mse, codes);
   }
 
  private:

@@ -41,8 +41,9 @@ class Standard final : public Architecture {
 
   StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor&) override {
     const torch::Tensor codes = torch::relu(sae.pre_activations(x));
-    const torch::Tensor mse = dense_mse(sae, x, codes);
-    return dense_result(mse + l1_coefficient_ * codes.sum(1).mean(), mse, codes);
+    const StepCodes step_codes(codes);
+    const torch::Tensor mse = dense_mse(sae, x, step_codes);
+    return dense_result(mse + l1_coefficient_ * codes.sum(1).mean(), mse, step_codes);
   }
 
   // About half the features fire on a fresh dictionary.

@@ -43,16 +43,24 @@ class TopK final : public Architecture {
   }
 
   StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) override {
-    const torch::Tensor pre = sae.pre_activations(x);
-    const torch::Tensor codes = activate(sae, pre);
-    const torch::Tensor mse = dense_mse(sae, x, codes);
-    const torch::Tensor residual = (x - torch::addmm(sae.b_dec, codes, sae.W_dec)).detach();
-    return dense_result(mse + aux_.dense_loss(sae, pre, residual, dead), mse, codes);
+    return autograd_step(sae, x, dead, /*indexed=*/false);
+  }
+  StepLoss indexed_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) override {
+    return autograd_step(sae, x, dead, /*indexed=*/true);
   }
 
   double initial_l0(const Sae&) const override { return static_cast<double>(k_); }
 
  private:
+  StepLoss autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, bool indexed) const {
+    const StepEncoding encoding(sae, x, indexed);
+    const StepCodes codes = encoding.codes(activate(sae, encoding.pre()));
+    const torch::Tensor reconstruction = dense_reconstruction(sae, codes);
+    const torch::Tensor mse = (reconstruction - x).pow(2).mean();
+    const torch::Tensor residual = (x - reconstruction).detach();
+    return dense_result(mse + aux_.dense_loss(sae, encoding, residual, dead), mse, codes);
+  }
+
   std::int64_t k_;
   AuxK aux_;
 };

@@ -75,19 +75,26 @@ class Transcoder final : public Architecture {
   }
 
   StepLoss dense_step(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead) override {
-    const torch::Tensor x = sae.input_of(rows), y = sae.target_of(rows);
-    const torch::Tensor pre = sae.pre_activations(x);
-    const torch::Tensor codes = activate(sae, pre);
-    torch::Tensor prediction = torch::addmm(sae.b_dec, codes, sae.W_dec);
-    if (skip_) prediction = prediction + skip(sae, x);
-    const torch::Tensor mse = (prediction - y).pow(2).mean();
-    const torch::Tensor residual = (y - prediction).detach();
-    return dense_result(mse + aux_.dense_loss(sae, pre, residual, dead), mse, codes);
+    return autograd_step(sae, rows, dead, /*indexed=*/false);
+  }
+  StepLoss indexed_step(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead) override {
+    return autograd_step(sae, rows, dead, /*indexed=*/true);
   }
 
   double initial_l0(const Sae&) const override { return static_cast<double>(k_); }
 
  private:
+  StepLoss autograd_step(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead, bool indexed) const {
+    const torch::Tensor x = sae.input_of(rows), y = sae.target_of(rows);
+    const StepEncoding encoding(sae, x, indexed);
+    const StepCodes codes = encoding.codes(activate(sae, encoding.pre()));
+    torch::Tensor prediction = dense_reconstruction(sae, codes);
+    if (skip_) prediction = prediction + skip(sae, x);
+    const torch::Tensor mse = (prediction - y).pow(2).mean();
+    const torch::Tensor residual = (y - prediction).detach();
+    return dense_result(mse + aux_.dense_loss(sae, encoding, residual, dead), mse, codes);
+  }
+
   std::int64_t k_;
   bool skip_;
   AuxK aux_;
