@@ -88,9 +88,11 @@ class TorchDistributedGroup final : public RankGroup, public Collectives {
   void min(std::vector<torch::Tensor>& tensors) override { reduce(tensors, c10d::ReduceOp::MIN, "min"); }
   using Collectives::sum;
 
+  // Tensors on a GPU travel through host memory: Gloo moves CPU tensors
+  // (what all_gather and gather return is on the CPU).
   void broadcast(std::vector<torch::Tensor>& tensors, int root) override {
     for (auto& tensor : tensors) {
-      std::vector<at::Tensor> one = {tensor.contiguous()};
+      std::vector<at::Tensor> one = {tensor.contiguous().cpu()};
       c10d::BroadcastOptions options;
       options.rootRank = root;
       run("broadcast", [&] { return group_->broadcast(one, options); });
@@ -99,7 +101,7 @@ class TorchDistributedGroup final : public RankGroup, public Collectives {
   }
 
   std::vector<torch::Tensor> all_gather(const torch::Tensor& tensor) override {
-    std::vector<at::Tensor> input = {tensor.contiguous()};
+    std::vector<at::Tensor> input = {tensor.contiguous().cpu()};
     std::vector<std::vector<at::Tensor>> output(1);
     for (int r = 0; r < env_.world_size; ++r) output[0].push_back(torch::empty_like(input[0]));
     run("all_gather", [&] { return group_->allgather(output, input); });
@@ -107,7 +109,7 @@ class TorchDistributedGroup final : public RankGroup, public Collectives {
   }
 
   std::vector<torch::Tensor> gather(const torch::Tensor& tensor, int root) override {
-    std::vector<at::Tensor> input = {tensor.contiguous()};
+    std::vector<at::Tensor> input = {tensor.contiguous().cpu()};
     std::vector<std::vector<at::Tensor>> output;
     if (env_.rank == root) {
       output.resize(1);
@@ -277,7 +279,7 @@ class TorchDistributedGroup final : public RankGroup, public Collectives {
     for (const auto& [dtype, indices] : by_dtype) {
       std::vector<torch::Tensor> parts;
       for (std::size_t i : indices) parts.push_back(tensors[i].reshape({-1}));
-      std::vector<at::Tensor> flat = {parts.size() == 1 ? parts[0].contiguous() : torch::cat(parts)};
+      std::vector<at::Tensor> flat = {(parts.size() == 1 ? parts[0].contiguous() : torch::cat(parts)).cpu()};
       c10d::AllreduceOptions options;
       options.reduceOp = op;
       run(what, [&] { return group_->allreduce(flat, options); });

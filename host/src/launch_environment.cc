@@ -60,4 +60,9 @@ absl::StatusOr<LaunchEnvironment> read_launch_environment() {
   return env;
 }
 
+std::string device_of_rank(const std::string& device, std::optional<int> local_rank) {
+  if (device != "cuda" || !local_rank) return device;
+  return "cuda:" + std::to_string(*local_rank);
+}
+
 }  // namespace dictlab::host

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -25,5 +26,10 @@ struct LaunchEnvironment {
 
 // Errors name the variable and what it held.
 absl::StatusOr<LaunchEnvironment> read_launch_environment();
+
+// The device a rank trains on: in a run of several ranks a bare "cuda" is
+// this rank's own GPU, cuda:LOCAL_RANK, as torchrun and srun start one
+// process per GPU; anything else ("cpu", "cuda:N") as written.
+std::string device_of_rank(const std::string& device, std::optional<int> local_rank);
 
 }  // namespace dictlab::host

@@ -167,6 +167,7 @@ int main(int argc, char** argv) {
   try {
     auto ranks = join_launched_ranks(*experiment);
     if (!ranks.ok()) return exit_code(ranks.status());
+    if (auto env = read_launch_environment(); env.ok() && env->distributed()) flags.local_rank = env->local_rank;
     const int code = exit_code(run_experiment(*experiment, registry, flags, std::cout, **ranks));
     // A failed run of several ranks may leave a peer stopped in the middle of
     // a message (SIGSTOP, a hang): tearing the group down would wait on it for

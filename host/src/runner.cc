@@ -19,6 +19,7 @@
 #include "dictlab/atomic_file.h"
 #include "dictlab/errors.h"
 #include "hook_validation.h"
+#include "launch_environment.h"
 #include "manifest.h"
 #include "metrics_merge.h"
 #include "metrics_registry.h"
@@ -296,7 +297,8 @@ struct StageRun {
   StageContextParts parts_of(const ValidatedStage& stage, const std::filesystem::path& dir,
                              const std::vector<StageInput>& inputs, bool parallel) {
     const std::string& stage_name = stage.spec->name.value;
-    return {experiment.name.value, stage_name, dir, inputs, stage.options, experiment.device,
+    return {experiment.name.value, stage_name, dir, inputs, stage.options,
+            device_of_rank(experiment.device, flags.local_rank),
             stage.spec->seed.value_or(experiment.seed),
             [this](const StageInput& input) { return open_plugin(registry, input); },
             stage_dir(stage_name) / kCheckpointDir, ranks.rank(), parallel ? &ranks : nullptr};

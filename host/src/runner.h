@@ -28,6 +28,7 @@ struct RunFlags {
   std::vector<std::string> force;     // stages to redo even if finished
   std::optional<int> metrics_port;    // overrides [metrics] port
   std::optional<std::string> run_dir; // overrides [experiment] run_dir
+  std::optional<int> local_rank;      // in a run of several ranks: this process's GPU (device_of_rank)
 };
 
 // Runs the stages in order, skipping those whose manifest matches, resuming

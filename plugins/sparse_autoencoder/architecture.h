@@ -63,15 +63,19 @@ class Architecture {
   virtual StepLoss sparse_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead,
                                SparseStepWorkspace& workspace) = 0;
   // The same loss by LibTorch autograd over dense tensors: the reference the
-  // sparse step is tested against (W_dec's gradient not projected).
-  virtual StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) = 0;
+  // sparse step is tested against (W_dec's gradient not projected). Of the
+  // workspace it reads only the ranks (what depends on the whole batch).
+  virtual StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead,
+                              const SparseStepWorkspace& workspace) = 0;
   // The same loss by autograd with the codes held by index (step_codes.h):
   // what trains off the CPU. An architecture whose codes are chosen entries
-  // overrides it; the others run their dense step (L1's first codes are half
+  // (architectures/code_choosing_architecture.h) has both from one function;
+  // the others run their dense step (L1's first codes are half
   // the dictionary; JumpReLU's threshold gradient reads pre-activations
   // beside the active ones).
-  virtual StepLoss indexed_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) {
-    return dense_step(sae, x, dead);
+  virtual StepLoss indexed_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead,
+                                const SparseStepWorkspace& workspace) {
+    return dense_step(sae, x, dead, workspace);
   }
   // After each optimiser step (running thresholds, clamps); `step` counts
   // from 0.

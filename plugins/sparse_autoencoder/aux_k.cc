@@ -47,8 +47,15 @@ torch::Tensor AuxK::dense_loss(const Sae& sae, const StepEncoding& encoding, con
   auto [values, indices] = masked.topk(k, 1);
   const torch::Tensor codes = torch::zeros_like(pre).scatter(1, indices, torch::relu(values));
   const torch::Tensor reconstruction = encoding.codes(codes).decode(sae.W_dec);
-  return coefficient_ * (reconstruction - residual).pow(2).sum(1).mean() /
-         residual.pow(2).sum(1).mean().clamp_min(1e-8);
+  const torch::Tensor residual_size = residual.pow(2).sum(1);
+  const SparseStepWorkspace& batch = encoding.batch();
+  // The whole batch's mean, every rank's rows: a constant to autograd.
+  const torch::Tensor normaliser =
+      batch.ranks ? torch::full({}, batch.batch_sum(residual_size.sum().item<double>()) /
+                                        batch.batch_sum(static_cast<double>(residual.size(0))),
+                                residual.options())
+                  : residual_size.mean();
+  return coefficient_ * (reconstruction - residual).pow(2).sum(1).mean() / normaliser.clamp_min(1e-8);
 }
 
 }  // namespace sparse_autoencoder

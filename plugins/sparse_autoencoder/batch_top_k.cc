@@ -91,15 +91,12 @@ SparseCodes replaced(const SparseCodes& candidates, const std::vector<std::int64
   return pool;
 }
 
-// How many of this rank's entries equal to `cut` may be kept: `quota` less
-// the batch's entries above it, handed out in row order (rank order across
-// ranks), as one process would hand them out.
-std::int64_t ties_allowed(const SparseCodes& pool, float cut, std::int64_t quota, const SparseStepWorkspace& workspace) {
-  std::int64_t above = 0, ties = 0;
-  for (float v : pool.value) {
-    above += v > cut;
-    ties += v == cut;
-  }
+// How many of this rank's `ties` entries equal to the cut may be kept:
+// `quota` less the batch's entries above it (this rank's: `above`), handed
+// out in row order (rank order across ranks), as one process would hand
+// them out.
+std::int64_t ties_allowed(std::int64_t above, std::int64_t ties, std::int64_t quota,
+                          const SparseStepWorkspace& workspace) {
   if (!workspace.ranks) return quota - above;
   const auto counts = workspace.ranks->all_gather(torch::tensor({above, ties}, torch::kLong));
   std::int64_t left = quota;
@@ -112,7 +109,12 @@ std::int64_t ties_allowed(const SparseCodes& pool, float cut, std::int64_t quota
 // until `quota` are kept (rows can repeat in a batch, so ties happen, and the
 // choice must be deterministic).
 SparseCodes kept(const SparseCodes& pool, float cut, std::int64_t quota, const SparseStepWorkspace& workspace) {
-  std::int64_t ties_left = ties_allowed(pool, cut, quota, workspace);
+  std::int64_t above = 0, ties = 0;
+  for (float v : pool.value) {
+    above += v > cut;
+    ties += v == cut;
+  }
+  std::int64_t ties_left = ties_allowed(above, ties, quota, workspace);
   SparseCodes codes;
   codes.row_start.push_back(0);
   for (std::int64_t r = 0; r < pool.rows(); ++r) {
@@ -127,6 +129,36 @@ SparseCodes kept(const SparseCodes& pool, float cut, std::int64_t quota, const S
   }
   codes.grad.assign(codes.value.size(), 0.0f);
   return codes;
+}
+
+// Which of this rank's entries of `flat` (relu'd pre-activations) are among
+// the `quota` largest of every rank's, ties handed out as `kept` hands them.
+torch::Tensor kept_across_ranks(const torch::Tensor& flat, std::int64_t quota, const SparseStepWorkspace& workspace) {
+  torch::NoGradGuard no_grad;
+  // Only a rank's own `quota` largest can be among the batch's.
+  const torch::Tensor mine = std::get<0>(flat.topk(std::min(quota, flat.numel()))).cpu();
+  const torch::Tensor all = workspace.batch_values(mine);
+  if (all.numel() <= quota) return flat > 0;  // every positive entry is kept
+  const float cut = std::get<0>(all.topk(quota))[quota - 1].item<float>();
+  if (cut <= 0) return flat > 0;
+  const torch::Tensor above = flat > cut, ties = flat == cut;
+  const std::int64_t tie_count = ties.sum().item<std::int64_t>();
+  const std::int64_t allowed =
+      std::min(tie_count, ties_allowed(above.sum().item<std::int64_t>(), tie_count, quota, workspace));
+  if (allowed <= 0) return above;
+  return above.index_fill(0, ties.nonzero().flatten().narrow(0, 0, allowed), true);
+}
+
+// The smallest of every rank's `smallest`, none when it is infinite (no
+// rank kept a code).
+std::optional<float> batch_smallest(float smallest, const SparseStepWorkspace& workspace) {
+  if (workspace.ranks) {
+    std::vector<torch::Tensor> one = {torch::full({1}, smallest, torch::kFloat)};
+    workspace.ranks->min(one);
+    smallest = one[0].item<float>();
+  }
+  if (std::isinf(smallest)) return std::nullopt;
+  return smallest;
 }
 
 }  // namespace
@@ -147,29 +179,27 @@ SparseCodes BatchTopKSelection::select(const Sae& sae, const torch::Tensor& enco
   return kept(pool, batch_cut_of(pool.value, quota, workspace), quota, workspace);
 }
 
-torch::Tensor BatchTopKSelection::dense(const torch::Tensor& pre) const {
+torch::Tensor BatchTopKSelection::dense(const torch::Tensor& pre, const SparseStepWorkspace& workspace) const {
   const torch::Tensor flat = torch::relu(pre).flatten();
-  auto [values, indices] = flat.topk(std::min(k_ * pre.size(0), flat.numel()));
-  return torch::zeros_like(flat).scatter(0, indices, values).view(pre.sizes());
+  if (!workspace.ranks) {
+    auto [values, indices] = flat.topk(std::min(k_ * pre.size(0), flat.numel()));
+    return torch::zeros_like(flat).scatter(0, indices, values).view(pre.sizes());
+  }
+  const auto quota = static_cast<std::int64_t>(workspace.batch_sum(static_cast<double>(k_ * pre.size(0))));
+  return torch::where(kept_across_ranks(flat, quota, workspace), flat, torch::zeros_like(flat)).view(pre.sizes());
 }
 
 std::optional<float> smallest_code(const SparseCodes& codes, const SparseStepWorkspace& workspace) {
-  float smallest = codes.value.empty() ? std::numeric_limits<float>::infinity()
-                                       : *std::min_element(codes.value.begin(), codes.value.end());
-  if (workspace.ranks) {
-    std::vector<torch::Tensor> one = {torch::full({1}, smallest, torch::kFloat)};
-    workspace.ranks->min(one);
-    smallest = one[0].item<float>();
-  }
-  if (std::isinf(smallest)) return std::nullopt;
-  return smallest;
+  return batch_smallest(codes.value.empty() ? std::numeric_limits<float>::infinity()
+                                            : *std::min_element(codes.value.begin(), codes.value.end()),
+                        workspace);
 }
 
-std::optional<float> smallest_code(const torch::Tensor& codes) {
+std::optional<float> smallest_code(const torch::Tensor& codes, const SparseStepWorkspace& workspace) {
   torch::NoGradGuard no_grad;
   const torch::Tensor positive = codes.masked_select(codes > 0);
-  if (positive.numel() == 0) return std::nullopt;
-  return positive.min().item<float>();
+  return batch_smallest(positive.numel() == 0 ? std::numeric_limits<float>::infinity() : positive.min().item<float>(),
+                        workspace);
 }
 
 void RunningThreshold::update(Sae& sae, std::int64_t step) {

@@ -41,9 +41,10 @@ class BatchTopKSelection {
   // rows' codes above it.
   SparseCodes select(const Sae& sae, const torch::Tensor& encoder_input, const SparseCodes& candidates,
                      const SparseStepWorkspace& workspace) const;
-  // The dense reference: relu, then the k · rows largest of the flattened
-  // batch (zeros where there are fewer positives).
-  torch::Tensor dense(const torch::Tensor& pre) const;
+  // The codes as autograd computes them: relu, then the k · rows largest of
+  // the flattened batch (zeros where there are fewer positives), the batch
+  // being every rank's rows when `workspace` has ranks.
+  torch::Tensor dense(const torch::Tensor& pre, const SparseStepWorkspace& workspace) const;
 
   std::int64_t k() const { return k_; }
 
@@ -56,7 +57,7 @@ class BatchTopKSelection {
 // The smallest code a batch kept (over every rank's rows), or none when it
 // kept none.
 std::optional<float> smallest_code(const SparseCodes& codes, const SparseStepWorkspace& workspace);
-std::optional<float> smallest_code(const torch::Tensor& codes);
+std::optional<float> smallest_code(const torch::Tensor& codes, const SparseStepWorkspace& workspace);
 
 // The inference threshold θ: from `start` on, an exponential moving average
 // (weight β on the old value) of each batch's smallest kept code, the first

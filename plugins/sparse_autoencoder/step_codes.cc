@@ -46,15 +46,15 @@ double StepCodes::l0() const {
   return static_cast<double>(features_.numel()) / static_cast<double>(batch_rows_);
 }
 
-StepEncoding::StepEncoding(const Sae& sae, const torch::Tensor& scaled_x, bool indexed)
-    : sae_(sae), indexed_(indexed), input_(sae.architecture->encoder_input(sae, scaled_x)) {
+StepEncoding::StepEncoding(const Sae& sae, const torch::Tensor& scaled_x, Form form)
+    : sae_(sae), form_(form), input_(sae.architecture->encoder_input(sae, scaled_x)) {
   std::optional<torch::NoGradGuard> only_to_choose;
-  if (indexed_) only_to_choose.emplace();
+  if (form_.indexed) only_to_choose.emplace();
   pre_ = torch::addmm(sae.b_enc, input_, sae.W_enc);
 }
 
 StepCodes StepEncoding::codes(const torch::Tensor& chosen) const {
-  if (!indexed_) return StepCodes(chosen);
+  if (!form_.indexed) return StepCodes(chosen);
   const torch::Tensor pairs = chosen.nonzero();
   const torch::Tensor rows = pairs.select(1, 0), features = pairs.select(1, 1);
   const torch::Tensor columns = sae_.W_enc.index_select(1, features);  // [d_in, pairs]

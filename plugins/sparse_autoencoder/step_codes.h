@@ -13,6 +13,8 @@
 
 #include <cstdint>
 
+#include "sparse_kernels.h"
+
 namespace sparse_autoencoder {
 
 struct Sae;
@@ -42,7 +44,16 @@ class StepCodes {
 // The encoder's side of such a step.
 class StepEncoding {
  public:
-  StepEncoding(const Sae& sae, const torch::Tensor& scaled_x, bool indexed);
+  // Codes by index or dense, and the step's batch: the workspace's ranks
+  // when the batch is split over several (what depends on the whole batch
+  // is computed over all of them).
+  struct Form {
+    bool indexed = false;
+    const SparseStepWorkspace* batch = nullptr;
+  };
+  StepEncoding(const Sae& sae, const torch::Tensor& scaled_x, Form form);
+
+  const SparseStepWorkspace& batch() const { return *form_.batch; }
 
   // The pre-activations to choose codes from: with autograd in the dense
   // form, without it in the indexed form (they only choose there).
@@ -54,7 +65,7 @@ class StepEncoding {
 
  private:
   const Sae& sae_;
-  bool indexed_;
+  Form form_;
   torch::Tensor input_;  // what the encoder reads, with autograd
   torch::Tensor pre_;
 };

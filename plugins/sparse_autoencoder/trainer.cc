@@ -97,8 +97,8 @@ FusedAdam make_optimizer(const Sae& sae, double learning_rate) {
 StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, StepKernels kernels,
                             SparseStepWorkspace& workspace) {
   if (kernels == StepKernels::kSparse) return sae.architecture->sparse_step(sae, x, dead, workspace);
-  StepLoss result = kernels == StepKernels::kIndexed ? sae.architecture->indexed_step(sae, x, dead)
-                                                     : sae.architecture->dense_step(sae, x, dead);
+  StepLoss result = kernels == StepKernels::kIndexed ? sae.architecture->indexed_step(sae, x, dead, workspace)
+                                                     : sae.architecture->dense_step(sae, x, dead, workspace);
   sae.project_decoder_gradient();
   return result;
 }
@@ -163,15 +163,15 @@ struct SaeTraining::State {
         checkpoints(c.checkpoint_dir(), c.log()) {}
 
   // The sparse kernels pay off once codes are sparse; an L1 SAE starts with
-  // about half its features active, so its first steps run dense (in one
-  // process: across ranks every step is sparse, where the batch-wide terms
-  // are computed over all ranks). They are CPU code: off the CPU the codes
-  // are held by index instead, where that pays.
+  // about half its features active, so its first steps run dense. They are
+  // CPU code: off the CPU the codes are held by index instead, where that
+  // pays. The previous step's L0 is the whole batch's, so every rank picks
+  // the same.
   StepKernels kernels_for_step() const {
     if (!options.sparse_kernels) return StepKernels::kDense;
     const double l0 = training->previous_l0.item<double>(), d_sae = static_cast<double>(sae.config.d_sae);
     if (!device.is_cpu()) return d_sae > kIndexedFeaturesPerCode * l0 ? StepKernels::kIndexed : StepKernels::kDense;
-    return parallel || l0 < kSparseL0Share * d_sae ? StepKernels::kSparse : StepKernels::kDense;
+    return l0 < kSparseL0Share * d_sae ? StepKernels::kSparse : StepKernels::kDense;
   }
 
   // Rank 0 alone writes checkpoints; every rank reads them.
@@ -190,13 +190,6 @@ SaeTraining::SaeTraining(Sae& sae, const TrainerOptions& options, ActivationSour
     throw dictlab::PluginError("the activations have width " + std::to_string(source.d_in()) + " (targets " +
                                std::to_string(source.d_out()) + "), the dictionary expects d_in = " +
                                std::to_string(sae.config.d_in) + " (d_out = " + std::to_string(sae.config.d_out) + ")");
-  if (s.parallel && !options.sparse_kernels)
-    throw dictlab::OptionError("sparse_kernels", "must be true in a distributed run (the dense reference runs in one process)");
-  // Off the CPU every step is LibTorch's own ops (the dense step: cuBLAS's
-  // GEMMs, top-k and autograd on the device); the sparse kernels are CPU code.
-  if (s.parallel && !s.device.is_cpu())
-    throw dictlab::PluginError("a distributed run trains on the CPU so far (Gloo); '" + context.device() +
-                               "' across ranks needs NCCL, which is not wired yet");
   sae.to(s.device);
   initialize(sae, source, options, context.seed(), context.log());
   s.optimizer.emplace(make_optimizer(sae, options.learning_rate));

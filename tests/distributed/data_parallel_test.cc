@@ -25,16 +25,18 @@ const std::string kDictionaryOptions = "d_sae = 128\nbatch_size = 511\nsteps = 4
 
 const std::vector<std::string> kDictionaries = {"l1", "topk", "batchtopk", "matryoshka", "jumprelu", "transcoder"};
 
-std::string dictionary_stages() {
-  const std::string cached = "inputs = [\"model\", \"tokens\", \"activations\"]\n" + kDictionaryOptions;
+// `extra` is added to every dictionary's options.
+std::string dictionary_stages(const std::string& extra = "") {
+  const std::string options = kDictionaryOptions + extra;
+  const std::string cached = "inputs = [\"model\", \"tokens\", \"activations\"]\n" + options;
   return "[[stage]]\nname = \"l1\"\nplugin = \"sae_l1\"\n" + cached + "l1_coefficient = 0.002\n\n"
-         "[[stage]]\nname = \"topk\"\nplugin = \"sae_topk\"\n" + cached + "k = 4\ndead_steps = 5\n\n"
+         "[[stage]]\nname = \"topk\"\nplugin = \"sae_topk\"\n" + cached + "k = 4\ndead_steps = 1\n\n"
          "[[stage]]\nname = \"batchtopk\"\nplugin = \"sae_batchtopk\"\n" + cached + "k = 4\ndead_steps = 5\n\n"
          "[[stage]]\nname = \"matryoshka\"\nplugin = \"sae_matryoshka\"\n" + cached + "k = 4\nprefixes = [16, 64]\n\n"
          "[[stage]]\nname = \"jumprelu\"\nplugin = \"sae_jumprelu\"\n" + cached +
          "sparsity = \"target_l0\"\ntarget_l0 = 4\n\n"
          "[[stage]]\nname = \"transcoder\"\nplugin = \"transcoder\"\ninputs = [\"model\", \"tokens\"]\n" +
-         kDictionaryOptions + "k = 4\nbuffer_contexts = 80\n\n";
+         options + "k = 4\nbuffer_contexts = 80\n\n";
 }
 
 // The activation cache's shard files, their bytes in order.
@@ -46,9 +48,11 @@ std::string cache_shards(const TempDir& dir) {
   return bytes;
 }
 
-TEST(DataParallel, TwoAndThreeRanksTrainTheDictionariesOneProcessTrains) {
+// Trains every dictionary in one process, then on each of `worlds` ranks,
+// and compares the weights (and the activation cache the ranks harvest).
+void expect_ranks_train_what_one_process_trains(const std::string& stages, const std::vector<int>& worlds) {
   TempDir dir;
-  write_text(dir / "exp.toml", experiment(dir, dictionary_stages()));
+  write_text(dir / "exp.toml", experiment(dir, stages));
   const auto single = run_command({DICTLAB_BINARY, "run", (dir / "exp.toml").string()}, kEnv);
   ASSERT_EQ(single.exit_code, 0) << single.output;
   std::map<std::string, std::map<std::string, std::vector<float>>> expected;
@@ -57,7 +61,7 @@ TEST(DataParallel, TwoAndThreeRanksTrainTheDictionariesOneProcessTrains) {
 
   std::vector<std::string> args = {(dir / "exp.toml").string(), "--force", "activations"};
   for (const auto& stage : kDictionaries) args.insert(args.end(), {"--force", stage});
-  for (int world : {2, 3}) {
+  for (int world : worlds) {
     Ranks ranks(dir, world, {args});
     const std::vector<int> codes = ranks.wait();
     ASSERT_EQ(codes, std::vector<int>(static_cast<std::size_t>(world), 0)) << ranks.outputs();
@@ -74,6 +78,17 @@ TEST(DataParallel, TwoAndThreeRanksTrainTheDictionariesOneProcessTrains) {
       }
     }
   }
+}
+
+TEST(DataParallel, TwoAndThreeRanksTrainTheDictionariesOneProcessTrains) {
+  expect_ranks_train_what_one_process_trains(dictionary_stages(), {2, 3});
+}
+
+// Autograd's step (the dense reference on the CPU, what trains on a GPU)
+// computes BatchTopK's cut, AuxK's normaliser and JumpReLU's L0 target over
+// every rank's rows too.
+TEST(DataParallel, TwoRanksTrainTheDictionariesByAutogradAsOneProcess) {
+  expect_ranks_train_what_one_process_trains(dictionary_stages("sparse_kernels = false\n"), {2});
 }
 
 // The toy transformer's own training: 2 ranks of 4 contexts each give the

@@ -25,8 +25,8 @@ std::vector<SparseCodes> BatchTopKFamily::select(const Sae& sae, const torch::Te
 }
 
 StepCodes BatchTopKFamily::chosen_codes(const StepEncoding& encoding) {
-  const torch::Tensor chosen = selection_.dense(encoding.pre());
-  threshold_.observe(smallest_code(chosen));
+  const torch::Tensor chosen = selection_.dense(encoding.pre(), encoding.batch());
+  threshold_.observe(smallest_code(chosen, encoding.batch()));
   return encoding.codes(chosen);
 }
 

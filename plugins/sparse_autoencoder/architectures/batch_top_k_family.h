@@ -4,14 +4,14 @@
 // latents, the running threshold, and the JumpReLU form they are saved and
 // used in at inference. Each adds its own loss terms.
 
-#include "architecture.h"
+#include "architectures/code_choosing_architecture.h"
 #include "aux_k.h"
 #include "batch_top_k.h"
 #include "sparse_kernels.h"
 
 namespace sparse_autoencoder {
 
-class BatchTopKFamily : public Architecture {
+class BatchTopKFamily : public CodeChoosingArchitecture {
  public:
   BatchTopKFamily(BatchTopKSelection selection, AuxK aux, RunningThreshold threshold)
       : selection_(selection), aux_(aux), threshold_(threshold) {}
@@ -19,23 +19,17 @@ class BatchTopKFamily : public Architecture {
   void describe(nlohmann::json& cfg) const override;
   void add_tensors(Sae& sae) const override;
   torch::Tensor activate(const Sae& sae, const torch::Tensor& pre) const override;
-  torch::Tensor training_codes(const Sae&, const torch::Tensor& pre) const override { return selection_.dense(pre); }
+  torch::Tensor training_codes(const Sae&, const torch::Tensor& pre) const override {
+    return selection_.dense(pre, SparseStepWorkspace{});
+  }
   void after_step(Sae& sae, std::int64_t step) override { threshold_.update(sae, step); }
   double initial_l0(const Sae&) const override { return static_cast<double>(selection_.k()); }
-  StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) override {
-    return autograd_step(sae, x, dead, /*indexed=*/false);
-  }
-  StepLoss indexed_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) override {
-    return autograd_step(sae, x, dead, /*indexed=*/true);
-  }
 
  protected:
   // The batch's codes (first) and AuxK's over dead latents (second, when any
   // latent is dead), noting the smallest kept code for the threshold.
   std::vector<SparseCodes> select(const Sae& sae, const torch::Tensor& centered, const torch::Tensor& dead,
                                   SparseStepWorkspace& workspace);
-  // The loss by autograd, codes dense or indexed (step_codes.h).
-  virtual StepLoss autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, bool indexed) = 0;
   // The batch's codes as autograd holds them, noted the same way.
   StepCodes chosen_codes(const StepEncoding& encoding);
   const AuxK& aux() const { return aux_; }

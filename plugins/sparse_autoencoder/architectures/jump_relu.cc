@@ -41,7 +41,9 @@ class SavedJumpReLU final : public Architecture {
   StepLoss sparse_step(Sae&, const torch::Tensor&, const torch::Tensor&, SparseStepWorkspace&) override {
     not_trainable();
   }
-  StepLoss dense_step(Sae&, const torch::Tensor&, const torch::Tensor&) override { not_trainable(); }
+  StepLoss dense_step(Sae&, const torch::Tensor&, const torch::Tensor&, const SparseStepWorkspace&) override {
+    not_trainable();
+  }
   double initial_l0(const Sae& sae) const override { return static_cast<double>(sae.config.d_sae); }
 
  private:

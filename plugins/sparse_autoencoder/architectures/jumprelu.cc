@@ -104,7 +104,19 @@ class SparsityPenalty {
   // The L0 the penalty aims at, where it names one.
   virtual std::optional<double> target_l0() const { return std::nullopt; }
   virtual torch::Tensor dense_loss(const DenseCodes& d) const = 0;
+  // The same when this rank's rows are part of a batch whose L0 is
+  // `batch_l0`. A penalty on the batch's L0 is taken there, linear in this
+  // rank's L0 for autograd, so that the ranks' gradients, weighted by their
+  // shares, sum to the batch's (on_l0_alone); a mean over rows needs
+  // nothing of the other ranks.
+  virtual torch::Tensor dense_loss_of_part(const DenseCodes& d, double /*batch_l0*/) const { return dense_loss(d); }
 };
+
+// dense_loss_of_part of a penalty on the batch's L0 alone.
+torch::Tensor on_l0_alone(const SparsityPenalty& penalty, const DenseCodes& d, double batch_l0) {
+  const ValueAndSlope at = penalty.on_l0(batch_l0);
+  return at.slope * (d.l0 - d.l0.item<double>()) + at.value;
+}
 
 // λ·L0, L0 = Σ_j H(z_j − θ_j) (Rajamanoharan et al.).
 class L0Penalty final : public SparsityPenalty {
@@ -112,6 +124,9 @@ class L0Penalty final : public SparsityPenalty {
   explicit L0Penalty(double coefficient) : coefficient_(coefficient) {}
   ValueAndSlope on_l0(double l0) const override { return {coefficient_ * l0, coefficient_}; }
   torch::Tensor dense_loss(const DenseCodes& d) const override { return coefficient_ * d.l0; }
+  torch::Tensor dense_loss_of_part(const DenseCodes& d, double batch_l0) const override {
+    return on_l0_alone(*this, d, batch_l0);
+  }
 
  private:
   double coefficient_;
@@ -128,6 +143,9 @@ class TargetL0Penalty final : public SparsityPenalty {
   }
   torch::Tensor dense_loss(const DenseCodes& d) const override {
     return coefficient_ * (d.l0 / target_ - 1).pow(2);
+  }
+  torch::Tensor dense_loss_of_part(const DenseCodes& d, double batch_l0) const override {
+    return on_l0_alone(*this, d, batch_l0);
   }
   std::optional<double> target_l0() const override { return target_; }
 
@@ -347,7 +365,7 @@ class JumpReLU final : public Architecture {
     return result;
   }
 
-  StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor&) override {
+  StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor&, const SparseStepWorkspace& ws) override {
     const torch::Tensor& threshold = threshold_of(sae);
     const torch::Tensor pre = sae.pre_activations(x);
     const torch::Tensor codes = JumpReLUFunction::apply(pre, threshold, bandwidth_);
@@ -355,7 +373,11 @@ class JumpReLU final : public Architecture {
     const StepCodes step_codes(codes);
     const torch::Tensor mse = dense_mse(sae, x, step_codes);
     const DenseCodes dense{pre, codes, threshold, l0, sae.W_dec.norm(2, 1)};
-    return dense_result(mse + penalty_->dense_loss(dense), mse, step_codes);
+    const double rows = static_cast<double>(x.size(0));
+    const torch::Tensor penalty =
+        ws.ranks ? penalty_->dense_loss_of_part(dense, ws.batch_sum(l0.item<double>() * rows) / ws.batch_sum(rows))
+                 : penalty_->dense_loss(dense);
+    return dense_result(mse + penalty, mse, step_codes);
   }
 
   void after_step(Sae& sae, std::int64_t) override {

@@ -58,8 +58,9 @@ class Matryoshka final : public BatchTopKFamily {
     return result;
   }
 
-  StepLoss autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, bool indexed) override {
-    const StepEncoding encoding(sae, x, indexed);
+  StepLoss autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead,
+                         StepEncoding::Form form) override {
+    const StepEncoding encoding(sae, x, form);
     const StepCodes codes = chosen_codes(encoding);
     const torch::Tensor reconstruction = dense_reconstruction(sae, codes);
     const torch::Tensor mse = (reconstruction - x).pow(2).mean();

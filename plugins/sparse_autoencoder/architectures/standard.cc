@@ -39,7 +39,9 @@ class Standard final : public Architecture {
     return result;
   }
 
-  StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor&) override {
+  // The L1 penalty is a mean over rows: each rank's share of it sums to the
+  // batch's, so nothing here needs the other ranks.
+  StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor&, const SparseStepWorkspace&) override {
     const torch::Tensor codes = torch::relu(sae.pre_activations(x));
     const StepCodes step_codes(codes);
     const torch::Tensor mse = dense_mse(sae, x, step_codes);

@@ -1,6 +1,7 @@
 // TopK (Gao et al. 2024): the k largest pre-activations of each activation,
 // after a ReLU; AuxK lets dead latents learn.
 #include "architectures/architectures.h"
+#include "architectures/code_choosing_architecture.h"
 #include "aux_k.h"
 #include "dictlab/errors.h"
 #include "reconstruction.h"
@@ -9,7 +10,7 @@
 namespace sparse_autoencoder {
 namespace {
 
-class TopK final : public Architecture {
+class TopK final : public CodeChoosingArchitecture {
  public:
   TopK(std::int64_t k, AuxK aux) : k_(k), aux_(aux) {}
 
@@ -42,18 +43,13 @@ class TopK final : public Architecture {
     return result;
   }
 
-  StepLoss dense_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) override {
-    return autograd_step(sae, x, dead, /*indexed=*/false);
-  }
-  StepLoss indexed_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead) override {
-    return autograd_step(sae, x, dead, /*indexed=*/true);
-  }
 
   double initial_l0(const Sae&) const override { return static_cast<double>(k_); }
 
  private:
-  StepLoss autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, bool indexed) const {
-    const StepEncoding encoding(sae, x, indexed);
+  StepLoss autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead,
+                         StepEncoding::Form form) override {
+    const StepEncoding encoding(sae, x, form);
     const StepCodes codes = encoding.codes(activate(sae, encoding.pre()));
     const torch::Tensor reconstruction = dense_reconstruction(sae, codes);
     const torch::Tensor mse = (reconstruction - x).pow(2).mean();

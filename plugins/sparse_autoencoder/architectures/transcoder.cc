@@ -3,6 +3,7 @@
 // y, ŷ = b_dec + Σ codes · W_dec rows (+ x·W_skipᵀ, SAELens' SkipTranscoder,
 // W_skip starting at zero). TopK codes and AuxK, as in architectures/topk.cc.
 #include "architectures/architectures.h"
+#include "architectures/code_choosing_architecture.h"
 #include "aux_k.h"
 #include "dictlab/errors.h"
 #include "reconstruction.h"
@@ -13,7 +14,7 @@ namespace {
 
 constexpr const char* kSkip = "W_skip";
 
-class Transcoder final : public Architecture {
+class Transcoder final : public CodeChoosingArchitecture {
  public:
   Transcoder(std::int64_t k, bool skip, AuxK aux) : k_(k), skip_(skip), aux_(aux) {}
 
@@ -74,19 +75,14 @@ class Transcoder final : public Architecture {
     return result;
   }
 
-  StepLoss dense_step(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead) override {
-    return autograd_step(sae, rows, dead, /*indexed=*/false);
-  }
-  StepLoss indexed_step(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead) override {
-    return autograd_step(sae, rows, dead, /*indexed=*/true);
-  }
 
   double initial_l0(const Sae&) const override { return static_cast<double>(k_); }
 
  private:
-  StepLoss autograd_step(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead, bool indexed) const {
+  StepLoss autograd_step(Sae& sae, const torch::Tensor& rows, const torch::Tensor& dead,
+                         StepEncoding::Form form) override {
     const torch::Tensor x = sae.input_of(rows), y = sae.target_of(rows);
-    const StepEncoding encoding(sae, x, indexed);
+    const StepEncoding encoding(sae, x, form);
     const StepCodes codes = encoding.codes(activate(sae, encoding.pre()));
     torch::Tensor prediction = dense_reconstruction(sae, codes);
     if (skip_) prediction = prediction + skip(sae, x);
