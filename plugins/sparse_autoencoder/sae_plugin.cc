@@ -176,7 +176,8 @@ void save_dictionary(const PassDictionary& dictionary) {
                                  {"dead_fraction", summary.dead_fraction},
                                  {"resampled_features", summary.resampled},
                                  {"resumed_from_step", summary.resumed_from_step},
-                                 {"activations_per_second", summary.activations_per_second}};
+                                 {"activations_per_second", summary.activations_per_second},
+                                 {"steps_by_kernels", summary.steps_by_kernels}};
   dictlab::AtomicFile::write_all(dictionary.context->stage_dir() / "training.json", report.dump(2) + "\n");
 }
 

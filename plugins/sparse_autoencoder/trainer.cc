@@ -94,6 +94,15 @@ FusedAdam make_optimizer(const Sae& sae, double learning_rate) {
 
 }  // namespace
 
+const char* name_of(StepKernels kernels) {
+  switch (kernels) {
+    case StepKernels::kSparse: return "sparse";
+    case StepKernels::kDense: return "dense";
+    case StepKernels::kIndexed: return "indexed";
+  }
+  return "?";
+}
+
 StepLoss loss_and_gradients(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead, StepKernels kernels,
                             SparseStepWorkspace& workspace) {
   if (kernels == StepKernels::kSparse) return sae.architecture->sparse_step(sae, x, dead, workspace);
@@ -225,7 +234,9 @@ bool SaeTraining::train_step(std::int64_t step, const torch::Tensor& batch) {
   const torch::Tensor x = sae.scaled(s.shard.of(batch)).to(s.device);
   const torch::Tensor dead = ((step - s.training->last_fired) >= s.options.dead_steps).to(s.device);
   s.optimizer->zero_grad();
-  StepLoss result = loss_and_gradients(sae, x, dead, s.kernels_for_step(), s.workspace);
+  const StepKernels kernels = s.kernels_for_step();
+  ++s.summary.steps_by_kernels[name_of(kernels)];
+  StepLoss result = loss_and_gradients(sae, x, dead, kernels, s.workspace);
   bool stop_agreed = false;
   if (s.parallel) {
     const auto started = std::chrono::steady_clock::now();

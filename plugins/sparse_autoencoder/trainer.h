@@ -1,7 +1,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "activation_source.h"
@@ -33,6 +35,9 @@ struct TrainingSummary {
   std::int64_t resampled = 0;
   std::int64_t resumed_from_step = 0;
   double activations_per_second = 0;
+  // The steps this run took by each way of computing them ("sparse",
+  // "dense", "indexed": StepKernels), so that a user sees what trained.
+  std::map<std::string, std::int64_t> steps_by_kernels;
 };
 
 // One dictionary's training, a step at a time on batches its caller draws,
@@ -73,6 +78,7 @@ bool train_together(const std::vector<SaeTraining*>& trainings, ActivationSource
 // dense autograd (the reference), or autograd with codes held by index (what
 // trains off the CPU; step_codes.h).
 enum class StepKernels { kSparse, kDense, kIndexed };
+const char* name_of(StepKernels kernels);
 
 // One batch's loss and gradients, with W_dec's gradient projected as the
 // optimiser needs it.

@@ -123,6 +123,11 @@ TEST(SaeL1, FittedEncoderInitStartsNearerAndStillRecoversTheDirections) {
                                    "fit_encoder_init = true\n");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_GT(mean_max_cosine(trained / "run"), 0.85) << result.output;
+  // Half the features fire at first, so the first steps run dense, the rest sparse.
+  const auto steps = read_json(trained / "run/stages/sae/training.json")["steps_by_kernels"];
+  EXPECT_GT(steps.value("dense", 0), 0) << steps.dump();
+  EXPECT_GT(steps.value("sparse", 0), 0) << steps.dump();
+  EXPECT_EQ(steps.value("dense", 0) + steps.value("sparse", 0), 500) << steps.dump();
 }
 
 TEST(SaeL1, ResamplingRevivesDeadFeatures) {
