@@ -31,16 +31,15 @@ int exit_code(const absl::Status& status) {
   }
 }
 
-// The ranks torchrun, srun or a PyTorchJob started, joined; or this process
-// alone when none did.
-absl::StatusOr<std::unique_ptr<RankGroup>> join_launched_ranks(const Experiment& experiment) {
-  auto env = read_launch_environment();
-  if (!env.ok()) return env.status();
-  if (!env->distributed()) return std::make_unique<SingleRank>();
-  std::cout << "rank " << env->rank << " of " << env->world_size << " (local rank " << env->local_rank << ", from "
-            << env->launcher << "), joining at " << env->master_address << ":" << env->master_port << std::endl;
+// The ranks torchrun, srun or a PyTorchJob started (`env`), joined; or this
+// process alone when none did.
+absl::StatusOr<std::unique_ptr<RankGroup>> join_launched_ranks(const LaunchEnvironment& env,
+                                                               const Experiment& experiment) {
+  if (!env.distributed()) return std::make_unique<SingleRank>();
+  std::cout << "rank " << env.rank << " of " << env.world_size << " (local rank " << env.local_rank << ", from "
+            << env.launcher << "), joining at " << env.master_address << ":" << env.master_port << std::endl;
   const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(experiment.collective_timeout_seconds * 1000));
-  return join_ranks(*env, timeout);
+  return join_ranks(env, timeout);
 }
 
 void print_plugins(const PluginRegistry& registry) {
@@ -165,9 +164,11 @@ int main(int argc, char** argv) {
   if (!run_dir.empty()) flags.run_dir = run_dir;
   install_stop_handlers();
   try {
-    auto ranks = join_launched_ranks(*experiment);
+    const auto env = read_launch_environment();
+    if (!env.ok()) return exit_code(env.status());
+    auto ranks = join_launched_ranks(*env, *experiment);
     if (!ranks.ok()) return exit_code(ranks.status());
-    if (auto env = read_launch_environment(); env.ok() && env->distributed()) flags.local_rank = env->local_rank;
+    if (env->distributed()) flags.local_rank = env->local_rank;
     const int code = exit_code(run_experiment(*experiment, registry, flags, std::cout, **ranks));
     // A failed run of several ranks may leave a peer stopped in the middle of
     // a message (SIGSTOP, a hang): tearing the group down would wait on it for

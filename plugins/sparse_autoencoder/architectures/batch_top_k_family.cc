@@ -1,6 +1,7 @@
 #include "architectures/batch_top_k_family.h"
 
 #include "architectures/jump_relu.h"
+#include "reconstruction.h"
 #include "sae.h"
 
 namespace sparse_autoencoder {
@@ -22,6 +23,17 @@ std::vector<SparseCodes> BatchTopKFamily::select(const Sae& sae, const torch::Te
   codes[0] = selection_.select(sae, centered, codes[0], workspace);
   threshold_.observe(smallest_code(codes[0], workspace));
   return codes;
+}
+
+StepLoss BatchTopKFamily::autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead,
+                                        StepEncoding::Form form) {
+  const StepEncoding encoding(sae, x, form);
+  const StepCodes codes = chosen_codes(encoding);
+  const torch::Tensor reconstruction = dense_reconstruction(sae, codes);
+  const torch::Tensor mse = (reconstruction - x).pow(2).mean();
+  const torch::Tensor residual = (x - reconstruction).detach();
+  return dense_result(with_own_terms(sae, x, codes, mse) + aux_.dense_loss(sae, encoding, residual, dead), mse,
+                      codes);
 }
 
 StepCodes BatchTopKFamily::chosen_codes(const StepEncoding& encoding) {

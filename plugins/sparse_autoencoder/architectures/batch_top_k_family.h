@@ -30,11 +30,22 @@ class BatchTopKFamily : public CodeChoosingArchitecture {
   // latent is dead), noting the smallest kept code for the threshold.
   std::vector<SparseCodes> select(const Sae& sae, const torch::Tensor& centered, const torch::Tensor& dead,
                                   SparseStepWorkspace& workspace);
-  // The batch's codes as autograd holds them, noted the same way.
-  StepCodes chosen_codes(const StepEncoding& encoding);
   const AuxK& aux() const { return aux_; }
+  // The loss by autograd: the reconstruction's MSE, the architecture's own
+  // terms, then AuxK's.
+  StepLoss autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead,
+                         StepEncoding::Form form) final;
+  // `loss` with the architecture's own terms over `codes` added (none here).
+  virtual torch::Tensor with_own_terms(const Sae& /*sae*/, const torch::Tensor& /*x*/, const StepCodes& /*codes*/,
+                                       torch::Tensor loss) const {
+    return loss;
+  }
 
  private:
+  // The batch's codes as autograd holds them, noting the smallest kept code
+  // for the threshold.
+  StepCodes chosen_codes(const StepEncoding& encoding);
+
   BatchTopKSelection selection_;
   AuxK aux_;
   RunningThreshold threshold_;

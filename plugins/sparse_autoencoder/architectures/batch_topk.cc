@@ -29,16 +29,6 @@ class BatchTopK final : public BatchTopKFamily {
     set_decoder_bias_gradient(sae, r.error.sum(0) * r.scale, b_enc_grad);
     return result;
   }
-
-  StepLoss autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead,
-                         StepEncoding::Form form) override {
-    const StepEncoding encoding(sae, x, form);
-    const StepCodes codes = chosen_codes(encoding);
-    const torch::Tensor reconstruction = dense_reconstruction(sae, codes);
-    const torch::Tensor mse = (reconstruction - x).pow(2).mean();
-    const torch::Tensor residual = (x - reconstruction).detach();
-    return dense_result(mse + aux().dense_loss(sae, encoding, residual, dead), mse, codes);
-  }
 };
 
 }  // namespace

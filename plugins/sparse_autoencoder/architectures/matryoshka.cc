@@ -58,17 +58,12 @@ class Matryoshka final : public BatchTopKFamily {
     return result;
   }
 
-  StepLoss autograd_step(Sae& sae, const torch::Tensor& x, const torch::Tensor& dead,
-                         StepEncoding::Form form) override {
-    const StepEncoding encoding(sae, x, form);
-    const StepCodes codes = chosen_codes(encoding);
-    const torch::Tensor reconstruction = dense_reconstruction(sae, codes);
-    const torch::Tensor mse = (reconstruction - x).pow(2).mean();
-    torch::Tensor loss = mse;
+  // The inner prefixes' MSEs.
+  torch::Tensor with_own_terms(const Sae& sae, const torch::Tensor& x, const StepCodes& codes,
+                               torch::Tensor loss) const override {
     for (std::size_t m = 0; m + 1 < prefixes_.size(); ++m)
       loss = loss + (dense_reconstruction(sae, codes.first(prefixes_[m])) - x).pow(2).mean();
-    const torch::Tensor residual = (x - reconstruction).detach();
-    return dense_result(loss + aux().dense_loss(sae, encoding, residual, dead), mse, codes);
+    return loss;
   }
 
  private:
